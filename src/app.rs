@@ -1,0 +1,182 @@
+//! Builds the whole application: database and migrations, state, router,
+//! background tasks, and a server that shuts down gracefully.
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use axum::Router;
+use axum_csrf::{CsrfConfig, Key, SameSite};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use tokio::net::TcpListener;
+use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite as SessionSameSite};
+
+use crate::{
+    config::Config,
+    services::{secrets, sessions::DbSessionStore, users},
+    web::{self, AppState},
+};
+
+pub struct App {
+    listener: TcpListener,
+    router: Router,
+    addr: SocketAddr,
+    db: DatabaseConnection,
+    config: Arc<Config>,
+}
+
+/// Opens the database (creating the SQLite file and folder if needed).
+pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let url = config.database_url();
+    if config.is_sqlite() && config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!("failed to create data folder {}", config.data_dir.display())
+        })?;
+    }
+    let mut options = ConnectOptions::new(url);
+    options
+        .sqlx_logging(false)
+        .max_connections(if config.is_sqlite() { 8 } else { 16 })
+        .acquire_timeout(Duration::from_secs(10));
+    let db = Database::connect(options)
+        .await
+        .context("failed to connect to the database (check database_url)")?;
+    if config.is_sqlite() {
+        // WAL lets readers carry on while a post is saved.
+        db.execute_unprepared("PRAGMA journal_mode=WAL")
+            .await
+            .context("failed to switch SQLite to WAL mode")?;
+    }
+    Ok(db)
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None)
+        .await
+        .context("failed to apply database migrations")
+}
+
+async fn csrf_config(db: &DatabaseConnection, config: &Config) -> anyhow::Result<CsrfConfig> {
+    let key_hex = secrets::get_or_create(db, "csrf_key", || {
+        Key::generate().master().iter().map(|b| format!("{b:02x}")).collect()
+    })
+    .await?;
+    let key_bytes = (0..key_hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(key_hex.get(i..i + 2).unwrap_or("zz"), 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .context("stored csrf_key is not hex")?;
+    let key = Key::try_from(key_bytes.as_slice()).context("stored csrf_key is too short")?;
+    let salt = secrets::get_or_create(db, "csrf_salt", || uuid::Uuid::new_v4().simple().to_string())
+        .await?;
+    Ok(CsrfConfig::default()
+        .with_cookie_name("blog_csrf")
+        .with_cookie_same_site(SameSite::Strict)
+        .with_http_only(true)
+        .with_secure(config.https())
+        .with_lifetime(time::Duration::days(7))
+        .with_key(Some(key))
+        .with_salt(salt))
+}
+
+impl App {
+    /// Connects, migrates and binds the listener; call `run` to serve.
+    pub async fn build(config: Config) -> anyhow::Result<App> {
+        let config = Arc::new(config);
+        let db = connect(&config).await?;
+        migrate(&db).await?;
+        let csrf = csrf_config(&db, &config).await?;
+        let state = AppState::new(db.clone(), config.clone(), csrf);
+
+        let store = DbSessionStore::new(db.clone());
+        let sessions = SessionManagerLayer::new(store)
+            .with_name("blog_session")
+            .with_http_only(true)
+            .with_same_site(SessionSameSite::Lax)
+            .with_secure(config.https())
+            .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
+        let router = web::router(state).layer(sessions);
+
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("failed to listen on {}", config.listen))?;
+        let addr = listener.local_addr()?;
+        Ok(App { listener, router, addr, db, config })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until Ctrl-C or SIGTERM.
+    pub async fn run(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        tracing::info!(
+            "listening on http://{} (public URL {})",
+            self.addr,
+            self.config.public_url
+        );
+        if !users::admin_exists(&self.db).await? {
+            tracing::warn!(
+                "no admin user exists yet; create one with `blog user add NAME --admin` \
+                 (from the source tree: `cargo run --release -- user add NAME --admin`)"
+            );
+        }
+        let cleanup = tokio::spawn(delete_expired_sessions(self.db.clone()));
+        let result = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("server error");
+        cleanup.abort();
+        tracing::info!("stopped");
+        result
+    }
+}
+
+async fn delete_expired_sessions(db: DatabaseConnection) {
+    use tower_sessions::session_store::ExpiredDeletion;
+    let store = DbSessionStore::new(db);
+    let mut interval = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        interval.tick().await;
+        if let Err(err) = store.delete_expired().await {
+            tracing::warn!(error = %err, "failed to delete expired sessions");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,96 @@
+//! The command line: `blog [serve]`, `blog user add NAME [--admin]`, `blog migrate`.
+
+use std::{
+    io::{BufRead, IsTerminal},
+    path::PathBuf,
+};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::{
+    app::{self, App},
+    config::Config,
+    domain::{Password, Username},
+    services::users,
+};
+
+#[derive(Parser, Debug)]
+#[command(name = "blog", version, about = "A self-hosted blog server that lives on the fediverse")]
+pub struct Cli {
+    /// Configuration file [default: ./config.toml if it exists]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web server (the default)
+    Serve,
+    /// Manage the people who can log in
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Apply database migrations and exit
+    Migrate,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user; the password is read from standard input, or asked for twice on a terminal
+    Add {
+        /// Login name: lowercase letters, digits and _
+        name: String,
+        /// Let the user administer the blog
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+impl Cli {
+    pub async fn run(self) -> anyhow::Result<()> {
+        let config = Config::load(self.config.as_deref())?;
+        match self.command.unwrap_or(Command::Serve) {
+            Command::Serve => App::build(config).await?.run().await,
+            Command::Migrate => {
+                let db = app::connect(&config).await?;
+                app::migrate(&db).await?;
+                println!("database is up to date");
+                Ok(())
+            }
+            Command::User {
+                command: UserCommand::Add { name, admin },
+            } => add_user(&config, &name, admin).await,
+        }
+    }
+}
+
+async fn add_user(config: &Config, name: &str, admin: bool) -> anyhow::Result<()> {
+    let username = Username::parse(name).context("cannot create this user")?;
+    let password = Password::parse(read_password()?).context("cannot create this user")?;
+    let db = app::connect(config).await?;
+    app::migrate(&db).await?;
+    let user = users::create(&db, &username, &password, admin).await?;
+    let role = if user.is_admin { "admin" } else { "author" };
+    println!("created {role} {}; log in at {}", user.username, config.url("/login"));
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("failed to read the password from standard input")?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    let first = rpassword::prompt_password("Password: ").context("failed to read the password")?;
+    Password::parse(first.clone()).context("cannot create this user")?;
+    let second = rpassword::prompt_password("Password again: ").context("failed to read the password")?;
+    anyhow::ensure!(first == second, "the two passwords differ; nothing was created");
+    Ok(first)
+}

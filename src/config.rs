@@ -1,0 +1,159 @@
+//! Typed configuration: built-in defaults, then a TOML file, then `BLOG_*`
+//! environment variables (nested keys as `BLOG_SECTION__KEY`).
+
+use std::{net::SocketAddr, path::Path, path::PathBuf};
+
+use anyhow::Context;
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The address readers use to reach the blog; every link and id is built from it.
+    pub public_url: Url,
+    /// Address and port the HTTP server binds to.
+    pub listen: SocketAddr,
+    /// `sqlite://...` or `postgres://...`; defaults to SQLite under `data_dir`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    /// Where the embedded database and other local files live.
+    pub data_dir: PathBuf,
+    /// A folder whose templates override the built-in ones, file by file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme_dir: Option<PathBuf>,
+    pub blog: BlogConfig,
+    pub federation: FederationConfig,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BlogConfig {
+    pub title: String,
+    pub description: String,
+    /// The blog's fediverse handle: `@username@host`.
+    pub username: String,
+    /// BCP 47 language tag, used for `<html lang>` and the feeds.
+    pub language: String,
+    /// Posts shown per page on the home and tag pages.
+    pub posts_per_page: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FederationConfig {
+    /// Allow plain http and peers on loopback or private networks. Local testing only.
+    pub allow_insecure_local: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            public_url: Url::parse("http://localhost:8080").expect("static URL is valid"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: None,
+            data_dir: PathBuf::from("./data"),
+            theme_dir: None,
+            blog: BlogConfig::default(),
+            federation: FederationConfig::default(),
+        }
+    }
+}
+
+impl Default for BlogConfig {
+    fn default() -> Self {
+        BlogConfig {
+            title: "My blog".into(),
+            description: "Thoughts, notes and stories.".into(),
+            username: "blog".into(),
+            language: "en".into(),
+            posts_per_page: 10,
+        }
+    }
+}
+
+impl Config {
+    /// Loads the configuration. `file` is read when given (it must then exist);
+    /// otherwise `./config.toml` is read if it exists.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                anyhow::ensure!(
+                    path.exists(),
+                    "configuration file {} does not exist",
+                    path.display()
+                );
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None if Path::new("config.toml").exists() => {
+                figment = figment.merge(Toml::file_exact("config.toml"));
+            }
+            None => {}
+        }
+        figment = figment.merge(Env::prefixed("BLOG_").split("__"));
+        let config: Config = figment
+            .extract()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Parses configuration from TOML text alone (no file, no environment).
+    pub fn from_toml(text: &str) -> anyhow::Result<Config> {
+        let config: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string(text))
+            .extract()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            matches!(self.public_url.scheme(), "http" | "https"),
+            "public_url must start with http:// or https://"
+        );
+        anyhow::ensure!(
+            self.public_url.host_str().is_some(),
+            "public_url must name a host"
+        );
+        crate::domain::Username::parse(&self.blog.username)
+            .context("blog.username is not a valid handle")?;
+        anyhow::ensure!(
+            self.blog.posts_per_page > 0,
+            "blog.posts_per_page must be at least 1"
+        );
+        Ok(())
+    }
+
+    /// The database URL, with the SQLite default filled in.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("blog.db").display()
+            ),
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url().starts_with("sqlite:")
+    }
+
+    /// Whether cookies must carry the `Secure` flag.
+    pub fn https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    /// An absolute URL for a path on this blog.
+    pub fn url(&self, path: &str) -> String {
+        let base = self.public_url.as_str().trim_end_matches('/');
+        format!("{base}{path}")
+    }
+}

@@ -1,0 +1,131 @@
+//! The author's Markdown, rendered by comrak and made safe by ammonia.
+
+use std::sync::LazyLock;
+
+use comrak::{Arena, Options, nodes::NodeValue, parse_document};
+
+/// HTML that went through the sanitiser and may be embedded as is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SafeHtml(String);
+
+impl SafeHtml {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+fn comrak_options() -> Options<'static> {
+    let mut options = Options::default();
+    options.extension.table = true;
+    options.extension.footnotes = true;
+    options.extension.autolink = true;
+    options.extension.strikethrough = true;
+    options.extension.tasklist = true;
+    options.parse.smart = true;
+    // Raw HTML in the Markdown is escaped by comrak; ammonia is the second line of defence.
+    options.render.r#unsafe = false;
+    options
+}
+
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder
+        // Footnote references and back-references link to element ids.
+        .add_tag_attributes("a", ["id"])
+        .add_tag_attributes("li", ["id"])
+        .add_tag_attributes("sup", ["id"])
+        .add_tag_attributes("th", ["align"])
+        .add_tag_attributes("td", ["align"])
+        .add_tags(["section", "input"])
+        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_allowed_classes("section", ["footnotes"])
+        .add_allowed_classes("a", ["footnote-ref", "footnote-backref"])
+        .link_rel(Some("noopener noreferrer"));
+    builder
+});
+
+/// Renders Markdown to sanitised HTML.
+pub fn render_markdown(markdown: &str) -> SafeHtml {
+    let html = comrak::markdown_to_html(markdown, &comrak_options());
+    SafeHtml(SANITIZER.clean(&html).to_string())
+}
+
+/// The plain text of the first paragraph, cut at a word boundary to `max_chars`.
+pub fn derive_summary(markdown: &str, max_chars: usize) -> String {
+    let arena = Arena::new();
+    let options = comrak_options();
+    let root = parse_document(&arena, markdown, &options);
+    let Some(paragraph) = root
+        .descendants()
+        .find(|node| matches!(node.data().value, NodeValue::Paragraph))
+    else {
+        return String::new();
+    };
+    let mut text = String::new();
+    for node in paragraph.descendants() {
+        match &node.data().value {
+            NodeValue::Text(t) => text.push_str(t),
+            NodeValue::Code(code) => text.push_str(&code.literal),
+            NodeValue::SoftBreak | NodeValue::LineBreak => text.push(' '),
+            _ => {}
+        }
+    }
+    truncate_words(text.split_whitespace().collect::<Vec<_>>().join(" "), max_chars)
+}
+
+fn truncate_words(text: String, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text;
+    }
+    let cut: String = text.chars().take(max_chars).collect();
+    let cut = match cut.rfind(' ') {
+        Some(space) if space > max_chars / 2 => &cut[..space],
+        _ => cut.as_str(),
+    };
+    format!("{}…", cut.trim_end_matches([',', ';', ':', '.', ' ']))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_footnotes_and_autolinks_render() {
+        let html = render_markdown(
+            "| a | b |\n|---|---|\n| 1 | 2 |\n\nSee https://example.org here.[^1]\n\n[^1]: A note.\n",
+        );
+        let html = html.as_str();
+        assert!(html.contains("<table>"), "{html}");
+        assert!(html.contains("<td>1</td>"), "{html}");
+        assert!(html.contains(r#"<a href="https://example.org" rel="noopener noreferrer">"#), "{html}");
+        assert!(html.contains(r##"href="#fn-1""##), "{html}");
+        assert!(html.contains(r#"class="footnotes""#), "{html}");
+    }
+
+    #[test]
+    fn raw_html_and_script_urls_never_survive() {
+        let html = render_markdown(
+            "<script>alert(1)</script>\n\n[x](javascript:alert(1)) <img src=x onerror=alert(1)>",
+        );
+        let html = html.as_str();
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(!html.contains("onerror"), "{html}");
+    }
+
+    #[test]
+    fn the_summary_is_the_first_paragraph_as_plain_text() {
+        let md = "# Heading\n\nFirst *para*graph with `code`\nand a [link](https://x.org).\n\nSecond.";
+        assert_eq!(derive_summary(md, 200), "First paragraph with code and a link.");
+    }
+
+    #[test]
+    fn long_summaries_are_cut_at_a_word() {
+        let md = "one two three four five six seven eight nine ten";
+        assert_eq!(derive_summary(md, 20), "one two three four…");
+    }
+}

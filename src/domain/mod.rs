@@ -1,0 +1,7 @@
+//! Plain types that can only hold valid values: parse, don't validate.
+
+mod markdown;
+mod names;
+
+pub use markdown::{SafeHtml, derive_summary, render_markdown};
+pub use names::{Password, Slug, TagName, Username, ValidationError, parse_tags};

@@ -1,0 +1,8 @@
+//! SeaORM entities: the shape of each table, nothing more.
+
+pub mod post;
+pub mod post_tag;
+pub mod secret;
+pub mod session;
+pub mod tag;
+pub mod user;

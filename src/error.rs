@@ -1,0 +1,85 @@
+//! One error type for every handler. Expected failures carry a message a person
+//! can act on; unexpected ones are logged once and shown as a bare 500.
+//! Responses are plain text here; `web::errors` turns them into pages.
+
+use axum::{
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+
+pub type AppResult<T> = Result<T, AppError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("Bad request: {0}")]
+    BadRequest(String),
+    #[error("You need to log in to see this page.")]
+    LoginRequired { next: String },
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("This page does not exist.")]
+    NotFound,
+    #[error("This post was deleted.")]
+    Gone,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        AppError::Internal(anyhow::Error::new(err).context("database error"))
+    }
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::LoginRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Gone => StatusCode::GONE,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = match &self {
+            AppError::Internal(err) => {
+                tracing::error!(error = ?err, "request failed");
+                "Something went wrong on our side. It has been logged; please try again later."
+                    .to_owned()
+            }
+            other => other.to_string(),
+        };
+        let mut response = (status, message).into_response();
+        match &self {
+            AppError::LoginRequired { next } => {
+                let target = format!("/login?next={}", urlencode(next));
+                if let Ok(value) = HeaderValue::from_str(&target) {
+                    response.headers_mut().insert(header::LOCATION, value);
+                }
+            }
+            AppError::TooManyRequests { retry_after_secs } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}

@@ -1,0 +1,10 @@
+//! A self-hosted blog server that lives on the fediverse.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod entities;
+pub mod error;
+pub mod services;
+pub mod web;

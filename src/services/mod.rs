@@ -1,0 +1,7 @@
+//! The business rules. The only code that writes entities; knows neither HTTP
+//! nor the ActivityPub wire format.
+
+pub mod posts;
+pub mod secrets;
+pub mod sessions;
+pub mod users;

@@ -1,0 +1,150 @@
+//! The post editor's fields, as typed and once checked.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{PostStatus, SaveError};
+use crate::domain::{Slug, TagName, parse_tags};
+
+pub const TITLE_CHARS: usize = 200;
+pub const BODY_BYTES: usize = 512 * 1024;
+pub const CUSTOM_SUMMARY_CHARS: usize = 500;
+
+/// The editor's fields exactly as submitted, kept to show the form again.
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct PostForm {
+    pub title: String,
+    pub body: String,
+    pub summary: String,
+    pub tags: String,
+    pub slug: String,
+}
+
+/// A message per field, shown next to it.
+#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldErrors(pub BTreeMap<&'static str, String>);
+
+impl FieldErrors {
+    pub fn one(field: &'static str, message: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::default();
+        errors.0.insert(field, message.into());
+        errors
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A post that passed every check that does not need the database.
+#[derive(Debug, Clone)]
+pub struct ValidPost {
+    pub title: String,
+    pub body: String,
+    pub summary: Option<String>,
+    pub tags: Vec<TagName>,
+    pub slug: Option<Slug>,
+}
+
+impl PostForm {
+    pub fn validate(&self) -> Result<ValidPost, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let title = self.title.split_whitespace().collect::<Vec<_>>().join(" ");
+        if title.is_empty() {
+            errors.0.insert("title", "Give the post a title.".into());
+        } else if title.chars().count() > TITLE_CHARS {
+            errors.0.insert(
+                "title",
+                format!("Keep the title under {TITLE_CHARS} characters."),
+            );
+        }
+        let body = self.body.replace("\r\n", "\n");
+        if body.len() > BODY_BYTES {
+            errors.0.insert(
+                "body",
+                format!("The post is too long: at most {} KiB.", BODY_BYTES / 1024),
+            );
+        }
+        let summary = self.summary.split_whitespace().collect::<Vec<_>>().join(" ");
+        if summary.chars().count() > CUSTOM_SUMMARY_CHARS {
+            errors.0.insert(
+                "summary",
+                format!("Keep the summary under {CUSTOM_SUMMARY_CHARS} characters."),
+            );
+        }
+        let tags = parse_tags(&self.tags).unwrap_or_else(|err| {
+            errors.0.insert("tags", format!("{}.", capitalise(&err.0)));
+            Vec::new()
+        });
+        let slug = match self.slug.trim() {
+            "" => None,
+            typed => Slug::parse(typed)
+                .map_err(|err| errors.0.insert("slug", format!("{}.", capitalise(&err.0))))
+                .ok(),
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(ValidPost {
+            title,
+            body,
+            summary: (!summary.is_empty()).then_some(summary),
+            tags,
+            slug,
+        })
+    }
+}
+
+impl ValidPost {
+    pub(super) fn check_publishable(&self, status: PostStatus) -> Result<(), SaveError> {
+        if status == PostStatus::Published && self.body.trim().is_empty() {
+            return Err(SaveError::Invalid(FieldErrors::one(
+                "body",
+                "Write something before publishing, or save it as a draft.",
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bad_field_gets_its_own_message() {
+        let form = PostForm {
+            title: "  ".into(),
+            slug: "Not A Slug".into(),
+            tags: "ok, !!!".into(),
+            ..Default::default()
+        };
+        let errors = form.validate().expect_err("invalid form");
+        assert!(errors.0.contains_key("title"));
+        assert!(errors.0.contains_key("slug"));
+        assert!(errors.0.contains_key("tags"));
+    }
+
+    #[test]
+    fn whitespace_is_tidied_and_empty_optionals_become_none() {
+        let form = PostForm {
+            title: " Customer   Service ".into(),
+            body: "Hello\r\nworld".into(),
+            ..Default::default()
+        };
+        let post = form.validate().expect("valid form");
+        assert_eq!(post.title, "Customer Service");
+        assert_eq!(post.body, "Hello\nworld");
+        assert!(post.summary.is_none() && post.slug.is_none() && post.tags.is_empty());
+    }
+}

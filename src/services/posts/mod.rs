@@ -1,0 +1,271 @@
+//! Writing posts: validation, slugs, tags, publishing and deletion.
+
+mod form;
+mod queries;
+
+pub use form::{FieldErrors, PostForm, ValidPost};
+pub use queries::*;
+
+use anyhow::Context;
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+};
+use serde::Serialize;
+
+use crate::{
+    domain::{Slug, TagName, derive_summary, render_markdown},
+    entities::{post, post_tag, tag},
+    services::users::is_unique_violation,
+};
+
+/// Longest summary derived from the body; Mastodon shows it under the title.
+pub const SUMMARY_CHARS: usize = 280;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PostStatus {
+    Draft,
+    Published,
+}
+
+impl PostStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PostStatus::Draft => "draft",
+            PostStatus::Published => "published",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("the post has errors")]
+    Invalid(FieldErrors),
+    #[error("post {0} does not exist")]
+    NotFound(i32),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<sea_orm::DbErr> for SaveError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        SaveError::Other(anyhow::Error::new(err).context("failed to save post"))
+    }
+}
+
+fn slug_taken() -> SaveError {
+    SaveError::Invalid(FieldErrors::one(
+        "slug",
+        "Another post already uses this slug. Choose a different one.",
+    ))
+}
+
+/// Creates a post as a draft or published at once.
+pub async fn create(
+    db: &DatabaseConnection,
+    author_id: i32,
+    input: ValidPost,
+    status: PostStatus,
+) -> Result<post::Model, SaveError> {
+    input.check_publishable(status)?;
+    // A concurrent save can take a derived slug between our check and insert; try again.
+    for _ in 0..3 {
+        let txn = db.begin().await?;
+        let slug = match &input.slug {
+            Some(slug) if slug_exists(&txn, slug, None).await? => return Err(slug_taken()),
+            Some(slug) => slug.clone(),
+            None => free_slug(&txn, &Slug::derive(&input.title, "post"), None).await?,
+        };
+        let now = Utc::now();
+        let model = post::ActiveModel {
+            slug: Set(slug.to_string()),
+            title: Set(input.title.clone()),
+            body_markdown: Set(input.body.clone()),
+            body_html: Set(render_markdown(&input.body).into_string()),
+            summary: Set(summary_of(&input)),
+            summary_is_custom: Set(input.summary.is_some()),
+            status: Set(status.as_str().to_owned()),
+            author_id: Set(author_id),
+            published_at: Set((status == PostStatus::Published).then_some(now)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            deleted_at: Set(None),
+            ..Default::default()
+        };
+        match model.insert(&txn).await {
+            Ok(saved) => {
+                set_tags(&txn, saved.id, &input.tags).await?;
+                txn.commit().await.context("failed to commit new post")?;
+                return Ok(saved);
+            }
+            Err(err) if is_unique_violation(&err) && input.slug.is_none() => continue,
+            Err(err) if is_unique_violation(&err) => return Err(slug_taken()),
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(SaveError::Other(anyhow::anyhow!(
+        "could not find a free slug for \"{}\"",
+        input.title
+    )))
+}
+
+/// Saves changes to a post. The slug is fixed once the post has been published,
+/// so its permalink keeps working.
+pub async fn update(
+    db: &DatabaseConnection,
+    id: i32,
+    input: ValidPost,
+    status: PostStatus,
+) -> Result<post::Model, SaveError> {
+    input.check_publishable(status)?;
+    let txn = db.begin().await?;
+    let existing = post::Entity::find_by_id(id)
+        .filter(post::Column::DeletedAt.is_null())
+        .one(&txn)
+        .await?
+        .ok_or(SaveError::NotFound(id))?;
+    let slug = match &input.slug {
+        Some(slug) if existing.published_at.is_none() && slug.as_str() != existing.slug => {
+            if slug_exists(&txn, slug, Some(id)).await? {
+                return Err(slug_taken());
+            }
+            slug.to_string()
+        }
+        _ => existing.slug.clone(),
+    };
+    let now = Utc::now();
+    let published_at = match status {
+        PostStatus::Published => existing.published_at.or(Some(now)),
+        PostStatus::Draft => existing.published_at,
+    };
+    let mut model: post::ActiveModel = existing.into();
+    model.slug = Set(slug);
+    model.title = Set(input.title.clone());
+    model.body_html = Set(render_markdown(&input.body).into_string());
+    model.body_markdown = Set(input.body.clone());
+    model.summary = Set(summary_of(&input));
+    model.summary_is_custom = Set(input.summary.is_some());
+    model.status = Set(status.as_str().to_owned());
+    model.published_at = Set(published_at);
+    model.updated_at = Set(now);
+    let saved = match model.update(&txn).await {
+        Ok(saved) => saved,
+        Err(err) if is_unique_violation(&err) => return Err(slug_taken()),
+        Err(err) => return Err(err.into()),
+    };
+    set_tags(&txn, id, &input.tags).await?;
+    txn.commit().await.context("failed to commit post changes")?;
+    Ok(saved)
+}
+
+/// Deletes a post. Its slug stays reserved so the permalink answers 410 Gone
+/// rather than pointing at a different post later.
+pub async fn delete(db: &DatabaseConnection, id: i32) -> anyhow::Result<bool> {
+    let txn = db.begin().await?;
+    let Some(existing) = post::Entity::find_by_id(id)
+        .filter(post::Column::DeletedAt.is_null())
+        .one(&txn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    post_tag::Entity::delete_many()
+        .filter(post_tag::Column::PostId.eq(id))
+        .exec(&txn)
+        .await?;
+    let mut model: post::ActiveModel = existing.into();
+    model.body_markdown = Set(String::new());
+    model.body_html = Set(String::new());
+    model.summary = Set(String::new());
+    model.deleted_at = Set(Some(Utc::now()));
+    model.update(&txn).await?;
+    txn.commit()
+        .await
+        .with_context(|| format!("failed to delete post {id}"))?;
+    Ok(true)
+}
+
+fn summary_of(input: &ValidPost) -> String {
+    input
+        .summary
+        .clone()
+        .unwrap_or_else(|| derive_summary(&input.body, SUMMARY_CHARS))
+}
+
+async fn slug_exists(
+    db: &impl ConnectionTrait,
+    slug: &Slug,
+    except_id: Option<i32>,
+) -> Result<bool, sea_orm::DbErr> {
+    let mut query = post::Entity::find().filter(post::Column::Slug.eq(slug.as_str()));
+    if let Some(id) = except_id {
+        query = query.filter(post::Column::Id.ne(id));
+    }
+    Ok(query.one(db).await?.is_some())
+}
+
+/// `base`, or `base-2`, `base-3`, ... whichever is free first.
+async fn free_slug(
+    db: &impl ConnectionTrait,
+    base: &Slug,
+    except_id: Option<i32>,
+) -> Result<Slug, sea_orm::DbErr> {
+    let mut query = post::Entity::find()
+        .select_only()
+        .column(post::Column::Slug)
+        .filter(post::Column::Slug.starts_with(base.as_str()));
+    if let Some(id) = except_id {
+        query = query.filter(post::Column::Id.ne(id));
+    }
+    let taken: std::collections::HashSet<String> =
+        query.into_tuple::<String>().all(db).await?.into_iter().collect();
+    if !taken.contains(base.as_str()) {
+        return Ok(base.clone());
+    }
+    let mut n = 2;
+    loop {
+        let candidate = base.with_suffix(n);
+        if !taken.contains(candidate.as_str()) {
+            return Ok(candidate);
+        }
+        n += 1;
+    }
+}
+
+async fn set_tags(
+    db: &impl ConnectionTrait,
+    post_id: i32,
+    tags: &[TagName],
+) -> Result<(), sea_orm::DbErr> {
+    post_tag::Entity::delete_many()
+        .filter(post_tag::Column::PostId.eq(post_id))
+        .exec(db)
+        .await?;
+    for name in tags {
+        // Two posts may introduce the same new tag at once: whoever inserts
+        // second keeps the first spelling.
+        tag::Entity::insert(tag::ActiveModel {
+            name: Set(name.name.clone()),
+            slug: Set(name.slug.to_string()),
+            ..Default::default()
+        })
+        .on_conflict_do_nothing_on([tag::Column::Slug])
+        .exec(db)
+        .await?;
+        let tag_id = tag::Entity::find()
+            .filter(tag::Column::Slug.eq(name.slug.as_str()))
+            .one(db)
+            .await?
+            .ok_or_else(|| sea_orm::DbErr::RecordNotFound(format!("tag {}", name.slug)))?
+            .id;
+        post_tag::ActiveModel {
+            post_id: Set(post_id),
+            tag_id: Set(tag_id),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}

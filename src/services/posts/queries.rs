@@ -1,0 +1,254 @@
+//! Reading posts for the public pages, the feeds and the admin list.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select,
+};
+use serde::Serialize;
+
+use super::{PostForm, PostStatus};
+use crate::entities::{post, post_tag, tag, user};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TagView {
+    pub name: String,
+    pub slug: String,
+}
+
+/// A post as pages and feeds show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PostView {
+    pub id: i32,
+    pub slug: String,
+    pub title: String,
+    pub html: String,
+    pub summary: String,
+    pub status: String,
+    pub author: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub tags: Vec<TagView>,
+}
+
+impl PostView {
+    pub fn path(&self) -> String {
+        post_path(&self.slug)
+    }
+
+    /// Whether the post was changed noticeably after it was published.
+    pub fn was_edited(&self) -> bool {
+        self.published_at
+            .is_some_and(|published| self.updated_at - published > chrono::Duration::minutes(5))
+    }
+}
+
+pub fn post_path(slug: &str) -> String {
+    format!("/posts/{slug}")
+}
+
+/// One page of a longer list.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub number: u64,
+    pub total_pages: u64,
+}
+
+/// What a permalink points at.
+pub enum Lookup {
+    Found(Box<PostView>),
+    Deleted,
+    Missing,
+}
+
+fn published() -> Select<post::Entity> {
+    post::Entity::find()
+        .filter(post::Column::Status.eq(PostStatus::Published.as_str()))
+        .filter(post::Column::DeletedAt.is_null())
+        .order_by_desc(post::Column::PublishedAt)
+        .order_by_desc(post::Column::Id)
+}
+
+/// Turns posts into views, loading authors and tags in one query each.
+async fn views(db: &DatabaseConnection, posts: Vec<post::Model>) -> anyhow::Result<Vec<PostView>> {
+    let ids: Vec<i32> = posts.iter().map(|p| p.id).collect();
+    let author_ids: Vec<i32> = posts.iter().map(|p| p.author_id).collect();
+    let authors: HashMap<i32, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(author_ids))
+        .all(db)
+        .await
+        .context("failed to load post authors")?
+        .into_iter()
+        .map(|u| (u.id, u.display_name.unwrap_or(u.username)))
+        .collect();
+    let mut tags: HashMap<i32, Vec<TagView>> = HashMap::new();
+    let rows = post_tag::Entity::find()
+        .filter(post_tag::Column::PostId.is_in(ids))
+        .find_also_related(tag::Entity)
+        .order_by_asc(tag::Column::Name)
+        .all(db)
+        .await
+        .context("failed to load post tags")?;
+    for (link, found) in rows {
+        if let Some(t) = found {
+            tags.entry(link.post_id).or_default().push(TagView {
+                name: t.name,
+                slug: t.slug,
+            });
+        }
+    }
+    Ok(posts
+        .into_iter()
+        .map(|p| PostView {
+            author: authors.get(&p.author_id).cloned().unwrap_or_default(),
+            tags: tags.remove(&p.id).unwrap_or_default(),
+            id: p.id,
+            slug: p.slug,
+            title: p.title,
+            html: p.body_html,
+            summary: p.summary,
+            status: p.status,
+            published_at: p.published_at,
+            updated_at: p.updated_at,
+        })
+        .collect())
+}
+
+async fn page_of(
+    db: &DatabaseConnection,
+    query: Select<post::Entity>,
+    number: u64,
+    per_page: u64,
+) -> anyhow::Result<Option<Page<PostView>>> {
+    let number = number.max(1);
+    let total = query.clone().count(db).await.context("failed to count posts")?;
+    let total_pages = total.div_ceil(per_page).max(1);
+    if number > total_pages {
+        return Ok(None);
+    }
+    let posts = query
+        .offset((number - 1) * per_page)
+        .limit(per_page)
+        .all(db)
+        .await
+        .context("failed to load posts")?;
+    Ok(Some(Page {
+        items: views(db, posts).await?,
+        number,
+        total_pages,
+    }))
+}
+
+/// A page of the home page's list, newest first; `None` past the last page.
+pub async fn published_page(
+    db: &DatabaseConnection,
+    number: u64,
+    per_page: u64,
+) -> anyhow::Result<Option<Page<PostView>>> {
+    page_of(db, published(), number, per_page).await
+}
+
+/// The newest published posts, for the feeds.
+pub async fn recent(db: &DatabaseConnection, count: u64) -> anyhow::Result<Vec<PostView>> {
+    let posts = published()
+        .limit(count)
+        .all(db)
+        .await
+        .context("failed to load recent posts")?;
+    views(db, posts).await
+}
+
+pub async fn published_by_slug(db: &DatabaseConnection, slug: &str) -> anyhow::Result<Lookup> {
+    let found = post::Entity::find()
+        .filter(post::Column::Slug.eq(slug))
+        .one(db)
+        .await
+        .with_context(|| format!("failed to load post {slug}"))?;
+    Ok(match found {
+        Some(p) if p.deleted_at.is_some() => Lookup::Deleted,
+        Some(p) if p.status == PostStatus::Published.as_str() => {
+            let mut list = views(db, vec![p]).await?;
+            list.pop().map_or(Lookup::Missing, |v| Lookup::Found(Box::new(v)))
+        }
+        _ => Lookup::Missing,
+    })
+}
+
+/// A tag and a page of its published posts; `None` when the tag has none.
+pub async fn tag_page(
+    db: &DatabaseConnection,
+    tag_slug: &str,
+    number: u64,
+    per_page: u64,
+) -> anyhow::Result<Option<(TagView, Page<PostView>)>> {
+    let Some(found) = tag::Entity::find()
+        .filter(tag::Column::Slug.eq(tag_slug))
+        .one(db)
+        .await
+        .with_context(|| format!("failed to load tag {tag_slug}"))?
+    else {
+        return Ok(None);
+    };
+    let tagged = post_tag::Entity::find()
+        .select_only()
+        .column(post_tag::Column::PostId)
+        .filter(post_tag::Column::TagId.eq(found.id))
+        .into_query();
+    let query = published().filter(post::Column::Id.in_subquery(tagged));
+    let page = page_of(db, query, number, per_page).await?;
+    Ok(page
+        .filter(|p| !p.items.is_empty())
+        .map(|p| (TagView { name: found.name, slug: found.slug }, p)))
+}
+
+/// Every post that is not deleted, drafts included, most recently changed first.
+pub async fn all_for_admin(db: &DatabaseConnection) -> anyhow::Result<Vec<PostView>> {
+    let posts = post::Entity::find()
+        .filter(post::Column::DeletedAt.is_null())
+        .order_by_desc(post::Column::UpdatedAt)
+        .order_by_desc(post::Column::Id)
+        .all(db)
+        .await
+        .context("failed to load posts for the admin list")?;
+    views(db, posts).await
+}
+
+/// A post the author may edit, with its fields as the editor shows them.
+pub async fn editable(
+    db: &DatabaseConnection,
+    id: i32,
+) -> anyhow::Result<Option<(PostView, PostForm)>> {
+    let Some(found) = post::Entity::find_by_id(id)
+        .filter(post::Column::DeletedAt.is_null())
+        .one(db)
+        .await
+        .with_context(|| format!("failed to load post {id}"))?
+    else {
+        return Ok(None);
+    };
+    let form = PostForm {
+        title: found.title.clone(),
+        body: found.body_markdown.clone(),
+        summary: if found.summary_is_custom {
+            found.summary.clone()
+        } else {
+            String::new()
+        },
+        tags: String::new(),
+        slug: found.slug.clone(),
+    };
+    let mut list = views(db, vec![found]).await?;
+    Ok(list.pop().map(|view| {
+        let tags = view
+            .tags
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        (view, PostForm { tags, ..form })
+    }))
+}

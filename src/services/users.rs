@@ -1,0 +1,124 @@
+//! Local accounts: creation and password checks.
+
+use anyhow::Context;
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter,
+};
+
+use crate::{
+    domain::{Password, Username},
+    entities::user,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    #[error("a user called {0} already exists")]
+    Exists(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Hashing is deliberately slow, so it runs off the async threads.
+async fn hash(password: &Password) -> anyhow::Result<String> {
+    let plain = password.expose().to_owned();
+    tokio::task::spawn_blocking(move || password_auth::generate_hash(plain))
+        .await
+        .context("password hashing task failed")
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    username: &Username,
+    password: &Password,
+    is_admin: bool,
+) -> Result<user::Model, CreateUserError> {
+    if find_by_username(db, username.as_str()).await?.is_some() {
+        return Err(CreateUserError::Exists(username.to_string()));
+    }
+    let password_hash = hash(password).await?;
+    let model = user::ActiveModel {
+        username: Set(username.to_string()),
+        password_hash: Set(password_hash),
+        display_name: Set(None),
+        is_admin: Set(is_admin),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    match model.insert(db).await {
+        Ok(user) => Ok(user),
+        // Lost a race with another `user add` for the same name.
+        Err(err) if is_unique_violation(&err) => Err(CreateUserError::Exists(username.to_string())),
+        Err(err) => Err(anyhow::Error::new(err)
+            .context(format!("failed to create user {username}"))
+            .into()),
+    }
+}
+
+pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+pub async fn find(db: &DatabaseConnection, id: i32) -> anyhow::Result<Option<user::Model>> {
+    user::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .with_context(|| format!("failed to load user {id}"))
+}
+
+pub async fn find_by_username(
+    db: &DatabaseConnection,
+    username: &str,
+) -> anyhow::Result<Option<user::Model>> {
+    user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(db)
+        .await
+        .with_context(|| format!("failed to load user {username}"))
+}
+
+pub async fn admin_exists(db: &DatabaseConnection) -> anyhow::Result<bool> {
+    let count = user::Entity::find()
+        .filter(user::Column::IsAdmin.eq(true))
+        .count(db)
+        .await
+        .context("failed to count admin users")?;
+    Ok(count > 0)
+}
+
+/// Returns the user when the name and password match. Takes the same time
+/// whether or not the name exists, so it does not reveal which names do.
+pub async fn verify_login(
+    db: &DatabaseConnection,
+    username: &str,
+    password: &str,
+) -> anyhow::Result<Option<user::Model>> {
+    let user = find_by_username(db, username.trim()).await?;
+    let stored_hash = match &user {
+        Some(user) => user.password_hash.clone(),
+        None => dummy_hash().await?,
+    };
+    let attempt = password.to_owned();
+    let matches = tokio::task::spawn_blocking(move || {
+        password_auth::verify_password(attempt, &stored_hash).is_ok()
+    })
+    .await
+    .context("password check task failed")?;
+    Ok(user.filter(|_| matches))
+}
+
+async fn dummy_hash() -> anyhow::Result<String> {
+    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    DUMMY
+        .get_or_try_init(|| async {
+            tokio::task::spawn_blocking(|| password_auth::generate_hash("not a real password"))
+                .await
+                .context("password hashing task failed")
+        })
+        .await
+        .cloned()
+}

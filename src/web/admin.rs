@@ -1,0 +1,246 @@
+//! The author's pages: the post list, the editor and deletion.
+
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use axum_csrf::CsrfToken;
+use minijinja::{Value, context};
+use serde::Deserialize;
+
+use super::{
+    AppState,
+    auth::CurrentUser,
+    csrf::{CsrfForm, form_token},
+    templates::{base_context, to_value},
+};
+use crate::{
+    domain::render_markdown,
+    error::{AppError, AppResult},
+    services::posts::{self, FieldErrors, PostForm, PostStatus, PostView, SaveError},
+};
+
+#[derive(Deserialize, Default)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+fn notice_text(notice: Option<&str>) -> Option<&'static str> {
+    match notice? {
+        "published" => Some("Post published."),
+        "saved" => Some("Draft saved."),
+        "deleted" => Some("Post deleted."),
+        _ => None,
+    }
+}
+
+fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    token: CsrfToken,
+    name: &str,
+    status: StatusCode,
+    extra: Value,
+) -> AppResult<Response> {
+    let csrf = form_token(&token)?;
+    let ctx = context! { ..base_context(&state.config, Some(&user.0), Some(&csrf)), ..extra };
+    let html = state.templates.render(name, ctx)?;
+    Ok((status, token, Html(html)).into_response())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    token: CsrfToken,
+    Query(query): Query<NoticeQuery>,
+) -> AppResult<Response> {
+    let all = posts::all_for_admin(&state.db).await?;
+    let extra = context! { posts => to_value(&all), notice => notice_text(query.notice.as_deref()) };
+    page(&state, &user, token, "admin/posts.html", StatusCode::OK, extra)
+}
+
+/// What the editor shows besides the fields.
+struct Editor<'a> {
+    post: Option<&'a PostView>,
+    errors: FieldErrors,
+    preview: Option<String>,
+    notice: Option<&'static str>,
+}
+
+fn editor(
+    state: &AppState,
+    user: &CurrentUser,
+    token: CsrfToken,
+    form: &PostForm,
+    view: Editor<'_>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let extra = context! {
+        form => to_value(form),
+        post => to_value(view.post),
+        post_url => view.post.map(|p| p.path()),
+        slug_fixed => view.post.is_some_and(|p| p.published_at.is_some()),
+        errors => to_value(&view.errors),
+        preview => view.preview,
+        notice => view.notice,
+    };
+    page(state, user, token, "admin/editor.html", status, extra)
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    token: CsrfToken,
+) -> AppResult<Response> {
+    let view = Editor { post: None, errors: FieldErrors::default(), preview: None, notice: None };
+    editor(&state, &user, token, &PostForm::default(), view, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct EditorSubmit {
+    #[serde(flatten)]
+    form: PostForm,
+    #[serde(default)]
+    action: String,
+}
+
+enum Action {
+    Preview,
+    Save(PostStatus),
+}
+
+fn parse_action(action: &str) -> AppResult<Action> {
+    match action {
+        "preview" => Ok(Action::Preview),
+        "publish" => Ok(Action::Save(PostStatus::Published)),
+        "draft" => Ok(Action::Save(PostStatus::Draft)),
+        other => Err(AppError::BadRequest(format!(
+            "unknown editor action \"{other}\": use publish, draft or preview"
+        ))),
+    }
+}
+
+fn saved_redirect(id: i32, status: PostStatus) -> Response {
+    let notice = match status {
+        PostStatus::Published => "published",
+        PostStatus::Draft => "saved",
+    };
+    Redirect::to(&format!("/admin/posts/{id}/edit?notice={notice}")).into_response()
+}
+
+/// Shows the form again with the author's input and what went wrong.
+fn rejected(
+    state: &AppState,
+    user: &CurrentUser,
+    token: CsrfToken,
+    form: &PostForm,
+    post: Option<&PostView>,
+    err: SaveError,
+) -> AppResult<Response> {
+    match err {
+        SaveError::Invalid(errors) => {
+            let view = Editor { post, errors, preview: None, notice: None };
+            editor(state, user, token, form, view, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        SaveError::NotFound(_) => Err(AppError::NotFound),
+        SaveError::Other(err) => Err(AppError::Internal(err)),
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    token: CsrfToken,
+    CsrfForm(submit): CsrfForm<EditorSubmit>,
+) -> AppResult<Response> {
+    let action = parse_action(&submit.action)?;
+    let form = &submit.form;
+    let valid = match form.validate() {
+        Ok(valid) => valid,
+        Err(errors) => return rejected(&state, &user, token, form, None, SaveError::Invalid(errors)),
+    };
+    match action {
+        Action::Preview => {
+            let preview = Some(render_markdown(&valid.body).into_string());
+            let view = Editor { post: None, errors: FieldErrors::default(), preview, notice: None };
+            editor(&state, &user, token, form, view, StatusCode::OK)
+        }
+        Action::Save(status) => match posts::create(&state.db, user.0.id, valid, status).await {
+            Ok(saved) => Ok(saved_redirect(saved.id, status)),
+            Err(err) => rejected(&state, &user, token, form, None, err),
+        },
+    }
+}
+
+async fn load(state: &AppState, id: i32) -> AppResult<(PostView, PostForm)> {
+    posts::editable(&state.db, id).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    token: CsrfToken,
+    Path(id): Path<i32>,
+    Query(query): Query<NoticeQuery>,
+) -> AppResult<Response> {
+    let (post, form) = load(&state, id).await?;
+    let notice = notice_text(query.notice.as_deref());
+    let view = Editor { post: Some(&post), errors: FieldErrors::default(), preview: None, notice };
+    editor(&state, &user, token, &form, view, StatusCode::OK)
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    token: CsrfToken,
+    Path(id): Path<i32>,
+    CsrfForm(submit): CsrfForm<EditorSubmit>,
+) -> AppResult<Response> {
+    let action = parse_action(&submit.action)?;
+    let (post, _) = load(&state, id).await?;
+    let form = &submit.form;
+    let valid = match form.validate() {
+        Ok(valid) => valid,
+        Err(errors) => {
+            return rejected(&state, &user, token, form, Some(&post), SaveError::Invalid(errors));
+        }
+    };
+    match action {
+        Action::Preview => {
+            let preview = Some(render_markdown(&valid.body).into_string());
+            let view =
+                Editor { post: Some(&post), errors: FieldErrors::default(), preview, notice: None };
+            editor(&state, &user, token, form, view, StatusCode::OK)
+        }
+        Action::Save(status) => match posts::update(&state.db, id, valid, status).await {
+            Ok(saved) => Ok(saved_redirect(saved.id, status)),
+            Err(err) => rejected(&state, &user, token, form, Some(&post), err),
+        },
+    }
+}
+
+pub async fn delete_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    token: CsrfToken,
+    Path(id): Path<i32>,
+) -> AppResult<Response> {
+    let (post, _) = load(&state, id).await?;
+    page(&state, &user, token, "admin/delete.html", StatusCode::OK, context! { post => to_value(&post) })
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmDelete {}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    Path(id): Path<i32>,
+    CsrfForm(_): CsrfForm<ConfirmDelete>,
+) -> AppResult<Redirect> {
+    if !posts::delete(&state.db, id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to("/admin?notice=deleted"))
+}

@@ -1,0 +1,148 @@
+//! Logging in and out, and the extractor that guards the admin pages.
+
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{ConnectInfo, FromRequestParts, Query, State},
+    http::{StatusCode, request::Parts},
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use axum_csrf::CsrfToken;
+use governor::clock::{Clock, DefaultClock};
+use minijinja::context;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::{
+    AppState,
+    csrf::{CsrfForm, form_token},
+    templates::base_context,
+};
+use crate::{entities::user, error::AppError, error::AppResult, services::users};
+
+const USER_KEY: &str = "user_id";
+
+/// The logged-in author. Pages that take it send visitors to the login form.
+pub struct CurrentUser(pub user::Model);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let next = parts
+            .uri
+            .path_and_query()
+            .map_or("/admin".to_owned(), |pq| pq.to_string());
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(_, msg)| AppError::Internal(anyhow::anyhow!(msg)))?;
+        let id: Option<i32> = session
+            .get(USER_KEY)
+            .await
+            .map_err(|err| AppError::Internal(anyhow::Error::new(err)))?;
+        let Some(id) = id else {
+            return Err(AppError::LoginRequired { next });
+        };
+        match users::find(&state.db, id).await? {
+            Some(user) => Ok(CurrentUser(user)),
+            None => Err(AppError::LoginRequired { next }),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+/// Only local paths, so the login form cannot bounce anyone to another site.
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/admin"
+    }
+}
+
+fn login_page(
+    state: &AppState,
+    token: CsrfToken,
+    next: &str,
+    username: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let csrf = form_token(&token)?;
+    let ctx = context! {
+        ..base_context(&state.config, None, Some(&csrf)),
+        ..context! { next => safe_next(next), username => username, error => error }
+    };
+    let page = state.templates.render("login.html", ctx)?;
+    Ok((status, token, Html(page)).into_response())
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    token: CsrfToken,
+    Query(query): Query<NextQuery>,
+) -> AppResult<Response> {
+    login_page(&state, token, &query.next, "", None, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    token: CsrfToken,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> AppResult<Response> {
+    if let Err(not_until) = state.login_limiter.check_key(&peer.ip()) {
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: wait.as_secs().max(1),
+        });
+    }
+    let Some(user) = users::verify_login(&state.db, &form.username, &form.password).await? else {
+        tracing::info!(username = %form.username, peer = %peer.ip(), "failed login");
+        return login_page(
+            &state,
+            token,
+            &form.next,
+            &form.username,
+            Some("Wrong username or password."),
+            StatusCode::UNAUTHORIZED,
+        );
+    };
+    // A new session id at login, so an id planted before it is worthless.
+    session
+        .cycle_id()
+        .await
+        .map_err(|err| AppError::Internal(anyhow::Error::new(err)))?;
+    session
+        .insert(USER_KEY, user.id)
+        .await
+        .map_err(|err| AppError::Internal(anyhow::Error::new(err)))?;
+    Ok(Redirect::to(safe_next(&form.next)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn logout(session: Session, CsrfForm(_): CsrfForm<Empty>) -> AppResult<Redirect> {
+    session
+        .flush()
+        .await
+        .map_err(|err| AppError::Internal(anyhow::Error::new(err)))?;
+    Ok(Redirect::to("/"))
+}

@@ -1,0 +1,53 @@
+//! Forms that change state carry the CSRF token that `axum_csrf` issued with
+//! the page; `CsrfForm` refuses any that does not.
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, FromRequestParts, Request},
+};
+use axum_csrf::CsrfToken;
+use serde::{Deserialize, de::DeserializeOwned};
+
+use super::AppState;
+use crate::error::AppError;
+
+#[derive(Deserialize, Default)]
+struct TokenField {
+    #[serde(default)]
+    authenticity_token: String,
+}
+
+/// A URL-encoded form whose CSRF token was checked.
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, AppError> {
+        let (mut parts, body) = request.into_parts();
+        let token = CsrfToken::from_request_parts(&mut parts, state)
+            .await
+            .map_err(|(_, msg)| AppError::Internal(anyhow::anyhow!(msg)))?;
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|err| AppError::BadRequest(err.body_text()))?;
+        let field: TokenField = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+        token.verify(&field.authenticity_token).map_err(|_| {
+            AppError::Forbidden(
+                "This form has expired or did not come from this site. \
+                 Go back, reload the page and submit it again."
+                    .into(),
+            )
+        })?;
+        let value = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|err| AppError::BadRequest(format!("the form could not be read: {err}")))?;
+        Ok(CsrfForm(value))
+    }
+}
+
+/// The token to put in the page's forms; `None` only if hashing failed.
+pub fn form_token(token: &CsrfToken) -> Result<String, AppError> {
+    token
+        .authenticity_token()
+        .map_err(|err| AppError::Internal(anyhow::anyhow!("failed to issue a CSRF token: {err:?}")))
+}

@@ -1,0 +1,104 @@
+//! Atom and RSS feeds of the newest posts.
+
+use atom_syndication::{
+    ContentBuilder, EntryBuilder, FeedBuilder, FixedDateTime, LinkBuilder, PersonBuilder,
+};
+use axum::{
+    extract::State,
+    http::header,
+    response::{IntoResponse, Response},
+};
+use chrono::Utc;
+use rss::{ChannelBuilder, GuidBuilder, ItemBuilder};
+
+use super::AppState;
+use crate::{error::AppResult, services::posts};
+
+const FEED_LENGTH: u64 = 20;
+
+fn fixed(date: chrono::DateTime<Utc>) -> FixedDateTime {
+    date.fixed_offset()
+}
+
+pub async fn atom(State(state): State<AppState>) -> AppResult<Response> {
+    let config = &state.config;
+    let posts = posts::recent(&state.db, FEED_LENGTH).await?;
+    let entries = posts.iter().map(|post| {
+        let url = config.url(&post.path());
+        let published = fixed(post.published_at.unwrap_or(post.updated_at));
+        EntryBuilder::default()
+            .id(url.clone())
+            .title(post.title.clone())
+            .link(LinkBuilder::default().href(url).rel("alternate").build())
+            .published(Some(published))
+            .updated(fixed(post.updated_at).max(published))
+            .author(PersonBuilder::default().name(post.author.clone()).build())
+            .summary(Some(post.summary.clone().into()))
+            .content(Some(
+                ContentBuilder::default()
+                    .content_type(Some("html".into()))
+                    .value(Some(post.html.clone()))
+                    .build(),
+            ))
+            .build()
+    });
+    let entries: Vec<_> = entries.collect();
+    let updated = entries
+        .iter()
+        .map(|e| e.updated)
+        .max()
+        .unwrap_or_else(|| fixed(Utc::now()));
+    let feed = FeedBuilder::default()
+        .id(config.url("/"))
+        .title(config.blog.title.clone())
+        .subtitle(Some(config.blog.description.clone().into()))
+        .lang(Some(config.blog.language.clone()))
+        .updated(updated)
+        .link(LinkBuilder::default().href(config.url("/")).rel("alternate").build())
+        .link(
+            LinkBuilder::default()
+                .href(config.url("/feed.atom"))
+                .rel("self")
+                .mime_type(Some("application/atom+xml".into()))
+                .build(),
+        )
+        .entries(entries)
+        .build();
+    Ok((
+        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+        feed.to_string(),
+    )
+        .into_response())
+}
+
+pub async fn rss(State(state): State<AppState>) -> AppResult<Response> {
+    let config = &state.config;
+    let posts = posts::recent(&state.db, FEED_LENGTH).await?;
+    let items: Vec<_> = posts
+        .iter()
+        .map(|post| {
+            let url = config.url(&post.path());
+            ItemBuilder::default()
+                .title(Some(post.title.clone()))
+                .link(Some(url.clone()))
+                .guid(Some(GuidBuilder::default().value(url).permalink(true).build()))
+                .pub_date(post.published_at.map(|d| d.to_rfc2822()))
+                .author(None)
+                .description(Some(post.summary.clone()))
+                .content(Some(post.html.clone()))
+                .build()
+        })
+        .collect();
+    let channel = ChannelBuilder::default()
+        .title(config.blog.title.clone())
+        .link(config.url("/"))
+        .description(config.blog.description.clone())
+        .language(Some(config.blog.language.clone()))
+        .items(items)
+        .build();
+    Ok((
+        [(header::CONTENT_TYPE, "application/rss+xml; charset=utf-8")],
+        channel.to_string(),
+    )
+        .into_response())
+}

@@ -1,0 +1,45 @@
+//! Everything browser-facing: routes, extractors and page handlers.
+
+mod admin;
+mod auth;
+mod csrf;
+mod errors;
+mod feeds;
+mod public;
+mod state;
+mod templates;
+
+pub use state::AppState;
+pub use templates::Templates;
+
+use axum::{
+    Router, middleware,
+    routing::{get, post},
+};
+use tower_http::catch_panic::CatchPanicLayer;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(public::index))
+        .route("/posts/{slug}", get(public::post))
+        .route("/tags/{slug}", get(public::tag))
+        .route("/feed.atom", get(feeds::atom))
+        .route("/feed.rss", get(feeds::rss))
+        .route("/style.css", get(public::stylesheet))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/admin", get(admin::list))
+        .route("/admin/posts/new", get(admin::new_form).post(admin::create))
+        .route("/admin/posts/{id}/edit", get(admin::edit_form).post(admin::update))
+        .route(
+            "/admin/posts/{id}/delete",
+            get(admin::delete_form).post(admin::delete),
+        )
+        .fallback(errors::not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            errors::render_error_pages,
+        ))
+        .layer(CatchPanicLayer::new())
+        .with_state(state)
+}

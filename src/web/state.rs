@@ -1,0 +1,45 @@
+use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
+
+use axum::extract::FromRef;
+use axum_csrf::CsrfConfig;
+use governor::{DefaultKeyedRateLimiter, Quota};
+use sea_orm::DatabaseConnection;
+
+use super::Templates;
+use crate::config::Config;
+
+/// What every handler may reach: cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub templates: Templates,
+    pub csrf: CsrfConfig,
+    pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, config: Arc<Config>, csrf: CsrfConfig) -> Self {
+        let templates = Templates::new(config.theme_dir.clone());
+        AppState {
+            db,
+            config,
+            templates,
+            csrf,
+            login_limiter: Arc::new(DefaultKeyedRateLimiter::keyed(login_quota())),
+        }
+    }
+}
+
+/// Five attempts at once, then one every twelve seconds per client address.
+fn login_quota() -> Quota {
+    Quota::with_period(Duration::from_secs(12))
+        .expect("period is non-zero")
+        .allow_burst(NonZeroU32::new(5).expect("burst is non-zero"))
+}
+
+impl FromRef<AppState> for CsrfConfig {
+    fn from_ref(state: &AppState) -> Self {
+        state.csrf.clone()
+    }
+}

@@ -1,0 +1,99 @@
+//! HTML templates: built into the binary, each overridable by a file of the
+//! same name in the configured theme folder.
+
+use std::{path::PathBuf, sync::Arc};
+
+use anyhow::Context;
+use minijinja::{Environment, Value, context};
+
+use crate::{config::Config, entities::user, error::AppResult};
+
+macro_rules! builtin {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../templates/", $name)))),*]
+    };
+}
+
+const BUILTIN: &[(&str, &str)] = builtin![
+    "base.html",
+    "index.html",
+    "post.html",
+    "tag.html",
+    "error.html",
+    "login.html",
+    "partials/post_card.html",
+    "partials/pagination.html",
+    "admin/base.html",
+    "admin/posts.html",
+    "admin/editor.html",
+    "admin/delete.html",
+    "style.css",
+];
+
+#[derive(Clone)]
+pub struct Templates {
+    env: Arc<Environment<'static>>,
+}
+
+impl Templates {
+    pub fn new(theme_dir: Option<PathBuf>) -> Templates {
+        let mut env = Environment::new();
+        env.set_loader(move |name| {
+            if let Some(dir) = &theme_dir {
+                let path = dir.join(name);
+                // Names come from our own code, never from a request.
+                if path.is_file() {
+                    return std::fs::read_to_string(&path).map(Some).map_err(|err| {
+                        minijinja::Error::new(
+                            minijinja::ErrorKind::TemplateNotFound,
+                            format!("cannot read theme file {}: {err}", path.display()),
+                        )
+                    });
+                }
+            }
+            Ok(BUILTIN
+                .iter()
+                .find(|(builtin, _)| *builtin == name)
+                .map(|(_, source)| (*source).to_owned()))
+        });
+        env.add_filter("date", format_date);
+        Templates { env: Arc::new(env) }
+    }
+
+    pub fn render(&self, name: &str, ctx: Value) -> AppResult<String> {
+        let template = self
+            .env
+            .get_template(name)
+            .with_context(|| format!("failed to load template {name}"))?;
+        Ok(template
+            .render(ctx)
+            .with_context(|| format!("failed to render template {name}"))?)
+    }
+}
+
+/// Any serialisable value as a template value.
+pub fn to_value<T: serde::Serialize>(value: T) -> Value {
+    Value::from(minijinja::value::Serde(value))
+}
+
+/// `{{ post.published_at | date }}` -> "29 November 2026".
+fn format_date(value: Value) -> String {
+    let text = value.as_str().unwrap_or_default();
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|d| d.format("%-d %B %Y").to_string())
+        .unwrap_or_else(|_| text.to_owned())
+}
+
+/// What every page's layout needs.
+pub fn base_context(config: &Config, user: Option<&user::Model>, csrf: Option<&str>) -> Value {
+    context! {
+        blog => context! {
+            title => config.blog.title.as_str(),
+            description => config.blog.description.as_str(),
+            language => config.blog.language.as_str(),
+            url => config.url("/"),
+        },
+        user => user.map(|u| context! { username => u.username.as_str(), is_admin => u.is_admin }),
+        csrf => csrf,
+    }
+}
