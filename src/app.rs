@@ -58,7 +58,11 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
 
 async fn csrf_config(db: &DatabaseConnection, config: &Config) -> anyhow::Result<CsrfConfig> {
     let key_hex = secrets::get_or_create(db, "csrf_key", || {
-        Key::generate().master().iter().map(|b| format!("{b:02x}")).collect()
+        Key::generate()
+            .master()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     })
     .await?;
     let key_bytes = (0..key_hex.len())
@@ -67,8 +71,10 @@ async fn csrf_config(db: &DatabaseConnection, config: &Config) -> anyhow::Result
         .collect::<Result<Vec<u8>, _>>()
         .context("stored csrf_key is not hex")?;
     let key = Key::try_from(key_bytes.as_slice()).context("stored csrf_key is too short")?;
-    let salt = secrets::get_or_create(db, "csrf_salt", || uuid::Uuid::new_v4().simple().to_string())
-        .await?;
+    let salt = secrets::get_or_create(db, "csrf_salt", || {
+        uuid::Uuid::new_v4().simple().to_string()
+    })
+    .await?;
     Ok(CsrfConfig::default()
         .with_cookie_name("blog_csrf")
         .with_cookie_same_site(SameSite::Strict)
@@ -80,8 +86,16 @@ async fn csrf_config(db: &DatabaseConnection, config: &Config) -> anyhow::Result
 }
 
 impl App {
-    /// Connects, migrates and binds the listener; call `run` to serve.
+    /// Connects, migrates and binds the configured address; call `run` to serve.
     pub async fn build(config: Config) -> anyhow::Result<App> {
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("failed to listen on {}", config.listen))?;
+        App::with_listener(config, listener).await
+    }
+
+    /// Like `build`, on a listener the caller already bound.
+    pub async fn with_listener(config: Config, listener: TcpListener) -> anyhow::Result<App> {
         let config = Arc::new(config);
         let db = connect(&config).await?;
         migrate(&db).await?;
@@ -96,12 +110,14 @@ impl App {
             .with_secure(config.https())
             .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
         let router = web::router(state).layer(sessions);
-
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .with_context(|| format!("failed to listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
-        Ok(App { listener, router, addr, db, config })
+        Ok(App {
+            listener,
+            router,
+            addr,
+            db,
+            config,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -114,7 +130,10 @@ impl App {
     }
 
     /// Serves until `shutdown` completes, then lets requests in flight finish.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         tracing::info!(
             "listening on http://{} (public URL {})",
             self.addr,

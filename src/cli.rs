@@ -16,7 +16,11 @@ use crate::{
 };
 
 #[derive(Parser, Debug)]
-#[command(name = "blog", version, about = "A self-hosted blog server that lives on the fediverse")]
+#[command(
+    name = "blog",
+    version,
+    about = "A self-hosted blog server that lives on the fediverse"
+)]
 pub struct Cli {
     /// Configuration file [default: ./config.toml if it exists]
     #[arg(long, global = true, value_name = "FILE")]
@@ -75,7 +79,11 @@ async fn add_user(config: &Config, name: &str, admin: bool) -> anyhow::Result<()
     app::migrate(&db).await?;
     let user = users::create(&db, &username, &password, admin).await?;
     let role = if user.is_admin { "admin" } else { "author" };
-    println!("created {role} {}; log in at {}", user.username, config.url("/login"));
+    println!(
+        "created {role} {}; log in at {}",
+        user.username,
+        config.url("/login")
+    );
     Ok(())
 }
 
@@ -90,7 +98,11 @@ fn read_password() -> anyhow::Result<String> {
     }
     let first = rpassword::prompt_password("Password: ").context("failed to read the password")?;
     Password::parse(first.clone()).context("cannot create this user")?;
-    let second = rpassword::prompt_password("Password again: ").context("failed to read the password")?;
-    anyhow::ensure!(first == second, "the two passwords differ; nothing was created");
+    let second =
+        rpassword::prompt_password("Password again: ").context("failed to read the password")?;
+    anyhow::ensure!(
+        first == second,
+        "the two passwords differ; nothing was created"
+    );
     Ok(first)
 }

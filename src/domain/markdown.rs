@@ -74,7 +74,10 @@ pub fn derive_summary(markdown: &str, max_chars: usize) -> String {
             _ => {}
         }
     }
-    truncate_words(text.split_whitespace().collect::<Vec<_>>().join(" "), max_chars)
+    truncate_words(
+        text.split_whitespace().collect::<Vec<_>>().join(" "),
+        max_chars,
+    )
 }
 
 fn truncate_words(text: String, max_chars: usize) -> String {
@@ -101,7 +104,10 @@ mod tests {
         let html = html.as_str();
         assert!(html.contains("<table>"), "{html}");
         assert!(html.contains("<td>1</td>"), "{html}");
-        assert!(html.contains(r#"<a href="https://example.org" rel="noopener noreferrer">"#), "{html}");
+        assert!(
+            html.contains(r#"<a href="https://example.org" rel="noopener noreferrer">"#),
+            "{html}"
+        );
         assert!(html.contains(r##"href="#fn-1""##), "{html}");
         assert!(html.contains(r#"class="footnotes""#), "{html}");
     }
@@ -119,8 +125,12 @@ mod tests {
 
     #[test]
     fn the_summary_is_the_first_paragraph_as_plain_text() {
-        let md = "# Heading\n\nFirst *para*graph with `code`\nand a [link](https://x.org).\n\nSecond.";
-        assert_eq!(derive_summary(md, 200), "First paragraph with code and a link.");
+        let md =
+            "# Heading\n\nFirst *para*graph with `code`\nand a [link](https://x.org).\n\nSecond.";
+        assert_eq!(
+            derive_summary(md, 200),
+            "First paragraph with code and a link."
+        );
     }
 
     #[test]

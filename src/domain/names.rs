@@ -186,7 +186,10 @@ mod tests {
             Slug::derive("Customer Service", "post").as_str(),
             "customer-service"
         );
-        assert_eq!(Slug::derive("Ça va? Très bien!", "post").as_str(), "ca-va-tres-bien");
+        assert_eq!(
+            Slug::derive("Ça va? Très bien!", "post").as_str(),
+            "ca-va-tres-bien"
+        );
         assert_eq!(Slug::derive("!!!", "post").as_str(), "post");
     }
 

@@ -37,7 +37,8 @@ fn to_chrono(t: time::OffsetDateTime) -> DateTime<Utc> {
 fn active_model(record: &Record) -> session_store::Result<session::ActiveModel> {
     Ok(session::ActiveModel {
         id: Set(record.id.to_string()),
-        data: Set(serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?),
+        data: Set(serde_json::to_string(&record.data)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?),
         expires_at: Set(to_chrono(record.expiry_date)),
     })
 }
@@ -82,7 +83,8 @@ impl SessionStore for DbSessionStore {
         else {
             return Ok(None);
         };
-        let data = serde_json::from_str(&row.data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let data = serde_json::from_str(&row.data)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
         let expiry_date = time::OffsetDateTime::from_unix_timestamp(row.expires_at.timestamp())
             .map_err(backend)?;
         Ok(Some(Record {

@@ -56,8 +56,16 @@ pub async fn list(
     Query(query): Query<NoticeQuery>,
 ) -> AppResult<Response> {
     let all = posts::all_for_admin(&state.db).await?;
-    let extra = context! { posts => to_value(&all), notice => notice_text(query.notice.as_deref()) };
-    page(&state, &user, token, "admin/posts.html", StatusCode::OK, extra)
+    let extra =
+        context! { posts => to_value(&all), notice => notice_text(query.notice.as_deref()) };
+    page(
+        &state,
+        &user,
+        token,
+        "admin/posts.html",
+        StatusCode::OK,
+        extra,
+    )
 }
 
 /// What the editor shows besides the fields.
@@ -93,8 +101,20 @@ pub async fn new_form(
     user: CurrentUser,
     token: CsrfToken,
 ) -> AppResult<Response> {
-    let view = Editor { post: None, errors: FieldErrors::default(), preview: None, notice: None };
-    editor(&state, &user, token, &PostForm::default(), view, StatusCode::OK)
+    let view = Editor {
+        post: None,
+        errors: FieldErrors::default(),
+        preview: None,
+        notice: None,
+    };
+    editor(
+        &state,
+        &user,
+        token,
+        &PostForm::default(),
+        view,
+        StatusCode::OK,
+    )
 }
 
 #[derive(Deserialize)]
@@ -140,8 +160,20 @@ fn rejected(
 ) -> AppResult<Response> {
     match err {
         SaveError::Invalid(errors) => {
-            let view = Editor { post, errors, preview: None, notice: None };
-            editor(state, user, token, form, view, StatusCode::UNPROCESSABLE_ENTITY)
+            let view = Editor {
+                post,
+                errors,
+                preview: None,
+                notice: None,
+            };
+            editor(
+                state,
+                user,
+                token,
+                form,
+                view,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
         }
         SaveError::NotFound(_) => Err(AppError::NotFound),
         SaveError::Other(err) => Err(AppError::Internal(err)),
@@ -158,12 +190,19 @@ pub async fn create(
     let form = &submit.form;
     let valid = match form.validate() {
         Ok(valid) => valid,
-        Err(errors) => return rejected(&state, &user, token, form, None, SaveError::Invalid(errors)),
+        Err(errors) => {
+            return rejected(&state, &user, token, form, None, SaveError::Invalid(errors));
+        }
     };
     match action {
         Action::Preview => {
             let preview = Some(render_markdown(&valid.body).into_string());
-            let view = Editor { post: None, errors: FieldErrors::default(), preview, notice: None };
+            let view = Editor {
+                post: None,
+                errors: FieldErrors::default(),
+                preview,
+                notice: None,
+            };
             editor(&state, &user, token, form, view, StatusCode::OK)
         }
         Action::Save(status) => match posts::create(&state.db, user.0.id, valid, status).await {
@@ -174,7 +213,9 @@ pub async fn create(
 }
 
 async fn load(state: &AppState, id: i32) -> AppResult<(PostView, PostForm)> {
-    posts::editable(&state.db, id).await?.ok_or(AppError::NotFound)
+    posts::editable(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 pub async fn edit_form(
@@ -186,7 +227,12 @@ pub async fn edit_form(
 ) -> AppResult<Response> {
     let (post, form) = load(&state, id).await?;
     let notice = notice_text(query.notice.as_deref());
-    let view = Editor { post: Some(&post), errors: FieldErrors::default(), preview: None, notice };
+    let view = Editor {
+        post: Some(&post),
+        errors: FieldErrors::default(),
+        preview: None,
+        notice,
+    };
     editor(&state, &user, token, &form, view, StatusCode::OK)
 }
 
@@ -203,14 +249,25 @@ pub async fn update(
     let valid = match form.validate() {
         Ok(valid) => valid,
         Err(errors) => {
-            return rejected(&state, &user, token, form, Some(&post), SaveError::Invalid(errors));
+            return rejected(
+                &state,
+                &user,
+                token,
+                form,
+                Some(&post),
+                SaveError::Invalid(errors),
+            );
         }
     };
     match action {
         Action::Preview => {
             let preview = Some(render_markdown(&valid.body).into_string());
-            let view =
-                Editor { post: Some(&post), errors: FieldErrors::default(), preview, notice: None };
+            let view = Editor {
+                post: Some(&post),
+                errors: FieldErrors::default(),
+                preview,
+                notice: None,
+            };
             editor(&state, &user, token, form, view, StatusCode::OK)
         }
         Action::Save(status) => match posts::update(&state.db, id, valid, status).await {
@@ -227,7 +284,14 @@ pub async fn delete_form(
     Path(id): Path<i32>,
 ) -> AppResult<Response> {
     let (post, _) = load(&state, id).await?;
-    page(&state, &user, token, "admin/delete.html", StatusCode::OK, context! { post => to_value(&post) })
+    page(
+        &state,
+        &user,
+        token,
+        "admin/delete.html",
+        StatusCode::OK,
+        context! { post => to_value(&post) },
+    )
 }
 
 #[derive(Deserialize)]

@@ -54,7 +54,12 @@ pub async fn atom(State(state): State<AppState>) -> AppResult<Response> {
         .subtitle(Some(config.blog.description.clone().into()))
         .lang(Some(config.blog.language.clone()))
         .updated(updated)
-        .link(LinkBuilder::default().href(config.url("/")).rel("alternate").build())
+        .link(
+            LinkBuilder::default()
+                .href(config.url("/"))
+                .rel("alternate")
+                .build(),
+        )
         .link(
             LinkBuilder::default()
                 .href(config.url("/feed.atom"))
@@ -81,7 +86,9 @@ pub async fn rss(State(state): State<AppState>) -> AppResult<Response> {
             ItemBuilder::default()
                 .title(Some(post.title.clone()))
                 .link(Some(url.clone()))
-                .guid(Some(GuidBuilder::default().value(url).permalink(true).build()))
+                .guid(Some(
+                    GuidBuilder::default().value(url).permalink(true).build(),
+                ))
                 .pub_date(post.published_at.map(|d| d.to_rfc2822()))
                 .author(None)
                 .description(Some(post.summary.clone()))

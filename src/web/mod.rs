@@ -30,7 +30,10 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(auth::logout))
         .route("/admin", get(admin::list))
         .route("/admin/posts/new", get(admin::new_form).post(admin::create))
-        .route("/admin/posts/{id}/edit", get(admin::edit_form).post(admin::update))
+        .route(
+            "/admin/posts/{id}/edit",
+            get(admin::edit_form).post(admin::update),
+        )
         .route(
             "/admin/posts/{id}/delete",
             get(admin::delete_form).post(admin::delete),

@@ -67,7 +67,11 @@ impl PostForm {
                 format!("The post is too long: at most {} KiB.", BODY_BYTES / 1024),
             );
         }
-        let summary = self.summary.split_whitespace().collect::<Vec<_>>().join(" ");
+        let summary = self
+            .summary
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         if summary.chars().count() > CUSTOM_SUMMARY_CHARS {
             errors.0.insert(
                 "summary",

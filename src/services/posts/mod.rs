@@ -156,7 +156,9 @@ pub async fn update(
         Err(err) => return Err(err.into()),
     };
     set_tags(&txn, id, &input.tags).await?;
-    txn.commit().await.context("failed to commit post changes")?;
+    txn.commit()
+        .await
+        .context("failed to commit post changes")?;
     Ok(saved)
 }
 
@@ -219,8 +221,12 @@ async fn free_slug(
     if let Some(id) = except_id {
         query = query.filter(post::Column::Id.ne(id));
     }
-    let taken: std::collections::HashSet<String> =
-        query.into_tuple::<String>().all(db).await?.into_iter().collect();
+    let taken: std::collections::HashSet<String> = query
+        .into_tuple::<String>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
     if !taken.contains(base.as_str()) {
         return Ok(base.clone());
     }

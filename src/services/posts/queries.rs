@@ -89,7 +89,6 @@ async fn views(db: &DatabaseConnection, posts: Vec<post::Model>) -> anyhow::Resu
     let rows = post_tag::Entity::find()
         .filter(post_tag::Column::PostId.is_in(ids))
         .find_also_related(tag::Entity)
-        .order_by_asc(tag::Column::Name)
         .all(db)
         .await
         .context("failed to load post tags")?;
@@ -100,6 +99,9 @@ async fn views(db: &DatabaseConnection, posts: Vec<post::Model>) -> anyhow::Resu
                 slug: t.slug,
             });
         }
+    }
+    for list in tags.values_mut() {
+        list.sort_by_key(|t| t.name.to_lowercase());
     }
     Ok(posts
         .into_iter()
@@ -125,7 +127,11 @@ async fn page_of(
     per_page: u64,
 ) -> anyhow::Result<Option<Page<PostView>>> {
     let number = number.max(1);
-    let total = query.clone().count(db).await.context("failed to count posts")?;
+    let total = query
+        .clone()
+        .count(db)
+        .await
+        .context("failed to count posts")?;
     let total_pages = total.div_ceil(per_page).max(1);
     if number > total_pages {
         return Ok(None);
@@ -172,7 +178,8 @@ pub async fn published_by_slug(db: &DatabaseConnection, slug: &str) -> anyhow::R
         Some(p) if p.deleted_at.is_some() => Lookup::Deleted,
         Some(p) if p.status == PostStatus::Published.as_str() => {
             let mut list = views(db, vec![p]).await?;
-            list.pop().map_or(Lookup::Missing, |v| Lookup::Found(Box::new(v)))
+            list.pop()
+                .map_or(Lookup::Missing, |v| Lookup::Found(Box::new(v)))
         }
         _ => Lookup::Missing,
     })
@@ -200,9 +207,15 @@ pub async fn tag_page(
         .into_query();
     let query = published().filter(post::Column::Id.in_subquery(tagged));
     let page = page_of(db, query, number, per_page).await?;
-    Ok(page
-        .filter(|p| !p.items.is_empty())
-        .map(|p| (TagView { name: found.name, slug: found.slug }, p)))
+    Ok(page.filter(|p| !p.items.is_empty()).map(|p| {
+        (
+            TagView {
+                name: found.name,
+                slug: found.slug,
+            },
+            p,
+        )
+    }))
 }
 
 /// Every post that is not deleted, drafts included, most recently changed first.

@@ -1,0 +1,238 @@
+use crate::helpers::{PASSWORD, TestApp, csrf_token, location};
+
+#[tokio::test]
+async fn the_right_password_logs_in_and_opens_the_admin() {
+    let app = TestApp::spawn().await;
+    app.add_user("alice", true).await;
+    let client = app.client();
+
+    let response = app
+        .submit(
+            &client,
+            "/login",
+            "/login",
+            &[("username", "alice"), ("password", PASSWORD)],
+        )
+        .await;
+
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/admin");
+    let (status, page) = app.get_text(&client, "/admin").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Log out (alice)"), "{page}");
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_and_the_admin_stays_closed() {
+    let app = TestApp::spawn().await;
+    app.add_user("alice", true).await;
+    let client = app.client();
+
+    let response = app
+        .submit(
+            &client,
+            "/login",
+            "/login",
+            &[("username", "alice"), ("password", "not the password")],
+        )
+        .await;
+
+    assert_eq!(response.status(), 401);
+    let page = response.text().await.expect("body");
+    assert!(page.contains("Wrong username or password."), "{page}");
+    assert!(
+        page.contains(r#"value="alice""#),
+        "the username is kept: {page}"
+    );
+    let response = app.get(&client, "/admin").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/login?next=%2Fadmin");
+}
+
+#[tokio::test]
+async fn an_unknown_user_gets_the_same_answer_as_a_wrong_password() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+
+    let response = app
+        .submit(
+            &client,
+            "/login",
+            "/login",
+            &[("username", "nobody"), ("password", PASSWORD)],
+        )
+        .await;
+
+    assert_eq!(response.status(), 401);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("body")
+            .contains("Wrong username or password.")
+    );
+}
+
+#[tokio::test]
+async fn a_login_without_the_csrf_token_is_forbidden() {
+    let app = TestApp::spawn().await;
+    app.add_user("alice", true).await;
+    let client = app.client();
+    app.get(&client, "/login").await;
+
+    let response = client
+        .post(app.url("/login"))
+        .form(&[("username", "alice"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("POST");
+
+    assert_eq!(response.status(), 403);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("body")
+            .contains("did not come from this site")
+    );
+    assert_eq!(
+        app.get(&client, "/admin").await.status(),
+        303,
+        "still logged out"
+    );
+}
+
+#[tokio::test]
+async fn a_csrf_token_from_another_browser_is_forbidden() {
+    let app = TestApp::spawn().await;
+    app.add_user("alice", true).await;
+    let attacker = app.client();
+    let (_, page) = app.get_text(&attacker, "/login").await;
+    let stolen = csrf_token(&page);
+    let victim = app.client();
+
+    let response = victim
+        .post(app.url("/login"))
+        .form(&[
+            ("authenticity_token", stolen.as_str()),
+            ("username", "alice"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("POST");
+
+    assert_eq!(response.status(), 403);
+}
+
+#[tokio::test]
+async fn state_changing_admin_forms_need_the_csrf_token() {
+    let app = TestApp::spawn().await;
+    let client = app.logged_in_admin().await;
+
+    let response = client
+        .post(app.url("/admin/posts/new"))
+        .form(&[("title", "Sneaky"), ("body", "text"), ("action", "publish")])
+        .send()
+        .await
+        .expect("POST");
+
+    assert_eq!(response.status(), 403);
+    let (_, home) = app.get_text(&client, "/").await;
+    assert!(!home.contains("Sneaky"), "nothing was published");
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_and_same_site_lax() {
+    let app = TestApp::spawn().await;
+    app.add_user("alice", true).await;
+    let client = app.client();
+
+    let response = app
+        .submit(
+            &client,
+            "/login",
+            "/login",
+            &[("username", "alice"), ("password", PASSWORD)],
+        )
+        .await;
+
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("blog_session="))
+        .expect("session cookie")
+        .to_owned();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http has no Secure flag: {cookie}"
+    );
+}
+
+#[tokio::test]
+async fn logging_out_ends_the_session() {
+    let app = TestApp::spawn().await;
+    let client = app.logged_in_admin().await;
+
+    let response = app.submit(&client, "/admin", "/logout", &[]).await;
+
+    assert_eq!(response.status(), 303);
+    assert_eq!(app.get(&client, "/admin").await.status(), 303);
+}
+
+#[tokio::test]
+async fn repeated_failed_logins_are_slowed_down() {
+    let app = TestApp::spawn().await;
+    app.add_user("alice", true).await;
+    let client = app.client();
+
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        let response = app
+            .submit(
+                &client,
+                "/login",
+                "/login",
+                &[("username", "alice"), ("password", "wrong guess")],
+            )
+            .await;
+        statuses.push(response.status().as_u16());
+        if response.status() == 429 {
+            let retry: u64 = response.headers()["retry-after"]
+                .to_str()
+                .expect("ascii")
+                .parse()
+                .expect("seconds");
+            assert!(retry >= 1);
+        }
+    }
+
+    assert_eq!(&statuses[..5], &[401; 5]);
+    assert_eq!(&statuses[5..], &[429, 429]);
+}
+
+#[tokio::test]
+async fn login_only_redirects_to_local_pages() {
+    let app = TestApp::spawn().await;
+    app.add_user("alice", true).await;
+    let client = app.client();
+
+    let response = app
+        .submit(
+            &client,
+            "/login?next=//evil.example/",
+            "/login",
+            &[
+                ("username", "alice"),
+                ("password", PASSWORD),
+                ("next", "//evil.example/"),
+            ],
+        )
+        .await;
+
+    assert_eq!(location(&response), "/admin");
+}

@@ -1,0 +1,203 @@
+//! The `blog` binary as a user runs it.
+
+use std::{
+    io::{BufRead, BufReader, Write},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use crate::helpers::TestDb;
+
+fn blog(db: &TestDb) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_blog"));
+    command
+        .current_dir(db.dir.path())
+        .env_remove("RUST_LOG")
+        .env("BLOG_DATABASE_URL", &db.url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+fn add_user(db: &TestDb, args: &[&str], password: &str) -> std::process::Output {
+    let mut child = blog(db)
+        .args(["user", "add"])
+        .args(args)
+        .spawn()
+        .expect("run blog");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("write password");
+    child.wait_with_output().expect("blog finishes")
+}
+
+#[tokio::test]
+async fn user_add_reads_the_password_from_stdin_and_it_logs_in() {
+    let db = TestDb::new().await;
+
+    let output = add_user(&db, &["librarian", "--admin"], "a long enough password");
+
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("created admin librarian"));
+    let conn = blog::app::connect(&config_for(&db)).await.expect("connect");
+    let user = blog::services::users::verify_login(&conn, "librarian", "a long enough password")
+        .await
+        .expect("query")
+        .expect("password matches");
+    assert!(user.is_admin);
+}
+
+#[tokio::test]
+async fn user_add_refuses_a_short_password_with_a_clear_message() {
+    let db = TestDb::new().await;
+
+    let output = add_user(&db, &["librarian"], "short");
+
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the password is too short: use at least 10 characters"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn user_add_refuses_a_name_that_exists() {
+    let db = TestDb::new().await;
+    assert!(
+        add_user(&db, &["librarian"], "a long enough password")
+            .status
+            .success()
+    );
+
+    let output = add_user(&db, &["librarian"], "another long password");
+
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("a user called librarian already exists"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["user", "add", "--help"],
+        vec!["migrate", "--help"],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_blog"))
+            .args(&args)
+            .output()
+            .expect("run");
+        assert!(output.status.success(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("Usage: blog"),
+            "{args:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn serve_runs_without_a_config_file_and_explains_how_to_add_an_admin() {
+    let db = TestDb::new().await;
+    let mut command = blog(&db);
+    command.env("BLOG_LISTEN", "127.0.0.1:0");
+    if !db.is_postgres() {
+        // The real default: SQLite under ./data, created on first start.
+        command.env_remove("BLOG_DATABASE_URL");
+    }
+    let mut child = command.spawn().expect("run blog");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let started = Instant::now();
+    let mut log = String::new();
+    let mut url = None;
+    while url.is_none() || !log.contains("no admin user exists yet") {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no start-up line: {log}"
+        );
+        let line = lines
+            .next()
+            .expect("server keeps running")
+            .expect("utf-8 log");
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            url = rest.split_whitespace().next().map(str::to_owned);
+        }
+        log.push_str(&line);
+        log.push('\n');
+    }
+    assert!(log.contains("blog user add NAME --admin"), "{log}");
+
+    let response = reqwest::get(url.expect("URL logged")).await.expect("GET /");
+    child.kill().ok();
+    child.wait().ok();
+
+    assert_eq!(response.status(), 200);
+    if !db.is_postgres() {
+        assert!(
+            db.dir.path().join("data/blog.db").exists(),
+            "./data was created"
+        );
+    }
+}
+
+#[tokio::test]
+async fn environment_variables_override_the_config_file() {
+    let db = TestDb::new().await;
+    std::fs::write(
+        db.dir.path().join("config.toml"),
+        "[blog]\ntitle = \"From the file\"\n",
+    )
+    .expect("write");
+
+    let output = blog(&db)
+        .env("BLOG_BLOG__USERNAME", "Bad Handle")
+        .arg("migrate")
+        .output()
+        .expect("run");
+
+    // The file was read (its title is valid) and the variable reached [blog].username.
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("blog.username is not a valid handle"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_key_in_the_config_file_stops_the_server_with_its_name() {
+    let db = TestDb::new().await;
+    let path = db.dir.path().join("custom.toml");
+    std::fs::write(&path, "lissen = \"127.0.0.1:9\"\n").expect("write");
+
+    let output = blog(&db)
+        .arg("--config")
+        .arg(&path)
+        .arg("migrate")
+        .output()
+        .expect("run");
+
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("lissen"), "{stderr}");
+}
+
+fn config_for(db: &TestDb) -> blog::config::Config {
+    blog::config::Config {
+        database_url: Some(db.url.clone()),
+        ..Default::default()
+    }
+}

@@ -1,0 +1,305 @@
+//! `TestApp`: a running server on its own database, and a browser-like client.
+
+use std::path::PathBuf;
+
+use blog::{
+    app::{self, App},
+    config::Config,
+    domain::{Password, Username},
+    services::users,
+};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Where a test's data lives; outlives restarts of the server.
+pub struct TestDb {
+    pub dir: tempfile::TempDir,
+    pub url: String,
+    /// Set for PostgreSQL: the server URL and the database to drop afterwards.
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(base) if !base.is_empty() => {
+                let name = format!("blog_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&base)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let mut url = url::Url::parse(&base).expect("TEST_DATABASE_URL is a URL");
+                url.set_path(&name);
+                TestDb {
+                    dir,
+                    url: url.to_string(),
+                    postgres: Some((base, name)),
+                }
+            }
+            _ => {
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("blog.db").display());
+                TestDb {
+                    dir,
+                    url,
+                    postgres: None,
+                }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((base, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, so clean up on a thread of our own.
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                if let Ok(admin) = Database::connect(&base).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    admin.close().await.ok();
+                }
+            });
+        })
+        .join()
+        .ok();
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub config: Config,
+    pub db: DatabaseConnection,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+    // Declared last: dropped after the server and connections are gone.
+    pub store: TestDb,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Spawns with the test's database and any configuration changes.
+    pub async fn spawn_with(change: impl FnOnce(&mut Config)) -> TestApp {
+        Self::start(TestDb::new().await, change).await
+    }
+
+    async fn start(store: TestDb, change: impl FnOnce(&mut Config)) -> TestApp {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local address");
+        let base = format!("http://127.0.0.1:{}", addr.port());
+        let mut config = Config {
+            public_url: base.parse().expect("base URL"),
+            listen: addr,
+            data_dir: store.data_dir(),
+            database_url: Some(store.url.clone()),
+            ..Config::default()
+        };
+        config.blog.title = "The Reading Room".into();
+        change(&mut config);
+        let app = App::with_listener(config.clone(), listener)
+            .await
+            .expect("app builds");
+        let (stop, stopped) = oneshot::channel();
+        let server = tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        let db = app::connect(&config).await.expect("test connection");
+        TestApp {
+            base,
+            config,
+            db,
+            stop: Some(stop),
+            server: Some(server),
+            store,
+        }
+    }
+
+    /// Stops the server gracefully and starts a new one on the same data.
+    pub async fn restart(mut self) -> TestApp {
+        self.shutdown().await;
+        let store = std::mem::replace(&mut self.store, TestDb::placeholder());
+        let config = self.config.clone();
+        Self::start(store, move |c| {
+            c.blog = config.blog;
+            c.theme_dir = config.theme_dir;
+        })
+        .await
+    }
+
+    pub async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server
+                .await
+                .expect("server task")
+                .expect("server stopped cleanly");
+        }
+        self.db.clone().close().await.ok();
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A client that keeps cookies and does not follow redirects, like a
+    /// browser whose every step the test checks.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    pub async fn add_user(&self, name: &str, admin: bool) {
+        let username = Username::parse(name).expect("valid username");
+        let password = Password::parse(PASSWORD.into()).expect("valid password");
+        users::create(&self.db, &username, &password, admin)
+            .await
+            .expect("user created");
+    }
+
+    pub async fn get(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_text(&self, client: &reqwest::Client, path: &str) -> (u16, String) {
+        let response = self.get(client, path).await;
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+
+    /// Loads `form_page` for its CSRF token, then posts `fields` with it to `action`.
+    pub async fn submit(
+        &self,
+        client: &reqwest::Client,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let (status, page) = self.get_text(client, form_page).await;
+        assert_eq!(status, 200, "form page {form_page} should load: {page}");
+        let token = csrf_token(&page);
+        let mut body: Vec<(&str, &str)> = vec![("authenticity_token", &token)];
+        body.extend_from_slice(fields);
+        client
+            .post(self.url(action))
+            .form(&body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// A logged-in client for a fresh admin called `alice`.
+    pub async fn logged_in_admin(&self) -> reqwest::Client {
+        self.add_user("alice", true).await;
+        let client = self.client();
+        let response = self
+            .submit(
+                &client,
+                "/login",
+                "/login",
+                &[("username", "alice"), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(response.status(), 303, "login should redirect");
+        client
+    }
+
+    /// Writes a post through the editor; returns the editor URL it redirected to.
+    pub async fn write_post(
+        &self,
+        client: &reqwest::Client,
+        fields: &[(&str, &str)],
+        action: &str,
+    ) -> String {
+        let mut all = fields.to_vec();
+        all.push(("action", action));
+        let response = self
+            .submit(client, "/admin/posts/new", "/admin/posts/new", &all)
+            .await;
+        assert_eq!(
+            response.status(),
+            303,
+            "saving should redirect: {:?}",
+            response.text().await
+        );
+        location(&response)
+    }
+}
+
+impl TestDb {
+    fn placeholder() -> TestDb {
+        TestDb {
+            dir: tempfile::tempdir().expect("temporary directory"),
+            url: String::new(),
+            postgres: None,
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}
+
+pub fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .expect("Location header")
+        .to_str()
+        .expect("ASCII location")
+        .to_owned()
+}
+
+/// The value of the page's hidden CSRF field.
+pub fn csrf_token(html: &str) -> String {
+    let marker = r#"name="authenticity_token" value=""#;
+    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
+    let end = html[start..].find('"').expect("closing quote") + start;
+    html[start..end]
+        .replace("&#x2f;", "/")
+        .replace("&#x3d;", "=")
+        .replace("&#x2b;", "+")
+}
+
+/// The post id in an editor URL such as `/admin/posts/7/edit?notice=saved`.
+pub fn post_id(editor_url: &str) -> i32 {
+    editor_url
+        .trim_start_matches("/admin/posts/")
+        .split('/')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .expect("editor URL with an id")
+}
