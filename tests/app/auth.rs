@@ -236,3 +236,52 @@ async fn login_only_redirects_to_local_pages() {
 
     assert_eq!(location(&response), "/admin");
 }
+
+fn set_cookie(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} cookie"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn cookies_are_secure_when_the_public_url_is_https() {
+    let app = TestApp::spawn_with(|c| {
+        c.public_url = "https://blog.example.org".parse().expect("URL");
+    })
+    .await;
+    app.add_user("alice", true).await;
+    // No cookie store: a client keeps Secure cookies away from plain http, so
+    // this test carries the CSRF cookie by hand.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let form = client.get(app.url("/login")).send().await.expect("GET");
+    let csrf_cookie = set_cookie(&form, "blog_csrf");
+    let token = csrf_token(&form.text().await.expect("body"));
+
+    let response = client
+        .post(app.url("/login"))
+        .header("cookie", csrf_cookie.split(';').next().expect("pair"))
+        .form(&[
+            ("authenticity_token", token.as_str()),
+            ("username", "alice"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("POST");
+
+    assert_eq!(response.status(), 303);
+    assert!(csrf_cookie.contains("Secure"), "{csrf_cookie}");
+    let session = set_cookie(&response, "blog_session");
+    assert!(
+        session.contains("Secure") && session.contains("HttpOnly"),
+        "{session}"
+    );
+}

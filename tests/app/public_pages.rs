@@ -212,3 +212,32 @@ async fn the_stylesheet_is_served_with_cache_headers() {
             .contains("prefers-color-scheme")
     );
 }
+
+#[tokio::test]
+async fn a_failing_page_gets_an_html_500_that_reveals_nothing() {
+    let theme = tempfile::tempdir().expect("theme dir");
+    std::fs::write(
+        theme.path().join("index.html"),
+        "{% extends \"base.html\" %}{% block content %}{{ blog.title | no_such_filter }}{% endblock %}",
+    )
+    .expect("write theme file");
+    let dir = theme.path().to_owned();
+    let app = TestApp::spawn_with(move |c| c.theme_dir = Some(dir)).await;
+
+    let response = app.get(&app.client(), "/").await;
+
+    assert_eq!(response.status(), 500);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/html")
+    );
+    let page = response.text().await.expect("body");
+    assert!(page.contains("<h1>Internal Server Error</h1>"), "{page}");
+    assert!(page.contains("Something went wrong on our side"), "{page}");
+    assert!(
+        !page.contains("no_such_filter"),
+        "no internals leak: {page}"
+    );
+}
