@@ -77,7 +77,7 @@ async fn csrf_config(db: &DatabaseConnection, config: &Config) -> anyhow::Result
     .await?;
     Ok(CsrfConfig::default()
         .with_cookie_name("blog_csrf")
-        .with_cookie_same_site(SameSite::Strict)
+        .with_cookie_same_site(SameSite::Lax)
         .with_http_only(true)
         .with_secure(config.https())
         .with_lifetime(time::Duration::days(7))
