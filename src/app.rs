@@ -8,11 +8,15 @@ use axum::Router;
 use axum_csrf::{CsrfConfig, Key, SameSite};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
-use tokio::net::TcpListener;
+use tokio::{
+    net::TcpListener,
+    sync::{Notify, watch},
+};
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite as SessionSameSite};
 
 use crate::{
     config::Config,
+    federation::{self, Federation, delivery},
     services::{secrets, sessions::DbSessionStore, users},
     web::{self, AppState},
 };
@@ -23,6 +27,8 @@ pub struct App {
     addr: SocketAddr,
     db: DatabaseConnection,
     config: Arc<Config>,
+    federation: Federation,
+    client: reqwest::Client,
 }
 
 /// Opens the database (creating the SQLite file and folder if needed).
@@ -96,11 +102,25 @@ impl App {
 
     /// Like `build`, on a listener the caller already bound.
     pub async fn with_listener(config: Config, listener: TcpListener) -> anyhow::Result<App> {
+        let client = federation::http_client(&config)?;
+        App::with_client(config, listener, client).await
+    }
+
+    /// Like `with_listener`, with the HTTP client for federation requests
+    /// (tests use one that resolves their own host names).
+    pub async fn with_client(
+        config: Config,
+        listener: TcpListener,
+        client: reqwest::Client,
+    ) -> anyhow::Result<App> {
         let config = Arc::new(config);
         let db = connect(&config).await?;
         migrate(&db).await?;
         let csrf = csrf_config(&db, &config).await?;
-        let state = AppState::new(db.clone(), config.clone(), csrf);
+        let wake = Arc::new(Notify::new());
+        let federation =
+            federation::build(db.clone(), config.clone(), client.clone(), wake).await?;
+        let state = AppState::new(db.clone(), config.clone(), csrf, federation.clone());
 
         let store = DbSessionStore::new(db.clone());
         let sessions = SessionManagerLayer::new(store)
@@ -117,6 +137,8 @@ impl App {
             addr,
             db,
             config,
+            federation,
+            client,
         })
     }
 
@@ -146,6 +168,8 @@ impl App {
             );
         }
         let cleanup = tokio::spawn(delete_expired_sessions(self.db.clone()));
+        let (stop_worker, worker_stop) = watch::channel(false);
+        let worker = delivery::spawn(self.federation, self.client, worker_stop);
         let result = axum::serve(
             self.listener,
             self.router
@@ -155,6 +179,15 @@ impl App {
         .await
         .context("server error");
         cleanup.abort();
+        // Sends in flight finish (each is bounded by its timeout); what is
+        // still pending is picked up at the next start.
+        let _ = stop_worker.send(true);
+        if tokio::time::timeout(Duration::from_secs(30), worker)
+            .await
+            .is_err()
+        {
+            tracing::warn!("delivery worker did not stop in time");
+        }
         tracing::info!("stopped");
         result
     }

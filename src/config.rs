@@ -41,13 +41,37 @@ pub struct BlogConfig {
     pub language: String,
     /// Posts shown per page on the home and tag pages.
     pub posts_per_page: u64,
+    /// The blog's picture on the fediverse: an absolute URL, or a path on
+    /// this blog. A built-in picture is used when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct FederationConfig {
     /// Allow plain http and peers on loopback or private networks. Local testing only.
     pub allow_insecure_local: bool,
+    /// Wait before the first retry of a failed delivery; doubles on each
+    /// further failure, up to twelve hours.
+    pub retry_delay_ms: u64,
+    /// Give up on a delivery this many hours after it was queued.
+    pub retry_for_hours: u64,
+    /// Deliveries in flight at once, overall and to any one host.
+    pub delivery_concurrency: usize,
+    pub delivery_concurrency_per_host: usize,
+}
+
+impl Default for FederationConfig {
+    fn default() -> Self {
+        FederationConfig {
+            allow_insecure_local: false,
+            retry_delay_ms: 60_000,
+            retry_for_hours: 72,
+            delivery_concurrency: 16,
+            delivery_concurrency_per_host: 2,
+        }
+    }
 }
 
 impl Default for Config {
@@ -72,6 +96,7 @@ impl Default for BlogConfig {
             username: "blog".into(),
             language: "en".into(),
             posts_per_page: 10,
+            avatar_url: None,
         }
     }
 }
@@ -128,6 +153,11 @@ impl Config {
             self.blog.posts_per_page > 0,
             "blog.posts_per_page must be at least 1"
         );
+        anyhow::ensure!(
+            self.federation.delivery_concurrency > 0
+                && self.federation.delivery_concurrency_per_host > 0,
+            "federation.delivery_concurrency and delivery_concurrency_per_host must be at least 1"
+        );
         Ok(())
     }
 
@@ -149,6 +179,16 @@ impl Config {
     /// Whether cookies must carry the `Secure` flag.
     pub fn https(&self) -> bool {
         self.public_url.scheme() == "https"
+    }
+
+    /// The host as it appears in handles: `example.org`, or `example.org:8080`
+    /// when the public URL names a port.
+    pub fn host(&self) -> String {
+        let host = self.public_url.host_str().unwrap_or("localhost");
+        match self.public_url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        }
     }
 
     /// An absolute URL for a path on this blog.

@@ -6,5 +6,6 @@ pub mod config;
 pub mod domain;
 pub mod entities;
 pub mod error;
+pub mod federation;
 pub mod services;
 pub mod web;

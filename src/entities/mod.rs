@@ -1,5 +1,10 @@
 //! SeaORM entities: the shape of each table, nothing more.
 
+pub mod activity;
+pub mod actor;
+pub mod delivery;
+pub mod delivery_host;
+pub mod follower;
 pub mod post;
 pub mod post_tag;
 pub mod secret;

@@ -1,6 +1,10 @@
 //! The business rules. The only code that writes entities; knows neither HTTP
 //! nor the ActivityPub wire format.
 
+pub mod actors;
+pub mod deliveries;
+pub mod followers;
+pub mod outbox;
 pub mod posts;
 pub mod secrets;
 pub mod sessions;

@@ -56,8 +56,18 @@ pub async fn list(
     Query(query): Query<NoticeQuery>,
 ) -> AppResult<Response> {
     let all = posts::all_for_admin(&state.db).await?;
-    let extra =
-        context! { posts => to_value(&all), notice => notice_text(query.notice.as_deref()) };
+    let mut counts = crate::services::deliveries::counts_by_post(&state.db).await?;
+    let rows: Vec<AdminRow> = all
+        .iter()
+        .map(|post| AdminRow {
+            deliveries: counts.remove(&post.id),
+            post,
+        })
+        .collect();
+    let extra = context! {
+        posts => to_value(&rows),
+        notice => notice_text(query.notice.as_deref()),
+    };
     page(
         &state,
         &user,
@@ -66,6 +76,14 @@ pub async fn list(
         StatusCode::OK,
         extra,
     )
+}
+
+/// A post in the admin list, with how its activities are being delivered.
+#[derive(serde::Serialize)]
+struct AdminRow<'a> {
+    #[serde(flatten)]
+    post: &'a PostView,
+    deliveries: Option<crate::services::deliveries::Counts>,
 }
 
 /// What the editor shows besides the fields.
@@ -206,7 +224,10 @@ pub async fn create(
             editor(&state, &user, token, form, view, StatusCode::OK)
         }
         Action::Save(status) => match posts::create(&state.db, user.0.id, valid, status).await {
-            Ok(saved) => Ok(saved_redirect(saved.id, status)),
+            Ok(saved) => {
+                state.wake_delivery();
+                Ok(saved_redirect(saved.id, status))
+            }
             Err(err) => rejected(&state, &user, token, form, None, err),
         },
     }
@@ -271,7 +292,10 @@ pub async fn update(
             editor(&state, &user, token, form, view, StatusCode::OK)
         }
         Action::Save(status) => match posts::update(&state.db, id, valid, status).await {
-            Ok(saved) => Ok(saved_redirect(saved.id, status)),
+            Ok(saved) => {
+                state.wake_delivery();
+                Ok(saved_redirect(saved.id, status))
+            }
             Err(err) => rejected(&state, &user, token, form, Some(&post), err),
         },
     }
@@ -306,5 +330,30 @@ pub async fn delete(
     if !posts::delete(&state.db, id).await? {
         return Err(AppError::NotFound);
     }
+    state.wake_delivery();
     Ok(Redirect::to("/admin?notice=deleted"))
+}
+
+/// Followers, and the servers that have trouble receiving from the blog.
+pub async fn fediverse(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    token: CsrfToken,
+) -> AppResult<Response> {
+    let followers = crate::services::followers::list(&state.db).await?;
+    let hosts = crate::services::deliveries::failing_hosts(&state.db).await?;
+    let handle = format!("@{}@{}", state.config.blog.username, state.config.host());
+    let extra = context! {
+        followers => to_value(&followers),
+        hosts => to_value(&hosts),
+        handle => handle,
+    };
+    page(
+        &state,
+        &user,
+        token,
+        "admin/fediverse.html",
+        StatusCode::OK,
+        extra,
+    )
 }

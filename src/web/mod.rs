@@ -19,6 +19,7 @@ use axum::{
 use tower_http::catch_panic::CatchPanicLayer;
 
 pub fn router(state: AppState) -> Router {
+    let federation = crate::federation::routes(&state.config);
     Router::new()
         .route("/", get(public::index))
         .route("/posts/{slug}", get(public::post))
@@ -26,9 +27,11 @@ pub fn router(state: AppState) -> Router {
         .route("/feed.atom", get(feeds::atom))
         .route("/feed.rss", get(feeds::rss))
         .route("/style.css", get(public::stylesheet))
+        .route("/avatar.png", get(public::avatar))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/admin", get(admin::list))
+        .route("/admin/fediverse", get(admin::fediverse))
         .route("/admin/posts/new", get(admin::new_form).post(admin::create))
         .route(
             "/admin/posts/{id}/edit",
@@ -38,6 +41,7 @@ pub fn router(state: AppState) -> Router {
             "/admin/posts/{id}/delete",
             get(admin::delete_form).post(admin::delete),
         )
+        .merge(federation)
         .fallback(errors::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -2,7 +2,7 @@
 
 use axum::{
     extract::{Path, Query, State},
-    http::header,
+    http::{HeaderMap, HeaderValue, header},
     response::{Html, IntoResponse, Response},
 };
 use minijinja::context;
@@ -14,6 +14,7 @@ use super::{
 };
 use crate::{
     error::{AppError, AppResult},
+    federation,
     services::posts::{self, Lookup},
 };
 
@@ -32,16 +33,37 @@ pub async fn index(
         .ok_or(AppError::NotFound)?;
     let ctx = context! {
         ..base_context(&state.config, None, None),
-        ..context! { page => to_value(&page), base_path => "/" }
+        ..context! {
+            page => to_value(&page),
+            base_path => "/",
+            actor_url => state.federation.to_request_data().urls.actor(),
+        }
     };
     Ok(Html(state.templates.render("index.html", ctx)?))
 }
 
+/// One URL, two representations: the Article for ActivityPub clients, the
+/// page for everyone else.
 pub async fn post(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-) -> AppResult<Html<String>> {
-    let post = match posts::published_by_slug(&state.db, &slug).await? {
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    if federation::wants_activity_json(&headers) {
+        return Ok(federation::documents::article(&state, &slug)
+            .await
+            .into_response());
+    }
+    let mut response = post_page(&state, &slug).await.into_response();
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    Ok(response)
+}
+
+async fn post_page(state: &AppState, slug: &str) -> AppResult<Html<String>> {
+    let fed = state.federation.to_request_data();
+    let post = match posts::published_by_slug(&state.db, slug).await? {
         Lookup::Found(post) => post,
         Lookup::Deleted => return Err(AppError::Gone),
         Lookup::Missing => return Err(AppError::NotFound),
@@ -50,6 +72,7 @@ pub async fn post(
         ..base_context(&state.config, None, None),
         ..context! {
             url => state.config.url(&post.path()),
+            activity_url => fed.urls.post(&post.slug),
             edited => post.was_edited(),
             post => to_value(&post),
         }
@@ -83,4 +106,18 @@ pub async fn stylesheet(State(state): State<AppState>) -> AppResult<Response> {
         css,
     )
         .into_response())
+}
+
+const AVATAR: &[u8] = include_bytes!("../../templates/static/avatar.png");
+
+/// The built-in picture the blog shows on the fediverse.
+pub async fn avatar() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/png"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        AVATAR,
+    )
+        .into_response()
 }

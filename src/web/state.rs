@@ -6,7 +6,7 @@ use governor::{DefaultKeyedRateLimiter, Quota};
 use sea_orm::DatabaseConnection;
 
 use super::Templates;
-use crate::config::Config;
+use crate::{config::Config, federation::Federation};
 
 /// What every handler may reach: cheap to clone.
 #[derive(Clone)]
@@ -16,10 +16,16 @@ pub struct AppState {
     pub templates: Templates,
     pub csrf: CsrfConfig,
     pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    pub federation: Federation,
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, config: Arc<Config>, csrf: CsrfConfig) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        config: Arc<Config>,
+        csrf: CsrfConfig,
+        federation: Federation,
+    ) -> Self {
         let templates = Templates::new(config.theme_dir.clone());
         AppState {
             db,
@@ -27,7 +33,13 @@ impl AppState {
             templates,
             csrf,
             login_limiter: Arc::new(DefaultKeyedRateLimiter::keyed(login_quota())),
+            federation,
         }
+    }
+
+    /// Tells the delivery worker that new deliveries are waiting.
+    pub fn wake_delivery(&self) {
+        self.federation.to_request_data().wake.notify_one();
     }
 }
 

@@ -27,6 +27,7 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "admin/posts.html",
     "admin/editor.html",
     "admin/delete.html",
+    "admin/fediverse.html",
     "style.css",
 ];
 
@@ -57,6 +58,7 @@ impl Templates {
                 .map(|(_, source)| (*source).to_owned()))
         });
         env.add_filter("date", format_date);
+        env.add_filter("datetime", format_datetime);
         Templates { env: Arc::new(env) }
     }
 
@@ -81,6 +83,14 @@ fn format_date(value: Value) -> String {
     let text = value.as_str().unwrap_or_default();
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|d| d.format("%-d %B %Y").to_string())
+        .unwrap_or_else(|_| text.to_owned())
+}
+
+/// `{{ time | datetime }}` -> "29 November 2026, 14:05 UTC".
+fn format_datetime(value: Value) -> String {
+    let text = value.as_str().unwrap_or_default();
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|d| d.format("%-d %B %Y, %H:%M UTC").to_string())
         .unwrap_or_else(|_| text.to_owned())
 }
 

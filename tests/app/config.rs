@@ -18,7 +18,7 @@ fn the_example_configuration_parses_and_documents_every_key() {
             "config.example.toml does not document `{key}`"
         );
     }
-    for key in ["database_url", "theme_dir"] {
+    for key in ["database_url", "theme_dir", "avatar_url"] {
         assert!(
             text.contains(&format!("{key} =")),
             "config.example.toml does not document `{key}`"

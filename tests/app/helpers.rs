@@ -109,6 +109,14 @@ impl TestApp {
     }
 
     async fn start(store: TestDb, change: impl FnOnce(&mut Config)) -> TestApp {
+        // Server logs appear with a failing test's output (RUST_LOG to change the level).
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| "warn,blog=info".into()),
+            )
+            .with_test_writer()
+            .try_init();
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("local address");
         let base = format!("http://127.0.0.1:{}", addr.port());

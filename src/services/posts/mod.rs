@@ -17,7 +17,10 @@ use serde::Serialize;
 use crate::{
     domain::{Slug, TagName, derive_summary, render_markdown},
     entities::{post, post_tag, tag},
-    services::users::is_unique_violation,
+    services::{
+        outbox::{self, ActivityKind},
+        users::is_unique_violation,
+    },
 };
 
 /// Longest summary derived from the body; Mastodon shows it under the title.
@@ -97,6 +100,11 @@ pub async fn create(
         match model.insert(&txn).await {
             Ok(saved) => {
                 set_tags(&txn, saved.id, &input.tags).await?;
+                if let Some(kind) =
+                    ActivityKind::for_transition(false, status == PostStatus::Published)
+                {
+                    outbox::enqueue_for_followers(&txn, kind, saved.id).await?;
+                }
                 txn.commit().await.context("failed to commit new post")?;
                 return Ok(saved);
             }
@@ -135,6 +143,7 @@ pub async fn update(
         }
         _ => existing.slug.clone(),
     };
+    let was_public = existing.status == PostStatus::Published.as_str();
     let now = Utc::now();
     let published_at = match status {
         PostStatus::Published => existing.published_at.or(Some(now)),
@@ -156,6 +165,9 @@ pub async fn update(
         Err(err) => return Err(err.into()),
     };
     set_tags(&txn, id, &input.tags).await?;
+    if let Some(kind) = ActivityKind::for_transition(was_public, status == PostStatus::Published) {
+        outbox::enqueue_for_followers(&txn, kind, id).await?;
+    }
     txn.commit()
         .await
         .context("failed to commit post changes")?;
@@ -163,7 +175,8 @@ pub async fn update(
 }
 
 /// Deletes a post. Its slug stays reserved so the permalink answers 410 Gone
-/// rather than pointing at a different post later.
+/// rather than pointing at a different post later. Followers are told when
+/// the post was public.
 pub async fn delete(db: &DatabaseConnection, id: i32) -> anyhow::Result<bool> {
     let txn = db.begin().await?;
     let Some(existing) = post::Entity::find_by_id(id)
@@ -177,6 +190,9 @@ pub async fn delete(db: &DatabaseConnection, id: i32) -> anyhow::Result<bool> {
         .filter(post_tag::Column::PostId.eq(id))
         .exec(&txn)
         .await?;
+    if existing.status == PostStatus::Published.as_str() {
+        outbox::enqueue_for_followers(&txn, ActivityKind::Delete, id).await?;
+    }
     let mut model: post::ActiveModel = existing.into();
     model.body_markdown = Set(String::new());
     model.body_html = Set(String::new());

@@ -26,6 +26,7 @@ pub struct PostView {
     pub slug: String,
     pub title: String,
     pub html: String,
+    pub markdown: String,
     pub summary: String,
     pub status: String,
     pub author: String,
@@ -112,6 +113,7 @@ async fn views(db: &DatabaseConnection, posts: Vec<post::Model>) -> anyhow::Resu
             slug: p.slug,
             title: p.title,
             html: p.body_html,
+            markdown: p.body_markdown,
             summary: p.summary,
             status: p.status,
             published_at: p.published_at,
@@ -215,6 +217,30 @@ pub async fn tag_page(
             },
             p,
         )
+    }))
+}
+
+pub async fn count_published(db: &DatabaseConnection) -> anyhow::Result<u64> {
+    published().count(db).await.context("failed to count posts")
+}
+
+/// The post an activity is about, whatever its state: `None` once it is gone
+/// from the database entirely.
+pub async fn for_activity(db: &DatabaseConnection, id: i32) -> anyhow::Result<Option<PostView>> {
+    let Some(found) = post::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .with_context(|| format!("failed to load post {id}"))?
+    else {
+        return Ok(None);
+    };
+    let deleted = found.deleted_at.is_some();
+    let mut list = views(db, vec![found]).await?;
+    Ok(list.pop().map(|mut view| {
+        if deleted {
+            view.status = "deleted".to_owned();
+        }
+        view
     }))
 }
 

@@ -1,0 +1,32 @@
+use sea_orm::entity::prelude::*;
+
+/// Something the blog told (or will tell) the fediverse. `kind` is the domain
+/// fact (`create`, `update`, `delete`, `accept`); `payload` is the JSON sent,
+/// fixed the first time it is rendered so every inbox gets the same bytes.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "activities")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub uuid: String,
+    pub kind: String,
+    pub post_id: Option<i32>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub payload: Option<String>,
+    pub created_at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::delivery::Entity")]
+    Delivery,
+}
+
+impl Related<super::delivery::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Delivery.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,62 @@
+//! `Undo`: of a `Follow` removes the follower; other undos are acknowledged.
+
+use activitypub_federation::{
+    kinds::activity::UndoType, protocol::verification::verify_domains_match, traits::Activity,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use url::Url;
+
+use super::{Ctx, FedResult, embedded_type};
+use crate::{
+    federation::{FedData, actor::RemoteActorId, error::FedError},
+    services::followers,
+};
+
+#[derive(Deserialize, Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Undo {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: UndoType,
+    pub actor: RemoteActorId,
+    pub object: Value,
+}
+
+#[async_trait::async_trait]
+impl Activity for Undo {
+    type DataType = FedData;
+    type Error = FedError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn actor(&self) -> &Url {
+        self.actor.inner()
+    }
+
+    async fn verify(&self, _data: &Ctx) -> FedResult<()> {
+        verify_domains_match(&self.id, self.actor.inner())?;
+        // Only the one who followed may undo the follow.
+        let inner_actor = self.object.get("actor").and_then(|a| a.as_str());
+        if inner_actor.is_some_and(|a| a != self.actor.inner().as_str()) {
+            return Err(FedError::bad_request(
+                "an actor may only undo its own activities",
+            ));
+        }
+        Ok(())
+    }
+
+    async fn receive(self, data: &Ctx) -> FedResult<()> {
+        let undoes_follow = match embedded_type(&self.object) {
+            Some(kind) => kind == "Follow",
+            // A bare id: an Undo from a known follower of its own follow.
+            None => true,
+        };
+        if undoes_follow && followers::remove(&data.db, self.actor.inner().as_str()).await? {
+            tracing::info!(follower = %self.actor.inner(), "follower left");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,125 @@
+//! Collections: the outbox (every public post as a Create), followers,
+//! following, and each post's replies, likes and shares.
+
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::Response,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{activity_json, context::with_context, error::FedError, objects::article::article};
+use crate::{
+    services::{followers, posts},
+    web::AppState,
+};
+
+const OUTBOX_PAGE: u64 = 20;
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<u64>,
+}
+
+pub async fn outbox(
+    State(state): State<AppState>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, FedError> {
+    let data = state.federation.to_request_data();
+    let urls = &data.urls;
+    let id = urls.outbox();
+    let total = posts::count_published(&state.db).await?;
+    let Some(number) = query.page else {
+        let pages = total.div_ceil(OUTBOX_PAGE).max(1);
+        let doc = with_context(json!({
+            "id": id,
+            "type": "OrderedCollection",
+            "totalItems": total,
+            "first": format!("{id}?page=1"),
+            "last": format!("{id}?page={pages}"),
+        }));
+        return Ok(activity_json(StatusCode::OK, &doc));
+    };
+    let page = posts::published_page(&state.db, number, OUTBOX_PAGE)
+        .await?
+        .ok_or_else(FedError::not_found)?;
+    let language = &state.config.blog.language;
+    let items: Vec<_> = page
+        .items
+        .iter()
+        .map(|post| {
+            let object = article(urls, post, language);
+            json!({
+                "id": format!("{}#create", urls.post(&post.slug)),
+                "type": "Create",
+                "actor": urls.actor(),
+                "published": object["published"],
+                "to": object["to"],
+                "cc": object["cc"],
+                "object": object,
+            })
+        })
+        .collect();
+    let mut doc = json!({
+        "id": format!("{id}?page={}", page.number),
+        "type": "OrderedCollectionPage",
+        "partOf": id,
+        "totalItems": total,
+        "orderedItems": items,
+    });
+    if page.number < page.total_pages {
+        doc["next"] = json!(format!("{id}?page={}", page.number + 1));
+    }
+    if page.number > 1 {
+        doc["prev"] = json!(format!("{id}?page={}", page.number - 1));
+    }
+    Ok(activity_json(StatusCode::OK, &with_context(doc)))
+}
+
+/// The follower count; who follows is the followers' business.
+pub async fn followers(State(state): State<AppState>) -> Result<Response, FedError> {
+    let data = state.federation.to_request_data();
+    let total = followers::count(&state.db).await?;
+    let doc = with_context(json!({
+        "id": data.urls.followers(),
+        "type": "OrderedCollection",
+        "totalItems": total,
+    }));
+    Ok(activity_json(StatusCode::OK, &doc))
+}
+
+/// The blog follows no one.
+pub async fn following(State(state): State<AppState>) -> Result<Response, FedError> {
+    let data = state.federation.to_request_data();
+    let doc = with_context(json!({
+        "id": data.urls.following(),
+        "type": "OrderedCollection",
+        "totalItems": 0,
+        "orderedItems": [],
+    }));
+    Ok(activity_json(StatusCode::OK, &doc))
+}
+
+/// `/posts/{slug}/replies`, `/likes` and `/shares`: empty until replies and
+/// reactions are received.
+pub async fn post_collection(
+    State(state): State<AppState>,
+    Path((slug, which)): Path<(String, String)>,
+) -> Result<Response, FedError> {
+    if !matches!(which.as_str(), "replies" | "likes" | "shares") {
+        return Err(FedError::not_found());
+    }
+    let data = state.federation.to_request_data();
+    match posts::published_by_slug(&state.db, &slug).await? {
+        posts::Lookup::Found(_) => {}
+        _ => return Err(FedError::not_found()),
+    }
+    let doc = with_context(json!({
+        "id": format!("{}/{which}", data.urls.post(&slug)),
+        "type": "Collection",
+        "totalItems": 0,
+        "items": [],
+    }));
+    Ok(activity_json(StatusCode::OK, &doc))
+}

@@ -1,0 +1,229 @@
+//! The delivery worker: drains the outbox table, signs each activity for its
+//! inbox and sends it, with bounded concurrency overall and per host. Every
+//! outcome is written back, so nothing is lost on a restart or crash.
+
+use std::{collections::HashMap, sync::Arc, time::Duration as StdDuration};
+
+use activitypub_federation::config::Data;
+use bytes::Bytes;
+use chrono::{Duration, Utc};
+use rand::Rng;
+use reqwest::header::{CONTENT_TYPE, DATE, HOST, RETRY_AFTER};
+use reqwest_middleware::ClientWithMiddleware;
+use tokio::{
+    sync::{Semaphore, watch},
+    task::JoinSet,
+};
+
+use super::{ACTIVITY_JSON, FedData, Federation, activities::outbound};
+use crate::services::{
+    deliveries::{self, DueDelivery, Outcome},
+    outbox::ActivityKind,
+    posts,
+};
+
+/// Failures in a row after which a host is paused rather than tried again at once.
+const PAUSE_AFTER_FAILURES: i32 = 3;
+const MAX_BACKOFF: Duration = Duration::hours(12);
+const LEASE: Duration = Duration::minutes(2);
+
+/// Runs until `shutdown` turns true; the batch in flight is finished first.
+pub fn spawn(
+    federation: Federation,
+    client: reqwest::Client,
+    mut shutdown: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let data = federation.to_request_data();
+        let client = ClientWithMiddleware::from(client);
+        let batch = (data.config.federation.delivery_concurrency * 4) as u64;
+        while !*shutdown.borrow() {
+            let due = match deliveries::claim_due(&data.db, batch, LEASE).await {
+                Ok(due) => due,
+                Err(err) => {
+                    tracing::error!(error = ?err, "cannot read the outbox");
+                    Vec::new()
+                }
+            };
+            if due.is_empty() {
+                tokio::select! {
+                    () = data.wake.notified() => {}
+                    () = tokio::time::sleep(StdDuration::from_secs(1)) => {}
+                    _ = shutdown.changed() => {}
+                }
+                continue;
+            }
+            send_batch(&data, &client, due).await;
+        }
+    })
+}
+
+async fn send_batch(data: &Data<FedData>, client: &ClientWithMiddleware, due: Vec<DueDelivery>) {
+    let settings = &data.config.federation;
+    let overall = Arc::new(Semaphore::new(settings.delivery_concurrency));
+    let mut per_host: HashMap<String, Arc<Semaphore>> = HashMap::new();
+    let mut tasks = JoinSet::new();
+    for item in due {
+        let host_limit = per_host
+            .entry(item.delivery.host.clone())
+            .or_insert_with(|| Arc::new(Semaphore::new(settings.delivery_concurrency_per_host)))
+            .clone();
+        let overall = overall.clone();
+        let data = data.reset_request_count();
+        let client = client.clone();
+        tasks.spawn(async move {
+            let (Ok(_a), Ok(_b)) = (overall.acquire().await, host_limit.acquire().await) else {
+                return;
+            };
+            let id = item.delivery.id;
+            if let Err(err) = deliver(&data, &client, item).await {
+                tracing::error!(delivery = id, error = ?err, "failed to record a delivery");
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+/// The activity's JSON: stored, or rendered now from the post and stored so
+/// every inbox gets the same. `None` when there is nothing left to say.
+async fn payload(data: &Data<FedData>, item: &DueDelivery) -> anyhow::Result<Option<String>> {
+    if let Some(payload) = &item.activity.payload {
+        return Ok(Some(payload.clone()));
+    }
+    let Some(post_id) = item.activity.post_id else {
+        return Ok(None);
+    };
+    let Some(post) = posts::for_activity(&data.db, post_id).await? else {
+        return Ok(None);
+    };
+    let uuid = &item.activity.uuid;
+    let language = &data.config.blog.language;
+    let value = match ActivityKind::parse(&item.activity.kind) {
+        Some(ActivityKind::Create) if post.status == "published" => {
+            outbound::create_or_update(&data.urls, uuid, "Create", &post, language)
+        }
+        Some(ActivityKind::Update) if post.status == "published" => {
+            outbound::create_or_update(&data.urls, uuid, "Update", &post, language)
+        }
+        Some(ActivityKind::Delete) => outbound::delete(&data.urls, uuid, &post.slug),
+        _ => return Ok(None),
+    };
+    let stored = deliveries::store_payload(&data.db, item.activity.id, value.to_string()).await?;
+    Ok(Some(stored))
+}
+
+fn backoff(first: StdDuration, failures: i32) -> Duration {
+    let exponent = u32::try_from(failures.clamp(1, 30) - 1).unwrap_or(0);
+    let base = Duration::from_std(first).unwrap_or(Duration::minutes(1));
+    let delay = base
+        .checked_mul(2_i32.saturating_pow(exponent))
+        .unwrap_or(MAX_BACKOFF)
+        .min(MAX_BACKOFF);
+    let jitter = rand::rng().random_range(0.8..1.2);
+    Duration::milliseconds((delay.num_milliseconds() as f64 * jitter) as i64)
+}
+
+async fn deliver(
+    data: &Data<FedData>,
+    client: &ClientWithMiddleware,
+    item: DueDelivery,
+) -> anyhow::Result<()> {
+    let delivery = &item.delivery;
+    let attempts = delivery.attempts + 1;
+    let Some(body) = payload(data, &item).await? else {
+        let outcome = Outcome::Failed {
+            status: None,
+            error: "not sent: the post is no longer public".into(),
+        };
+        return deliveries::record(&data.db, delivery.id, attempts, outcome).await;
+    };
+    let (status, retry_after, error) = match send(data, client, &delivery.inbox, body).await {
+        Ok((status, retry_after)) => (Some(status), retry_after, format!("answered {status}")),
+        Err(err) => (None, None, format!("{err:#}")),
+    };
+    let settings = &data.config.federation;
+    let outcome = match status {
+        Some(status) if (200..300).contains(&status) => Outcome::Delivered { status },
+        Some(status) if (400..500).contains(&status) && status != 408 && status != 429 => {
+            Outcome::Failed {
+                status: Some(status),
+                error,
+            }
+        }
+        _ => {
+            let first = StdDuration::from_millis(settings.retry_delay_ms);
+            let deadline = delivery.created_at + Duration::hours(settings.retry_for_hours as i64);
+            let wait = backoff(first, attempts).max(retry_after.unwrap_or(Duration::zero()));
+            let retry_at = Utc::now() + wait;
+            if retry_at > deadline {
+                Outcome::Failed {
+                    status,
+                    error: format!("gave up after {attempts} attempts: {error}"),
+                }
+            } else {
+                Outcome::Retry {
+                    status,
+                    error,
+                    retry_at,
+                }
+            }
+        }
+    };
+    match &outcome {
+        Outcome::Delivered { .. }
+        | Outcome::Failed {
+            status: Some(_), ..
+        } => {
+            deliveries::host_ok(&data.db, &delivery.host).await?;
+        }
+        Outcome::Retry { error, .. }
+        | Outcome::Failed {
+            status: None,
+            error,
+        } => {
+            tracing::warn!(inbox = %delivery.inbox, attempts, error = %error, "delivery failed");
+            let failures = deliveries::host_failed(&data.db, &delivery.host, error).await?;
+            if failures >= PAUSE_AFTER_FAILURES {
+                let first = StdDuration::from_millis(settings.retry_delay_ms);
+                let until = Utc::now() + backoff(first, failures - PAUSE_AFTER_FAILURES + 1);
+                deliveries::pause_host(&data.db, &delivery.host, until).await?;
+            }
+        }
+    }
+    if let Outcome::Delivered { .. } = outcome {
+        tracing::debug!(inbox = %delivery.inbox, "delivered");
+    }
+    deliveries::record(&data.db, delivery.id, attempts, outcome).await
+}
+
+/// Signs and posts one activity; the status and any `Retry-After` it asked for.
+async fn send(
+    data: &Data<FedData>,
+    client: &ClientWithMiddleware,
+    inbox: &str,
+    body: String,
+) -> anyhow::Result<(u16, Option<Duration>)> {
+    let url = url::Url::parse(inbox)?;
+    let host = match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        _ => anyhow::bail!("inbox {inbox} has no host"),
+    };
+    if !data.config.federation.allow_insecure_local && url.scheme() != "https" {
+        anyhow::bail!("refusing to deliver over plain http to {inbox}");
+    }
+    let builder = client
+        .post(url.as_str())
+        .header(CONTENT_TYPE, ACTIVITY_JSON)
+        .header(HOST, host)
+        .header(DATE, httpdate::fmt_http_date(std::time::SystemTime::now()));
+    let request = data.sign_request(builder, Bytes::from(body)).await?;
+    let response = client.execute(request).await?;
+    let retry_after = response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .map(Duration::seconds);
+    Ok((response.status().as_u16(), retry_after))
+}

@@ -1,0 +1,139 @@
+//! How other servers find the blog: WebFinger, NodeInfo and host-meta.
+
+use axum::{
+    extract::{Query, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::error::FedError;
+use crate::{services::posts, web::AppState};
+
+#[derive(Deserialize)]
+pub struct WebfingerQuery {
+    #[serde(default)]
+    resource: String,
+}
+
+/// Which resources name the blog: `acct:blog@host` (with or without the
+/// port), the actor's id, or the home page.
+fn names_the_blog(state: &AppState, resource: &str) -> bool {
+    let fed = state.federation.to_request_data();
+    let urls = &fed.urls;
+    if resource == urls.actor()
+        || resource == urls.home()
+        || resource == urls.home().trim_end_matches('/')
+    {
+        return true;
+    }
+    let acct = resource.strip_prefix("acct:").unwrap_or(resource);
+    let Some((user, host)) = acct.rsplit_once('@') else {
+        return false;
+    };
+    let config = &state.config;
+    user.eq_ignore_ascii_case(&config.blog.username)
+        && (host.eq_ignore_ascii_case(&config.host()) || Some(host) == config.public_url.host_str())
+}
+
+pub async fn webfinger(
+    State(state): State<AppState>,
+    Query(query): Query<WebfingerQuery>,
+) -> Result<Response, FedError> {
+    if query.resource.is_empty() {
+        return Err(FedError::bad_request("the resource parameter is required"));
+    }
+    if !names_the_blog(&state, &query.resource) {
+        return Err(FedError::not_found());
+    }
+    let fed = state.federation.to_request_data();
+    let urls = &fed.urls;
+    let subject = format!(
+        "acct:{}@{}",
+        state.config.blog.username,
+        state.config.host()
+    );
+    let body = json!({
+        "subject": subject,
+        "aliases": [urls.actor(), urls.home()],
+        "links": [
+            { "rel": "self", "type": "application/activity+json", "href": urls.actor() },
+            { "rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": urls.home() },
+        ],
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/jrd+json"),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        ],
+        body.to_string(),
+    )
+        .into_response())
+}
+
+const NODEINFO_SCHEMA: &str = "http://nodeinfo.diaspora.software/ns/schema/2.1";
+
+pub async fn nodeinfo_links(State(state): State<AppState>) -> Response {
+    let href = state.config.url("/nodeinfo/2.1");
+    axum::Json(json!({ "links": [{ "rel": NODEINFO_SCHEMA, "href": href }] })).into_response()
+}
+
+pub async fn nodeinfo(State(state): State<AppState>) -> Result<Response, FedError> {
+    let posts = posts::count_published(&state.db).await?;
+    let body = json!({
+        "version": "2.1",
+        "software": {
+            "name": "blog",
+            "version": env!("CARGO_PKG_VERSION"),
+            "homepage": state.config.url("/"),
+        },
+        "protocols": ["activitypub"],
+        "services": { "inbound": [], "outbound": ["atom1.0", "rss2.0"] },
+        "openRegistrations": false,
+        "usage": {
+            "users": { "total": 1, "activeMonth": 1, "activeHalfyear": 1 },
+            "localPosts": posts,
+        },
+        "metadata": { "nodeName": state.config.blog.title, "nodeDescription": state.config.blog.description },
+    });
+    Ok((
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            format!("application/json; profile=\"{NODEINFO_SCHEMA}#\""),
+        )],
+        body.to_string(),
+    )
+        .into_response())
+}
+
+fn webfinger_template(state: &AppState) -> String {
+    format!(
+        "{}?resource={{uri}}",
+        state.config.url("/.well-known/webfinger")
+    )
+}
+
+pub async fn host_meta(State(state): State<AppState>) -> Response {
+    let template = webfinger_template(&state)
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <XRD xmlns=\"http://docs.oasis-open.org/ns/xri/xrd-1.0\">\n  \
+         <Link rel=\"lrdd\" template=\"{template}\"/>\n</XRD>\n"
+    );
+    (
+        [(header::CONTENT_TYPE, "application/xrd+xml; charset=utf-8")],
+        xml,
+    )
+        .into_response()
+}
+
+pub async fn host_meta_json(State(state): State<AppState>) -> Response {
+    axum::Json(json!({ "links": [{ "rel": "lrdd", "template": webfinger_template(&state) }] }))
+        .into_response()
+}

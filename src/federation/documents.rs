@@ -1,0 +1,65 @@
+//! Single documents: the actor, a post's Article (the web layer hands over
+//! when the request asks for ActivityPub), and stored activities.
+
+use axum::{
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+};
+
+use super::{
+    activity_json, error::FedError, objects::article, objects::person::local_person,
+    wants_activity_json,
+};
+use crate::{
+    services::posts::{self, Lookup},
+    web::AppState,
+};
+
+/// The actor's id: JSON for servers, the home page for people.
+pub async fn actor(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, FedError> {
+    if !wants_activity_json(&headers) {
+        let mut response = Redirect::to("/").into_response();
+        response.headers_mut().insert(
+            axum::http::header::VARY,
+            axum::http::HeaderValue::from_static("Accept"),
+        );
+        return Ok(response);
+    }
+    let data = state.federation.to_request_data();
+    Ok(activity_json(StatusCode::OK, &local_person(&data).await?))
+}
+
+/// A post as an Article, or a Tombstone with 410 once deleted.
+pub async fn article(state: &AppState, slug: &str) -> Result<Response, FedError> {
+    let data = state.federation.to_request_data();
+    match posts::published_by_slug(&state.db, slug).await? {
+        Lookup::Found(post) => {
+            let doc = article::article_document(&data.urls, &post, &state.config.blog.language);
+            Ok(activity_json(StatusCode::OK, &doc))
+        }
+        Lookup::Deleted => {
+            let doc = super::context::with_context(article::tombstone(&data.urls, slug));
+            Ok(activity_json(StatusCode::GONE, &doc))
+        }
+        Lookup::Missing => Err(FedError::not_found()),
+    }
+}
+
+/// An activity the blog sent, as it was sent. Accepts are between the blog
+/// and one follower, so they are not shown.
+pub async fn activity(
+    State(state): State<AppState>,
+    Path(uuid): Path<String>,
+) -> Result<Response, FedError> {
+    let payload = crate::services::outbox::public_payload(&state.db, &uuid)
+        .await?
+        .ok_or_else(FedError::not_found)?;
+    let value: serde_json::Value = serde_json::from_str(&payload).map_err(|e| {
+        FedError::from(anyhow::Error::new(e).context("stored activity is not JSON"))
+    })?;
+    Ok(activity_json(StatusCode::OK, &value))
+}

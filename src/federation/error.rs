@@ -1,0 +1,109 @@
+//! Errors of federation endpoints, answered as JSON with a status peers
+//! understand: 401 for bad signatures, 4xx for what they sent, 500 for us.
+
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+#[derive(Debug)]
+pub struct FedError {
+    pub status: StatusCode,
+    pub error: anyhow::Error,
+}
+
+impl FedError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        FedError {
+            status,
+            error: anyhow::anyhow!(message.into()),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        FedError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    pub fn not_found() -> Self {
+        FedError::new(StatusCode::NOT_FOUND, "not found")
+    }
+}
+
+impl std::fmt::Display for FedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {:#}", self.status, self.error)
+    }
+}
+
+impl From<anyhow::Error> for FedError {
+    fn from(error: anyhow::Error) -> Self {
+        FedError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            error,
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for FedError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        FedError::from(anyhow::Error::new(error).context("database error"))
+    }
+}
+
+impl From<url::ParseError> for FedError {
+    fn from(error: url::ParseError) -> Self {
+        FedError {
+            status: StatusCode::BAD_REQUEST,
+            error: error.into(),
+        }
+    }
+}
+
+impl From<serde_json::Error> for FedError {
+    fn from(error: serde_json::Error) -> Self {
+        FedError {
+            status: StatusCode::BAD_REQUEST,
+            error: error.into(),
+        }
+    }
+}
+
+impl From<activitypub_federation::error::Error> for FedError {
+    fn from(error: activitypub_federation::error::Error) -> Self {
+        use activitypub_federation::error::Error as E;
+        let status = match &error {
+            E::ActivitySignatureInvalid | E::ActivityBodyDigestInvalid => StatusCode::UNAUTHORIZED,
+            E::ParseReceivedActivity { .. } | E::UrlVerificationError(_) | E::UrlParse(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            E::ObjectDeleted(_) => StatusCode::GONE,
+            E::NotFound => StatusCode::NOT_FOUND,
+            // Fetching the sender's actor failed: it is their problem, not ours.
+            _ => StatusCode::BAD_REQUEST,
+        };
+        FedError {
+            status,
+            error: error.into(),
+        }
+    }
+}
+
+impl IntoResponse for FedError {
+    fn into_response(self) -> Response {
+        let message = if self.status.is_server_error() {
+            tracing::error!(error = ?self.error, "federation request failed");
+            "internal error".to_owned()
+        } else {
+            tracing::info!(status = %self.status, error = %format!("{:#}", self.error), "refused a federation request");
+            format!("{:#}", self.error)
+        };
+        let mut response = (self.status, Json(json!({ "error": message }))).into_response();
+        response.headers_mut().insert(
+            axum::http::header::VARY,
+            axum::http::HeaderValue::from_static("Accept"),
+        );
+        response
+    }
+}

@@ -1,0 +1,154 @@
+//! Everything that knows the ActivityPub wire format: the blog's actor,
+//! discovery, posts as Articles, the inbox, and durable delivery.
+
+pub mod activities;
+pub mod actor;
+pub mod collections;
+pub mod context;
+pub mod delivery;
+pub mod discovery;
+pub mod documents;
+pub mod error;
+pub mod inbox;
+pub mod objects;
+pub mod urls;
+
+use std::sync::Arc;
+
+use activitypub_federation::{
+    config::{Data, FederationConfig},
+    resolver::ValidatingDnsResolver,
+};
+use anyhow::Context;
+use axum::{
+    http::{HeaderMap, HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+use sea_orm::DatabaseConnection;
+use tokio::sync::Notify;
+
+pub use actor::LocalActor;
+pub use urls::Urls;
+
+use crate::config::Config;
+
+/// What federation handlers and the delivery worker need.
+#[derive(Clone)]
+pub struct FedData {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub urls: Urls,
+    pub actor: Arc<LocalActor>,
+    /// Wakes the delivery worker when new deliveries are queued.
+    pub wake: Arc<Notify>,
+}
+
+pub type Federation = FederationConfig<FedData>;
+pub type FedContext = Data<FedData>;
+
+pub const ACTIVITY_JSON: &str = "application/activity+json";
+
+/// The HTTP client for every outgoing federation request. Unless local peers
+/// are allowed it refuses hosts that resolve to private or loopback addresses.
+pub fn http_client(config: &Config) -> anyhow::Result<reqwest::Client> {
+    let timeout = std::time::Duration::from_secs(10);
+    reqwest::Client::builder()
+        .user_agent(concat!("blog/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .dns_resolver(ValidatingDnsResolver::new(
+            vec![],
+            !config.federation.allow_insecure_local,
+        ))
+        .build()
+        .context("failed to build the federation HTTP client")
+}
+
+/// Builds the federation configuration around the blog's actor.
+pub async fn build(
+    db: DatabaseConnection,
+    config: Arc<Config>,
+    client: reqwest::Client,
+    wake: Arc<Notify>,
+) -> anyhow::Result<Federation> {
+    let urls = Urls::new(&config);
+    let actor = Arc::new(LocalActor::load(&db, &urls).await?);
+    let domain = config
+        .public_url
+        .host_str()
+        .context("public_url has no host")?
+        .to_owned();
+    let insecure = config.federation.allow_insecure_local;
+    let data = FedData {
+        db,
+        config,
+        urls,
+        actor: actor.clone(),
+        wake,
+    };
+    FederationConfig::builder()
+        .domain(domain)
+        .app_data(data)
+        .client(client.into())
+        .debug(insecure)
+        .allow_http_urls(insecure)
+        .http_fetch_limit(50)
+        .signed_fetch_actor(actor.as_ref())
+        .build()
+        .await
+        .context("failed to configure federation")
+}
+
+/// Whether a request asks for the ActivityPub representation. Mastodon sends
+/// both types in one header.
+pub fn wants_activity_json(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("application/activity+json") || v.contains("application/ld+json"))
+}
+
+/// A JSON-LD document with the ActivityPub media type.
+pub fn activity_json(status: axum::http::StatusCode, value: &serde_json::Value) -> Response {
+    let mut response = (status, value.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(ACTIVITY_JSON),
+    );
+    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+    response
+}
+
+/// The federation endpoints. Post permalinks are served by the web layer,
+/// which hands ActivityPub requests to `documents::article`.
+pub fn routes(config: &Config) -> axum::Router<crate::web::AppState> {
+    use axum::routing::{get, post};
+    use tower_http::limit::RequestBodyLimitLayer;
+
+    let actor = format!("/users/{}", config.blog.username);
+    // Larger bodies are refused with 413 before any parsing.
+    let inbox_limit = RequestBodyLimitLayer::new(1024 * 1024);
+    axum::Router::new()
+        .route("/.well-known/webfinger", get(discovery::webfinger))
+        .route("/.well-known/nodeinfo", get(discovery::nodeinfo_links))
+        .route("/nodeinfo/2.1", get(discovery::nodeinfo))
+        .route("/.well-known/host-meta", get(discovery::host_meta))
+        .route(
+            "/.well-known/host-meta.json",
+            get(discovery::host_meta_json),
+        )
+        .route(&actor, get(documents::actor))
+        .route(
+            &format!("{actor}/inbox"),
+            post(inbox::inbox).layer(inbox_limit),
+        )
+        .route("/inbox", post(inbox::inbox).layer(inbox_limit))
+        .route(&format!("{actor}/outbox"), get(collections::outbox))
+        .route(&format!("{actor}/followers"), get(collections::followers))
+        .route(&format!("{actor}/following"), get(collections::following))
+        .route("/activities/{uuid}", get(documents::activity))
+        .route("/posts/{slug}/{which}", get(collections::post_collection))
+}

@@ -1,0 +1,94 @@
+//! Posts as ActivityPub `Article`s (FEP-b2b8). Mastodon shows `name`,
+//! `summary` and a link to `url`; other servers show `content`.
+
+use serde_json::{Value, json};
+
+use super::super::{
+    Urls,
+    context::{PUBLIC, with_context},
+};
+use crate::services::posts::PostView;
+
+fn timestamp(date: chrono::DateTime<chrono::Utc>) -> String {
+    date.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// `#Open Source` cannot be a hashtag; `#OpenSource` can.
+fn hashtag_name(name: &str) -> String {
+    let joined: String = name
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .filter(|part| !part.is_empty())
+        .enumerate()
+        .map(|(i, part)| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(first) if i > 0 => first.to_uppercase().chain(chars).collect::<String>(),
+                Some(first) => std::iter::once(first).chain(chars).collect(),
+                None => String::new(),
+            }
+        })
+        .collect();
+    format!("#{joined}")
+}
+
+fn collection(id: String, total: u64) -> Value {
+    json!({ "id": id, "type": "Collection", "totalItems": total })
+}
+
+/// The Article for a post, without `@context` (for embedding in activities).
+pub fn article(urls: &Urls, post: &PostView, language: &str) -> Value {
+    let id = urls.post(&post.slug);
+    let published = post.published_at.unwrap_or(post.updated_at);
+    let tags: Vec<Value> = post
+        .tags
+        .iter()
+        .map(|t| json!({ "type": "Hashtag", "href": urls.tag(&t.slug), "name": hashtag_name(&t.name) }))
+        .collect();
+    let mut article = json!({
+        "id": id,
+        "type": "Article",
+        "attributedTo": urls.actor(),
+        "name": post.title,
+        "summary": post.summary,
+        "content": post.html,
+        "contentMap": { language: post.html },
+        "mediaType": "text/html",
+        "source": { "content": post.markdown, "mediaType": "text/markdown" },
+        "url": id,
+        "published": timestamp(published),
+        "to": [PUBLIC],
+        "cc": [urls.followers()],
+        "tag": tags,
+        "sensitive": false,
+        "replies": collection(format!("{id}/replies"), 0),
+        "likes": collection(format!("{id}/likes"), 0),
+        "shares": collection(format!("{id}/shares"), 0),
+    });
+    // Mastodon applies an edit only when `updated` is present and newer.
+    if post.updated_at > published {
+        article["updated"] = json!(timestamp(post.updated_at));
+    }
+    article
+}
+
+/// The Article as its own document.
+pub fn article_document(urls: &Urls, post: &PostView, language: &str) -> Value {
+    with_context(article(urls, post, language))
+}
+
+/// What a deleted post's id answers with.
+pub fn tombstone(urls: &Urls, slug: &str) -> Value {
+    json!({ "id": urls.post(slug), "type": "Tombstone", "formerType": "Article" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hashtag_name;
+
+    #[test]
+    fn tag_names_become_single_word_hashtags() {
+        assert_eq!(hashtag_name("Open Source"), "#OpenSource");
+        assert_eq!(hashtag_name("rust"), "#rust");
+        assert_eq!(hashtag_name("C++ & more"), "#CMore");
+    }
+}

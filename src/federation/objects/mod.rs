@@ -1,0 +1,4 @@
+//! Objects on the wire: the blog as a Person, posts as Articles.
+
+pub mod article;
+pub mod person;

@@ -1,0 +1,72 @@
+//! Every ActivityPub id the blog hands out, built in one place.
+
+use url::Url;
+
+use crate::config::Config;
+
+#[derive(Clone, Debug)]
+pub struct Urls {
+    base: String,
+    username: String,
+}
+
+impl Urls {
+    pub fn new(config: &Config) -> Urls {
+        Urls {
+            base: config.public_url.as_str().trim_end_matches('/').to_owned(),
+            username: config.blog.username.clone(),
+        }
+    }
+
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn home(&self) -> String {
+        self.absolute("/")
+    }
+
+    pub fn actor(&self) -> String {
+        self.absolute(&format!("/users/{}", self.username))
+    }
+
+    pub fn actor_url(&self) -> Url {
+        Url::parse(&self.actor()).expect("public_url was checked to be a valid URL")
+    }
+
+    pub fn key_id(&self) -> String {
+        format!("{}#main-key", self.actor())
+    }
+
+    pub fn inbox(&self) -> String {
+        format!("{}/inbox", self.actor())
+    }
+
+    pub fn shared_inbox(&self) -> String {
+        self.absolute("/inbox")
+    }
+
+    pub fn outbox(&self) -> String {
+        format!("{}/outbox", self.actor())
+    }
+
+    pub fn followers(&self) -> String {
+        format!("{}/followers", self.actor())
+    }
+
+    pub fn following(&self) -> String {
+        format!("{}/following", self.actor())
+    }
+
+    pub fn post(&self, slug: &str) -> String {
+        self.absolute(&format!("/posts/{slug}"))
+    }
+
+    pub fn tag(&self, slug: &str) -> String {
+        self.absolute(&format!("/tags/{slug}"))
+    }
+
+    pub fn activity(&self, uuid: &str) -> String {
+        self.absolute(&format!("/activities/{uuid}"))
+    }
+}

@@ -1,0 +1,292 @@
+//! The delivery worker's view of the outbox: claiming due rows, recording
+//! outcomes, pausing hosts that keep failing, and the admin's counts.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
+    sea_query::{Expr, OnConflict},
+};
+use serde::Serialize;
+
+use crate::entities::{activity, delivery, delivery_host};
+
+pub const PENDING: &str = "pending";
+pub const DELIVERED: &str = "delivered";
+pub const FAILED: &str = "failed";
+
+pub struct DueDelivery {
+    pub delivery: delivery::Model,
+    pub activity: activity::Model,
+}
+
+fn unlocked(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(delivery::Column::LockedUntil.is_null())
+        .add(delivery::Column::LockedUntil.lt(now))
+}
+
+/// Claims up to `limit` deliveries that are due, skipping paused hosts. A
+/// claim is a lease: a process that dies mid-send lets it lapse and the row
+/// is tried again.
+pub async fn claim_due(
+    db: &DatabaseConnection,
+    limit: u64,
+    lease: Duration,
+) -> anyhow::Result<Vec<DueDelivery>> {
+    let now = Utc::now();
+    let paused = delivery_host::Entity::find()
+        .select_only()
+        .column(delivery_host::Column::Host)
+        .filter(delivery_host::Column::PausedUntil.gt(now))
+        .into_query();
+    let candidates = delivery::Entity::find()
+        .filter(delivery::Column::State.eq(PENDING))
+        .filter(delivery::Column::NextAttemptAt.lte(now))
+        .filter(unlocked(now))
+        .filter(delivery::Column::Host.not_in_subquery(paused))
+        .order_by_asc(delivery::Column::NextAttemptAt)
+        .limit(limit)
+        .all(db)
+        .await
+        .context("failed to look for due deliveries")?;
+    let mut claimed = Vec::with_capacity(candidates.len());
+    for candidate in candidates {
+        let result = delivery::Entity::update_many()
+            .col_expr(delivery::Column::LockedUntil, Expr::value(now + lease))
+            .filter(delivery::Column::Id.eq(candidate.id))
+            .filter(unlocked(now))
+            .exec(db)
+            .await
+            .context("failed to claim a delivery")?;
+        if result.rows_affected == 1 {
+            claimed.push(candidate);
+        }
+    }
+    let ids: Vec<i32> = claimed.iter().map(|d| d.activity_id).collect();
+    let activities: HashMap<i32, activity::Model> = activity::Entity::find()
+        .filter(activity::Column::Id.is_in(ids))
+        .all(db)
+        .await
+        .context("failed to load activities")?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    Ok(claimed
+        .into_iter()
+        .filter_map(|d| {
+            let activity = activities.get(&d.activity_id)?.clone();
+            Some(DueDelivery {
+                delivery: d,
+                activity,
+            })
+        })
+        .collect())
+}
+
+/// Fixes an activity's JSON the first time it is sent; returns what is stored,
+/// which may be another worker's rendering.
+pub async fn store_payload(
+    db: &DatabaseConnection,
+    activity_id: i32,
+    payload: String,
+) -> anyhow::Result<String> {
+    activity::Entity::update_many()
+        .col_expr(activity::Column::Payload, Expr::value(payload))
+        .filter(activity::Column::Id.eq(activity_id))
+        .filter(activity::Column::Payload.is_null())
+        .exec(db)
+        .await
+        .context("failed to store activity payload")?;
+    activity::Entity::find_by_id(activity_id)
+        .one(db)
+        .await?
+        .and_then(|a| a.payload)
+        .context("activity payload missing after store")
+}
+
+/// How one attempt ended.
+pub enum Outcome {
+    Delivered {
+        status: u16,
+    },
+    /// Try again at `retry_at`.
+    Retry {
+        status: Option<u16>,
+        error: String,
+        retry_at: DateTime<Utc>,
+    },
+    /// Never try again.
+    Failed {
+        status: Option<u16>,
+        error: String,
+    },
+}
+
+pub async fn record(
+    db: &DatabaseConnection,
+    delivery_id: i32,
+    attempts: i32,
+    outcome: Outcome,
+) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let mut row = delivery::ActiveModel {
+        id: Set(delivery_id),
+        attempts: Set(attempts),
+        locked_until: Set(None),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    match outcome {
+        Outcome::Delivered { status } => {
+            row.state = Set(DELIVERED.to_owned());
+            row.last_status = Set(Some(i32::from(status)));
+            row.last_error = Set(None);
+        }
+        Outcome::Retry {
+            status,
+            error,
+            retry_at,
+        } => {
+            row.state = Set(PENDING.to_owned());
+            row.last_status = Set(status.map(i32::from));
+            row.last_error = Set(Some(error));
+            row.next_attempt_at = Set(retry_at);
+        }
+        Outcome::Failed { status, error } => {
+            row.state = Set(FAILED.to_owned());
+            row.last_status = Set(status.map(i32::from));
+            row.last_error = Set(Some(error));
+        }
+    }
+    delivery::Entity::update(row)
+        .exec(db)
+        .await
+        .with_context(|| format!("failed to record delivery {delivery_id}"))?;
+    Ok(())
+}
+
+/// Gives leases back, so a restart need not wait for them to lapse.
+pub async fn release(db: &DatabaseConnection, delivery_ids: Vec<i32>) -> anyhow::Result<()> {
+    delivery::Entity::update_many()
+        .col_expr(
+            delivery::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(delivery::Column::Id.is_in(delivery_ids))
+        .exec(db)
+        .await
+        .context("failed to release deliveries")?;
+    Ok(())
+}
+
+/// Notes a failure of `host`; returns how many in a row it has had.
+pub async fn host_failed(db: &DatabaseConnection, host: &str, error: &str) -> anyhow::Result<i32> {
+    let current = delivery_host::Entity::find_by_id(host).one(db).await?;
+    let failures = current.map_or(0, |h| h.consecutive_failures) + 1;
+    delivery_host::Entity::insert(delivery_host::ActiveModel {
+        host: Set(host.to_owned()),
+        consecutive_failures: Set(failures),
+        paused_until: Set(None),
+        last_error: Set(Some(error.to_owned())),
+    })
+    .on_conflict(
+        OnConflict::column(delivery_host::Column::Host)
+            .update_columns([
+                delivery_host::Column::ConsecutiveFailures,
+                delivery_host::Column::LastError,
+            ])
+            .to_owned(),
+    )
+    .exec(db)
+    .await
+    .with_context(|| format!("failed to record failure of {host}"))?;
+    Ok(failures)
+}
+
+pub async fn pause_host(
+    db: &DatabaseConnection,
+    host: &str,
+    until: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    delivery_host::Entity::update_many()
+        .col_expr(delivery_host::Column::PausedUntil, Expr::value(until))
+        .filter(delivery_host::Column::Host.eq(host))
+        .exec(db)
+        .await
+        .with_context(|| format!("failed to pause {host}"))?;
+    Ok(())
+}
+
+pub async fn host_ok(db: &DatabaseConnection, host: &str) -> anyhow::Result<()> {
+    delivery_host::Entity::delete_by_id(host)
+        .exec(db)
+        .await
+        .with_context(|| format!("failed to clear failures of {host}"))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    pub delivered: u64,
+    pub pending: u64,
+    pub failed: u64,
+}
+
+/// Delivery counts per post, over every activity about it.
+pub async fn counts_by_post(db: &DatabaseConnection) -> anyhow::Result<HashMap<i32, Counts>> {
+    let rows: Vec<(Option<i32>, String, i64)> = delivery::Entity::find()
+        .inner_join(activity::Entity)
+        .select_only()
+        .column(activity::Column::PostId)
+        .column(delivery::Column::State)
+        .column_as(delivery::Column::Id.count(), "n")
+        .filter(activity::Column::PostId.is_not_null())
+        .group_by(activity::Column::PostId)
+        .group_by(delivery::Column::State)
+        .into_tuple()
+        .all(db)
+        .await
+        .context("failed to count deliveries")?;
+    let mut counts: HashMap<i32, Counts> = HashMap::new();
+    for (post_id, state, n) in rows {
+        let Some(post_id) = post_id else { continue };
+        let entry = counts.entry(post_id).or_default();
+        let n = u64::try_from(n).unwrap_or_default();
+        match state.as_str() {
+            DELIVERED => entry.delivered += n,
+            FAILED => entry.failed += n,
+            _ => entry.pending += n,
+        }
+    }
+    Ok(counts)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HostProblem {
+    pub host: String,
+    pub consecutive_failures: i32,
+    pub paused_until: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+}
+
+/// Hosts whose last deliveries failed, worst first.
+pub async fn failing_hosts(db: &DatabaseConnection) -> anyhow::Result<Vec<HostProblem>> {
+    Ok(delivery_host::Entity::find()
+        .order_by_desc(delivery_host::Column::ConsecutiveFailures)
+        .all(db)
+        .await
+        .context("failed to list failing hosts")?
+        .into_iter()
+        .map(|h| HostProblem {
+            host: h.host,
+            consecutive_failures: h.consecutive_failures,
+            paused_until: h.paused_until,
+            last_error: h.last_error,
+        })
+        .collect())
+}

@@ -1,0 +1,94 @@
+//! Who follows the blog. Accepting a follow and queueing the `Accept` happen in
+//! one transaction, so a follower is never left waiting.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, TransactionTrait, sea_query::OnConflict,
+};
+use serde::Serialize;
+
+use super::outbox::{self, ActivityKind};
+use crate::entities::{actor, follower};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FollowerView {
+    pub ap_id: String,
+    pub handle: String,
+    pub name: Option<String>,
+    pub url: Option<String>,
+    pub icon_url: Option<String>,
+    pub since: DateTime<Utc>,
+}
+
+/// Records `actor` as a follower (or refreshes the record of a repeated
+/// Follow) and queues the `Accept` that `render_accept(activity_uuid)` builds.
+pub async fn accept(
+    db: &DatabaseConnection,
+    actor: &actor::Model,
+    follow_ap_id: &str,
+    render_accept: impl FnOnce(&str) -> String,
+) -> anyhow::Result<()> {
+    let txn = db.begin().await?;
+    follower::Entity::insert(follower::ActiveModel {
+        actor_id: Set(actor.id),
+        follow_ap_id: Set(follow_ap_id.to_owned()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::column(follower::Column::ActorId)
+            .update_column(follower::Column::FollowApId)
+            .to_owned(),
+    )
+    .exec(&txn)
+    .await
+    .with_context(|| format!("failed to store follower {}", actor.ap_id))?;
+    outbox::enqueue_one(&txn, ActivityKind::Accept, render_accept, &actor.inbox).await?;
+    txn.commit().await.context("failed to commit follower")?;
+    Ok(())
+}
+
+/// Removes the follower with this actor id; returns whether there was one.
+pub async fn remove(db: &DatabaseConnection, actor_ap_id: &str) -> anyhow::Result<bool> {
+    let Some(actor) = super::actors::find_by_ap_id(db, actor_ap_id).await? else {
+        return Ok(false);
+    };
+    let result = follower::Entity::delete_many()
+        .filter(follower::Column::ActorId.eq(actor.id))
+        .exec(db)
+        .await
+        .with_context(|| format!("failed to remove follower {actor_ap_id}"))?;
+    Ok(result.rows_affected > 0)
+}
+
+pub async fn count(db: &DatabaseConnection) -> anyhow::Result<u64> {
+    follower::Entity::find()
+        .count(db)
+        .await
+        .context("failed to count followers")
+}
+
+/// Every follower, newest first.
+pub async fn list(db: &DatabaseConnection) -> anyhow::Result<Vec<FollowerView>> {
+    let rows = follower::Entity::find()
+        .find_also_related(actor::Entity)
+        .order_by_desc(follower::Column::CreatedAt)
+        .all(db)
+        .await
+        .context("failed to list followers")?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(f, a)| {
+            a.map(|a| FollowerView {
+                handle: format!("@{}@{}", a.preferred_username, a.host),
+                ap_id: a.ap_id,
+                name: a.name,
+                url: a.url,
+                icon_url: a.icon_url,
+                since: f.created_at,
+            })
+        })
+        .collect())
+}

@@ -1,0 +1,172 @@
+//! The transactional outbox: an activity row and one delivery row per
+//! destination inbox, written in the caller's transaction. What the activity
+//! says on the wire is the federation layer's business.
+
+use std::collections::BTreeSet;
+
+use anyhow::Context;
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, QuerySelect};
+
+use crate::entities::{activity, actor, delivery, follower};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActivityKind {
+    Create,
+    Update,
+    Delete,
+    Accept,
+}
+
+impl ActivityKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActivityKind::Create => "create",
+            ActivityKind::Update => "update",
+            ActivityKind::Delete => "delete",
+            ActivityKind::Accept => "accept",
+        }
+    }
+
+    pub fn parse(kind: &str) -> Option<ActivityKind> {
+        match kind {
+            "create" => Some(ActivityKind::Create),
+            "update" => Some(ActivityKind::Update),
+            "delete" => Some(ActivityKind::Delete),
+            "accept" => Some(ActivityKind::Accept),
+            _ => None,
+        }
+    }
+
+    /// What followers must be told when a post goes from one state to another.
+    /// Drafts never federate.
+    pub fn for_transition(was_public: bool, is_public: bool) -> Option<ActivityKind> {
+        match (was_public, is_public) {
+            (false, true) => Some(ActivityKind::Create),
+            (true, true) => Some(ActivityKind::Update),
+            (true, false) => Some(ActivityKind::Delete),
+            (false, false) => None,
+        }
+    }
+}
+
+/// `host[:port]` of an inbox, the unit that is paused when it keeps failing.
+pub fn host_of(inbox: &str) -> String {
+    match url::Url::parse(inbox) {
+        Ok(url) => match (url.host_str(), url.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_owned(),
+            _ => inbox.to_owned(),
+        },
+        Err(_) => inbox.to_owned(),
+    }
+}
+
+async fn insert_activity(
+    db: &impl ConnectionTrait,
+    kind: ActivityKind,
+    post_id: Option<i32>,
+    payload: Option<String>,
+    uuid: String,
+) -> anyhow::Result<activity::Model> {
+    activity::ActiveModel {
+        uuid: Set(uuid),
+        kind: Set(kind.as_str().to_owned()),
+        post_id: Set(post_id),
+        payload: Set(payload),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .context("failed to store activity")
+}
+
+async fn insert_deliveries(
+    db: &impl ConnectionTrait,
+    activity_id: i32,
+    inboxes: impl IntoIterator<Item = String>,
+) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let rows: Vec<delivery::ActiveModel> = inboxes
+        .into_iter()
+        .map(|inbox| delivery::ActiveModel {
+            activity_id: Set(activity_id),
+            host: Set(host_of(&inbox)),
+            inbox: Set(inbox),
+            state: Set("pending".to_owned()),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            locked_until: Set(None),
+            last_status: Set(None),
+            last_error: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    // Large follower lists are written in chunks to stay under bind-parameter limits.
+    for chunk in rows.chunks(500) {
+        delivery::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await
+            .context("failed to store deliveries")?;
+    }
+    Ok(())
+}
+
+/// Queues an activity whose JSON `render(uuid)` builds now, for one inbox.
+pub async fn enqueue_one(
+    db: &impl ConnectionTrait,
+    kind: ActivityKind,
+    render: impl FnOnce(&str) -> String,
+    inbox: &str,
+) -> anyhow::Result<()> {
+    let uuid = uuid::Uuid::new_v4().to_string();
+    let payload = render(&uuid);
+    let activity = insert_activity(db, kind, None, Some(payload), uuid).await?;
+    insert_deliveries(db, activity.id, [inbox.to_owned()]).await
+}
+
+/// Queues `kind` about a post for every follower, one delivery per shared
+/// inbox. Its JSON is rendered when it is first sent.
+pub async fn enqueue_for_followers(
+    db: &impl ConnectionTrait,
+    kind: ActivityKind,
+    post_id: i32,
+) -> anyhow::Result<()> {
+    let rows: Vec<(String, Option<String>)> = follower::Entity::find()
+        .inner_join(actor::Entity)
+        .select_only()
+        .column(actor::Column::Inbox)
+        .column(actor::Column::SharedInbox)
+        .into_tuple()
+        .all(db)
+        .await
+        .context("failed to load follower inboxes")?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let inboxes: BTreeSet<String> = rows
+        .into_iter()
+        .map(|(inbox, shared)| shared.filter(|s| !s.is_empty()).unwrap_or(inbox))
+        .collect();
+    let uuid = uuid::Uuid::new_v4().to_string();
+    let activity = insert_activity(db, kind, Some(post_id), None, uuid).await?;
+    insert_deliveries(db, activity.id, inboxes).await
+}
+
+/// The JSON of a sent activity that anyone may read (not an `Accept`).
+pub async fn public_payload(
+    db: &sea_orm::DatabaseConnection,
+    uuid: &str,
+) -> anyhow::Result<Option<String>> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let found = activity::Entity::find()
+        .filter(activity::Column::Uuid.eq(uuid))
+        .filter(activity::Column::Kind.ne(ActivityKind::Accept.as_str()))
+        .one(db)
+        .await
+        .with_context(|| format!("failed to load activity {uuid}"))?;
+    Ok(found.and_then(|a| a.payload))
+}
