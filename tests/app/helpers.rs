@@ -92,6 +92,7 @@ pub struct TestApp {
     pub base: String,
     pub config: Config,
     pub db: DatabaseConnection,
+    client: Option<reqwest::Client>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
     // Declared last: dropped after the server and connections are gone.
@@ -109,6 +110,18 @@ impl TestApp {
     }
 
     async fn start(store: TestDb, change: impl FnOnce(&mut Config)) -> TestApp {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        Self::start_on(store, listener, None, change).await
+    }
+
+    /// Starts the blog as `blog.test` on a bound listener, with a client that
+    /// resolves the other test hosts; see `federation::Fediverse`.
+    pub async fn start_on(
+        store: TestDb,
+        listener: TcpListener,
+        client: Option<reqwest::Client>,
+        change: impl FnOnce(&mut Config),
+    ) -> TestApp {
         // Server logs appear with a failing test's output (RUST_LOG to change the level).
         let _ = tracing_subscriber::fmt()
             .with_env_filter(
@@ -117,7 +130,6 @@ impl TestApp {
             )
             .with_test_writer()
             .try_init();
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("local address");
         let base = format!("http://127.0.0.1:{}", addr.port());
         let mut config = Config {
@@ -129,9 +141,11 @@ impl TestApp {
         };
         config.blog.title = "The Reading Room".into();
         change(&mut config);
-        let app = App::with_listener(config.clone(), listener)
-            .await
-            .expect("app builds");
+        let app = match &client {
+            Some(client) => App::with_client(config.clone(), listener, client.clone()).await,
+            None => App::with_listener(config.clone(), listener).await,
+        }
+        .expect("app builds");
         let (stop, stopped) = oneshot::channel();
         let server = tokio::spawn(app.run_until(async {
             let _ = stopped.await;
@@ -141,22 +155,23 @@ impl TestApp {
             base,
             config,
             db,
+            client,
             stop: Some(stop),
             server: Some(server),
             store,
         }
     }
 
-    /// Stops the server gracefully and starts a new one on the same data.
+    /// Stops the server gracefully and starts a new one on the same data,
+    /// address and configuration.
     pub async fn restart(mut self) -> TestApp {
         self.shutdown().await;
         let store = std::mem::replace(&mut self.store, TestDb::placeholder());
         let config = self.config.clone();
-        Self::start(store, move |c| {
-            c.blog = config.blog;
-            c.theme_dir = config.theme_dir;
-        })
-        .await
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .expect("rebind the same port");
+        Self::start_on(store, listener, self.client.clone(), move |c| *c = config).await
     }
 
     pub async fn shutdown(&mut self) {

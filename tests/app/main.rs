@@ -1,12 +1,18 @@
 //! The integration suite: every test runs the real server on a bound port
 //! against a fresh database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set).
 
+mod fediverse;
 mod helpers;
+mod peer;
 
 mod auth;
 mod cli;
 mod config;
+mod delivery;
+mod discovery;
 mod editor;
 mod feeds;
+mod fixtures;
+mod follows;
 mod public_pages;
 mod restart;

@@ -19,6 +19,7 @@ pub struct Delete {
     pub id: Url,
     #[serde(rename = "type")]
     pub kind: DeleteType,
+    #[serde(deserialize_with = "super::actor_id")]
     pub actor: RemoteActorId,
     pub object: Value,
 }

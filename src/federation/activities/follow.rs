@@ -19,6 +19,7 @@ pub struct Follow {
     pub id: Url,
     #[serde(rename = "type")]
     pub kind: FollowType,
+    #[serde(deserialize_with = "super::actor_id")]
     pub actor: RemoteActorId,
     #[serde(deserialize_with = "id_of")]
     pub object: Url,

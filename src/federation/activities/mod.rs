@@ -38,6 +38,13 @@ pub fn id_of<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Url, D::Error
     })
 }
 
+/// The sending actor, given by id or embedded (Hubzilla, Osada).
+pub fn actor_id<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<super::actor::RemoteActorId, D::Error> {
+    id_of(deserializer).map(Into::into)
+}
+
 /// The `type` of an embedded object, if it has one.
 pub fn embedded_type(object: &serde_json::Value) -> Option<&str> {
     object.get("type").and_then(|t| t.as_str())

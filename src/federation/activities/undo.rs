@@ -19,6 +19,7 @@ pub struct Undo {
     pub id: Url,
     #[serde(rename = "type")]
     pub kind: UndoType,
+    #[serde(deserialize_with = "super::actor_id")]
     pub actor: RemoteActorId,
     pub object: Value,
 }

@@ -1,0 +1,71 @@
+//! A small fediverse on loopback: the blog as `blog.test` and peers with
+//! their own host names, all resolving each other through one client.
+
+use serde_json::Value;
+use tokio::net::TcpListener;
+
+use crate::{
+    helpers::{TestApp, TestDb},
+    peer::{Peer, resolving_client},
+};
+
+pub struct Fediverse {
+    pub blog: TestApp,
+    pub peers: Vec<Peer>,
+}
+
+impl Fediverse {
+    /// The blog plus one peer per `(host, accounts)`.
+    pub async fn start(peers: &[(&str, &[&str])]) -> Fediverse {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind blog");
+        let blog_addr = listener.local_addr().expect("address");
+        let mut bound = Vec::new();
+        for (host, users) in peers {
+            bound.push(Peer::bind(host, users).await);
+        }
+        let mut hosts = vec![("blog.test".to_owned(), blog_addr)];
+        hosts.extend(bound.iter().map(Peer::addr));
+        let client = resolving_client(&hosts);
+        for peer in &mut bound {
+            peer.start(client.clone()).await;
+        }
+        let blog = TestApp::start_on(TestDb::new().await, listener, Some(client), |c| {
+            c.public_url = format!("http://blog.test:{}", blog_addr.port())
+                .parse()
+                .expect("URL");
+            c.federation.allow_insecure_local = true;
+            c.federation.retry_delay_ms = 100;
+        })
+        .await;
+        Fediverse { blog, peers: bound }
+    }
+
+    pub fn handle(&self) -> String {
+        format!("blog@blog.test:{}", self.blog.config.listen.port())
+    }
+
+    pub fn blog_url(&self, path: &str) -> String {
+        format!(
+            "http://blog.test:{}{}",
+            self.blog.config.listen.port(),
+            path
+        )
+    }
+
+    /// GETs a blog path as a fediverse server would, asking for ActivityPub JSON.
+    pub async fn get_json(&self, path: &str) -> (u16, reqwest::header::HeaderMap, Value) {
+        let response = reqwest::Client::new()
+            .get(self.blog.url(path))
+            .header(
+                "accept",
+                "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",
+            )
+            .send()
+            .await
+            .expect("GET");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.json().await.unwrap_or(Value::Null);
+        (status, headers, body)
+    }
+}

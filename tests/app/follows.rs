@@ -1,0 +1,131 @@
+use serde_json::json;
+use url::Url;
+
+use crate::{fediverse::Fediverse, peer::inbox_of};
+
+#[tokio::test]
+async fn a_follow_is_stored_and_answered_with_a_signed_accept() {
+    let net = Fediverse::start(&[("peer.test", &["alice"])]).await;
+    let peer = &net.peers[0];
+
+    let follow_id = peer.follow("alice", &net.handle()).await;
+
+    // The peer's inbox only records activities whose signature it verified.
+    let accepts = peer.wait_for("Accept", 1).await;
+    let accept = &accepts[0].activity;
+    assert_eq!(accepts[0].inbox, "/users/alice/inbox");
+    assert_eq!(accept["actor"], net.blog_url("/users/blog"));
+    assert_eq!(accept["object"]["id"], follow_id);
+    assert_eq!(accept["object"]["type"], "Follow");
+    let (_, _, followers) = net.get_json("/users/blog/followers").await;
+    assert_eq!(followers["totalItems"], 1);
+    let admin = net.blog.logged_in_admin().await;
+    let (_, page) = net.blog.get_text(&admin, "/admin/fediverse").await;
+    assert!(page.contains("1 follower<"), "{page}");
+    assert!(page.contains("@alice@peer.test:"), "{page}");
+    assert!(page.contains("alice on the peer"), "{page}");
+}
+
+#[tokio::test]
+async fn a_repeated_follow_is_accepted_again_without_a_second_follower() {
+    let net = Fediverse::start(&[("peer.test", &["alice"])]).await;
+    let peer = &net.peers[0];
+
+    peer.follow("alice", &net.handle()).await;
+    peer.follow("alice", &net.handle()).await;
+
+    peer.wait_for("Accept", 2).await;
+    let (_, _, followers) = net.get_json("/users/blog/followers").await;
+    assert_eq!(followers["totalItems"], 1);
+}
+
+#[tokio::test]
+async fn undo_of_a_follow_removes_the_follower() {
+    let net = Fediverse::start(&[("peer.test", &["alice"])]).await;
+    let peer = &net.peers[0];
+    let follow_id = peer.follow("alice", &net.handle()).await;
+    peer.wait_for("Accept", 1).await;
+    let blog = Url::parse(&net.blog_url("/users/blog")).expect("URL");
+    let alice = peer.user("alice").id;
+
+    peer.send(
+        "alice",
+        json!({
+            "id": format!("{follow_id}/undo"),
+            "type": "Undo",
+            "actor": alice,
+            "object": { "id": follow_id, "type": "Follow", "actor": alice, "object": blog },
+        }),
+        &inbox_of(&blog),
+    )
+    .await;
+
+    let (_, _, followers) = net.get_json("/users/blog/followers").await;
+    assert_eq!(followers["totalItems"], 0);
+}
+
+#[tokio::test]
+async fn deleting_an_account_removes_it_as_a_follower() {
+    let net = Fediverse::start(&[("peer.test", &["alice"])]).await;
+    let peer = &net.peers[0];
+    peer.follow("alice", &net.handle()).await;
+    peer.wait_for("Accept", 1).await;
+    let alice = peer.user("alice").id;
+
+    peer.send(
+        "alice",
+        json!({
+            "id": format!("{alice}#delete"),
+            "type": "Delete",
+            "actor": alice,
+            "object": alice,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        }),
+        &Url::parse(&net.blog_url("/inbox")).expect("URL"),
+    )
+    .await;
+
+    let (_, _, followers) = net.get_json("/users/blog/followers").await;
+    assert_eq!(followers["totalItems"], 0);
+}
+
+#[tokio::test]
+async fn an_unsigned_activity_is_refused_with_401_and_changes_nothing() {
+    let net = Fediverse::start(&[("peer.test", &["alice"])]).await;
+    let alice = net.peers[0].user("alice").id;
+
+    let response = reqwest::Client::new()
+        .post(net.blog.url("/users/blog/inbox"))
+        .header("content-type", "application/activity+json")
+        .body(
+            json!({
+                "id": format!("{alice}#follow"),
+                "type": "Follow",
+                "actor": alice,
+                "object": net.blog_url("/users/blog"),
+            })
+            .to_string(),
+        )
+        .send()
+        .await
+        .expect("POST");
+
+    assert_eq!(response.status(), 401);
+    let (_, _, followers) = net.get_json("/users/blog/followers").await;
+    assert_eq!(followers["totalItems"], 0);
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused_with_413() {
+    let net = Fediverse::start(&[]).await;
+
+    let response = reqwest::Client::new()
+        .post(net.blog.url("/inbox"))
+        .header("content-type", "application/activity+json")
+        .body(vec![b' '; 2 * 1024 * 1024])
+        .send()
+        .await
+        .expect("POST");
+
+    assert_eq!(response.status(), 413);
+}

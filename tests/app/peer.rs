@@ -1,0 +1,452 @@
+//! A small remote fediverse server for the tests, built on
+//! `activitypub_federation` like a real peer: its own host name, actors with
+//! keys, WebFinger, and inboxes that verify every HTTP signature and record
+//! what arrives. It can be told to answer with failures first.
+
+use std::{
+    collections::{HashMap, VecDeque},
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use activitypub_federation::{
+    activity_sending::SendActivityTask,
+    axum::inbox::{ActivityData, receive_activity},
+    config::{Data, FederationConfig},
+    fetch::webfinger::webfinger_resolve_actor,
+    http_signatures::generate_actor_keypair,
+    traits::{Activity, Actor, Object},
+};
+use axum::{
+    Router,
+    body::{Body, to_bytes},
+    extract::{FromRequest, Path, Request, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use url::Url;
+
+/// A client that finds every test host on loopback.
+pub fn resolving_client(hosts: &[(String, SocketAddr)]) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10));
+    for (host, addr) in hosts {
+        builder = builder.resolve(host, *addr);
+    }
+    builder.build().expect("client")
+}
+
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub inbox: String,
+    pub activity: Value,
+}
+
+#[derive(Clone)]
+pub struct PeerData {
+    base: String,
+    users: Arc<Vec<PeerUser>>,
+    received: Arc<Mutex<Vec<Received>>>,
+    failures: Arc<Mutex<VecDeque<u16>>>,
+    remote: Arc<Mutex<HashMap<Url, RemoteActor>>>,
+}
+
+/// An account on the peer.
+#[derive(Debug, Clone)]
+pub struct PeerUser {
+    pub name: String,
+    pub id: Url,
+    inbox: Url,
+    public_key: String,
+    private_key: String,
+}
+
+/// An actor of another server (the blog), as the peer caches it.
+#[derive(Debug, Clone)]
+pub struct RemoteActor {
+    id: Url,
+    inbox: Url,
+    public_key: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteKey {
+    public_key_pem: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteDoc {
+    id: Url,
+    inbox: Url,
+    public_key: RemoteKey,
+}
+
+#[derive(Debug)]
+pub struct PeerError(pub String);
+
+impl From<activitypub_federation::error::Error> for PeerError {
+    fn from(err: activitypub_federation::error::Error) -> Self {
+        PeerError(err.to_string())
+    }
+}
+
+impl std::fmt::Display for PeerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl IntoResponse for PeerError {
+    fn into_response(self) -> Response {
+        (StatusCode::UNAUTHORIZED, self.0).into_response()
+    }
+}
+
+#[async_trait::async_trait]
+impl Object for RemoteActor {
+    type DataType = PeerData;
+    type Kind = RemoteDoc;
+    type Error = PeerError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    async fn read_from_id(id: Url, data: &Data<PeerData>) -> Result<Option<Self>, PeerError> {
+        Ok(data.remote.lock().expect("lock").get(&id).cloned())
+    }
+
+    async fn into_json(self, _: &Data<PeerData>) -> Result<RemoteDoc, PeerError> {
+        Err(PeerError("not served".into()))
+    }
+
+    async fn verify(_: &RemoteDoc, _: &Url, _: &Data<PeerData>) -> Result<(), PeerError> {
+        Ok(())
+    }
+
+    async fn from_json(json: RemoteDoc, data: &Data<PeerData>) -> Result<Self, PeerError> {
+        let actor = RemoteActor {
+            id: json.id,
+            inbox: json.inbox,
+            public_key: json.public_key.public_key_pem,
+        };
+        data.remote
+            .lock()
+            .expect("lock")
+            .insert(actor.id.clone(), actor.clone());
+        Ok(actor)
+    }
+}
+
+impl Actor for RemoteActor {
+    fn public_key_pem(&self) -> &str {
+        &self.public_key
+    }
+    fn private_key_pem(&self) -> Option<String> {
+        None
+    }
+    fn inbox(&self) -> Url {
+        self.inbox.clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl Object for PeerUser {
+    type DataType = PeerData;
+    type Kind = Value;
+    type Error = PeerError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    async fn read_from_id(id: Url, data: &Data<PeerData>) -> Result<Option<Self>, PeerError> {
+        Ok(data.users.iter().find(|u| u.id == id).cloned())
+    }
+
+    async fn into_json(self, data: &Data<PeerData>) -> Result<Value, PeerError> {
+        Ok(json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": self.id,
+            "type": "Person",
+            "preferredUsername": self.name,
+            "name": format!("{} on the peer", self.name),
+            "inbox": self.inbox,
+            "endpoints": { "sharedInbox": format!("{}/inbox", data.base) },
+            "url": format!("{}/@{}", data.base, self.name),
+            "icon": { "type": "Image", "url": format!("{}/avatars/{}.png", data.base, self.name) },
+            "publicKey": { "id": format!("{}#main-key", self.id), "owner": self.id, "publicKeyPem": self.public_key },
+        }))
+    }
+
+    async fn verify(_: &Value, _: &Url, _: &Data<PeerData>) -> Result<(), PeerError> {
+        Ok(())
+    }
+
+    async fn from_json(_: Value, _: &Data<PeerData>) -> Result<Self, PeerError> {
+        Err(PeerError("local".into()))
+    }
+}
+
+impl Actor for PeerUser {
+    fn public_key_pem(&self) -> &str {
+        &self.public_key
+    }
+    fn private_key_pem(&self) -> Option<String> {
+        Some(self.private_key.clone())
+    }
+    fn inbox(&self) -> Url {
+        self.inbox.clone()
+    }
+}
+
+/// Any activity, kept as JSON once its signature checked out.
+#[derive(Debug, Deserialize, Serialize)]
+pub struct AnyActivity {
+    id: Url,
+    actor: Url,
+    #[serde(flatten)]
+    rest: serde_json::Map<String, Value>,
+}
+
+#[async_trait::async_trait]
+impl Activity for AnyActivity {
+    type DataType = PeerData;
+    type Error = PeerError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+    fn actor(&self) -> &Url {
+        &self.actor
+    }
+    async fn verify(&self, _: &Data<PeerData>) -> Result<(), PeerError> {
+        Ok(())
+    }
+    async fn receive(self, _: &Data<PeerData>) -> Result<(), PeerError> {
+        Ok(())
+    }
+}
+
+pub struct Peer {
+    pub host: String,
+    pub base: String,
+    data: PeerData,
+    config: Option<FederationConfig<PeerData>>,
+    listener: Option<TcpListener>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Peer {
+    /// Binds a port for `host` with these account names; `start` serves it.
+    pub async fn bind(host: &str, users: &[&str]) -> Peer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind peer");
+        let port = listener.local_addr().expect("address").port();
+        let base = format!("http://{host}:{port}");
+        let users = users
+            .iter()
+            .map(|name| {
+                let keys = generate_actor_keypair().expect("keys");
+                PeerUser {
+                    name: (*name).to_owned(),
+                    id: Url::parse(&format!("{base}/users/{name}")).expect("url"),
+                    inbox: Url::parse(&format!("{base}/users/{name}/inbox")).expect("url"),
+                    public_key: keys.public_key,
+                    private_key: keys.private_key,
+                }
+            })
+            .collect();
+        let data = PeerData {
+            base: base.clone(),
+            users: Arc::new(users),
+            received: Arc::default(),
+            failures: Arc::default(),
+            remote: Arc::default(),
+        };
+        Peer {
+            host: host.to_owned(),
+            base,
+            data,
+            config: None,
+            listener: Some(listener),
+            server: None,
+        }
+    }
+
+    pub fn addr(&self) -> (String, SocketAddr) {
+        let listener = self.listener.as_ref().expect("not started yet");
+        (self.host.clone(), listener.local_addr().expect("address"))
+    }
+
+    pub async fn start(&mut self, client: reqwest::Client) {
+        let config = FederationConfig::builder()
+            .domain(self.host.clone())
+            .app_data(self.data.clone())
+            .client(client.into())
+            .debug(true)
+            .build()
+            .await
+            .expect("peer config");
+        let router = Router::new()
+            .route("/users/{name}", get(actor))
+            .route("/users/{name}/inbox", post(inbox))
+            .route("/inbox", post(inbox))
+            .with_state(config.clone());
+        let listener = self.listener.take().expect("start once");
+        self.server = Some(tokio::spawn(async move {
+            axum::serve(listener, router).await.expect("peer serves");
+        }));
+        self.config = Some(config);
+    }
+
+    fn data(&self) -> Data<PeerData> {
+        self.config.as_ref().expect("started").to_request_data()
+    }
+
+    pub fn has_user(&self, name: &str) -> bool {
+        self.data.users.iter().any(|u| u.name == name)
+    }
+
+    pub fn user_count(&self) -> usize {
+        self.data.users.len()
+    }
+
+    pub fn user(&self, name: &str) -> PeerUser {
+        self.data
+            .users
+            .iter()
+            .find(|u| u.name == name)
+            .cloned()
+            .expect("known user")
+    }
+
+    /// The next answers of the inbox, before it accepts again.
+    pub fn fail_with(&self, statuses: &[u16]) {
+        self.data.failures.lock().expect("lock").extend(statuses);
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.data.received.lock().expect("lock").clone()
+    }
+
+    /// Waits until `count` activities of `kind` have arrived; returns them.
+    pub async fn wait_for(&self, kind: &str, count: usize) -> Vec<Received> {
+        let started = Instant::now();
+        loop {
+            let found: Vec<Received> = self
+                .received()
+                .into_iter()
+                .filter(|r| r.activity["type"] == kind)
+                .collect();
+            if found.len() >= count {
+                return found;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "waited in vain for {count} {kind}; received: {:#?}",
+                self.received()
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Looks `handle` up by WebFinger, as Mastodon does; returns the actor id.
+    pub async fn webfinger(&self, handle: &str) -> Url {
+        let actor: RemoteActor = webfinger_resolve_actor(handle, &self.data())
+            .await
+            .expect("webfinger");
+        actor.id
+    }
+
+    /// Signs and sends `activity` from `user` to `inbox`.
+    pub async fn send(&self, user: &str, activity: Value, inbox: &Url) {
+        let sender = self.user(user);
+        let activity: AnyActivity = serde_json::from_value(activity).expect("activity shape");
+        let data = self.data();
+        for task in SendActivityTask::prepare(&activity, &sender, vec![inbox.clone()], &data)
+            .await
+            .expect("prepare")
+        {
+            task.sign_and_send(&data).await.expect("sent");
+        }
+    }
+
+    /// Follows the blog at `handle`; returns the Follow's id.
+    pub async fn follow(&self, user: &str, handle: &str) -> String {
+        let blog = self.webfinger(handle).await;
+        let id = format!("{}/follows/{}", self.base, uuid::Uuid::new_v4());
+        let follow = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": id,
+            "type": "Follow",
+            "actor": self.user(user).id,
+            "object": blog,
+        });
+        self.send(user, follow, &inbox_of(&blog)).await;
+        id
+    }
+}
+
+pub fn inbox_of(actor: &Url) -> Url {
+    Url::parse(&format!("{actor}/inbox")).expect("inbox URL")
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}
+
+async fn actor(
+    State(config): State<FederationConfig<PeerData>>,
+    Path(name): Path<String>,
+) -> Result<Response, PeerError> {
+    let data = config.to_request_data();
+    let Some(user) = data.users.iter().find(|u| u.name == name).cloned() else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    };
+    let json = user.into_json(&data).await?;
+    Ok((
+        [("content-type", "application/activity+json")],
+        json.to_string(),
+    )
+        .into_response())
+}
+
+async fn inbox(State(config): State<FederationConfig<PeerData>>, request: Request) -> Response {
+    let data = config.to_request_data();
+    if let Some(status) = data.failures.lock().expect("lock").pop_front() {
+        return StatusCode::from_u16(status)
+            .expect("status")
+            .into_response();
+    }
+    let path = request.uri().path().to_owned();
+    let (parts, body) = request.into_parts();
+    let bytes = to_bytes(body, 1 << 20).await.expect("body");
+    let request = Request::from_parts(parts, Body::from(bytes.clone()));
+    let activity = match ActivityData::from_request(request, &()).await {
+        Ok(activity) => activity,
+        Err(response) => return response,
+    };
+    match receive_activity::<AnyActivity, RemoteActor, PeerData>(activity, &data).await {
+        Ok(()) => {
+            let activity = serde_json::from_slice(&bytes).expect("JSON body");
+            data.received.lock().expect("lock").push(Received {
+                inbox: path,
+                activity,
+            });
+            StatusCode::ACCEPTED.into_response()
+        }
+        Err(err) => (StatusCode::UNAUTHORIZED, err.0).into_response(),
+    }
+}
