@@ -289,3 +289,45 @@ async fn pending_deliveries_are_sent_after_a_restart() {
         "delivered"
     );
 }
+
+#[tokio::test]
+async fn a_server_that_keeps_failing_is_paused_and_shown_to_the_admin() {
+    let (net, admin) = followed(&[("peer.test", &["alice"])]).await;
+    net.peers[0].fail_with(&[503; 50]);
+
+    net.blog
+        .write_post(
+            &admin,
+            &[("title", "Knock knock"), ("body", "Anyone?")],
+            "publish",
+        )
+        .await;
+
+    let started = std::time::Instant::now();
+    let host = loop {
+        use sea_orm::EntityTrait;
+        let hosts = blog::entities::delivery_host::Entity::find()
+            .all(&net.blog.db)
+            .await
+            .expect("hosts");
+        if let Some(host) = hosts.into_iter().find(|h| h.paused_until.is_some()) {
+            break host;
+        }
+        assert!(
+            started.elapsed().as_secs() < 10,
+            "the host was never paused"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(host.host.starts_with("peer.test:"));
+    assert!(host.consecutive_failures >= 3);
+    let attempts = delivery_rows(&net).await.last().expect("row").1;
+    assert!(attempts <= 4, "paused, not hammered: {attempts} attempts");
+    let (_, page) = net.blog.get_text(&admin, "/admin/fediverse").await;
+    assert!(
+        page.contains(&host.host) && page.contains("answered 503"),
+        "{page}"
+    );
+    let (_, list) = net.blog.get_text(&admin, "/admin").await;
+    assert!(list.contains("1 waiting"), "{list}");
+}

@@ -217,3 +217,67 @@ async fn host_meta_points_to_webfinger_in_xml_and_json() {
     );
     assert_eq!(json["links"][0]["template"], template);
 }
+
+#[tokio::test]
+async fn the_outbox_pages_through_every_public_post_as_creates() {
+    let net = Fediverse::start(&[]).await;
+    let client = net.blog.logged_in_admin().await;
+    for n in 1..=3 {
+        net.blog
+            .write_post(
+                &client,
+                &[("title", &format!("Letter {n}")), ("body", "x")],
+                "publish",
+            )
+            .await;
+    }
+    net.blog
+        .write_post(&client, &[("title", "Draft"), ("body", "x")], "draft")
+        .await;
+
+    let (status, headers, outbox) = net.get_json("/users/blog/outbox").await;
+    let (_, _, page) = net.get_json("/users/blog/outbox?page=1").await;
+
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "application/activity+json");
+    assert_eq!(outbox["type"], "OrderedCollection");
+    assert_eq!(outbox["totalItems"], 3);
+    assert_eq!(outbox["first"], net.blog_url("/users/blog/outbox?page=1"));
+    assert_eq!(page["type"], "OrderedCollectionPage");
+    assert_eq!(page["partOf"], net.blog_url("/users/blog/outbox"));
+    let items = page["orderedItems"].as_array().expect("items");
+    assert_eq!(items.len(), 3);
+    assert!(
+        items
+            .iter()
+            .all(|i| i["type"] == "Create" && i["object"]["type"] == "Article")
+    );
+    assert_eq!(items[0]["object"]["name"], "Letter 3");
+    let (missing, _, _) = net.get_json("/users/blog/outbox?page=2").await;
+    assert_eq!(missing, 404);
+}
+
+#[tokio::test]
+async fn a_post_url_serves_html_to_browsers_with_vary_and_an_alternate_link() {
+    let net = Fediverse::start(&[]).await;
+    let client = net.blog.logged_in_admin().await;
+    net.blog
+        .write_post(&client, &[("title", "Both ways"), ("body", "x")], "publish")
+        .await;
+
+    let response = net.blog.get(&net.blog.client(), "/posts/both-ways").await;
+
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/html")
+    );
+    assert_eq!(response.headers()["vary"], "Accept");
+    let page = response.text().await.expect("body");
+    assert!(
+        page.contains(r#"<link rel="alternate" type="application/activity+json""#),
+        "{page}"
+    );
+}
