@@ -28,6 +28,28 @@ pub struct Config {
     pub theme_dir: Option<PathBuf>,
     pub blog: BlogConfig,
     pub federation: FederationConfig,
+    pub moderation: ModerationConfig,
+}
+
+/// Which replies wait for the admin before they are shown.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ModerationPolicy {
+    /// Hold a reply unless its author already has an approved one.
+    #[default]
+    FirstTime,
+    /// Hold every reply.
+    All,
+    /// Publish replies at once.
+    Open,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ModerationConfig {
+    pub policy: ModerationPolicy,
+    /// Replies containing any of these words are held whatever the policy.
+    pub keywords: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -84,6 +106,7 @@ impl Default for Config {
             theme_dir: None,
             blog: BlogConfig::default(),
             federation: FederationConfig::default(),
+            moderation: ModerationConfig::default(),
         }
     }
 }

@@ -48,6 +48,46 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     builder
 });
 
+/// What a remote reply may contain: basic formatting and links, nothing that
+/// runs, loads or submits (no scripts, styles, frames, forms or images).
+static REMOTE_SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::empty();
+    builder
+        .add_tags([
+            "p", "br", "a", "span", "strong", "b", "em", "i", "u", "s", "del", "code", "pre",
+            "blockquote", "ul", "ol", "li",
+        ])
+        .add_tag_attributes("a", ["href"])
+        .add_tag_attributes("span", ["class"])
+        // Mastodon marks mentions and hashtags with these; nothing else is kept.
+        .add_allowed_classes("span", ["h-card", "invisible", "ellipsis"])
+        .url_schemes(["http", "https"].into_iter().collect())
+        .link_rel(Some("nofollow ugc noopener"))
+        .strip_comments(true);
+    builder
+});
+
+/// Sanitises HTML written on another server.
+pub fn sanitize_remote(html: &str) -> SafeHtml {
+    SafeHtml(REMOTE_SANITIZER.clean(html).to_string())
+}
+
+/// Renders Markdown written on another server (PeerTube sends it) as safe HTML.
+pub fn render_remote_markdown(markdown: &str) -> SafeHtml {
+    let html = comrak::markdown_to_html(markdown, &comrak_options());
+    sanitize_remote(&html)
+}
+
+/// Plain text as a safe paragraph.
+pub fn text_to_html(text: &str) -> SafeHtml {
+    let paragraphs: Vec<String> = text
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| format!("<p>{}</p>", ammonia::clean_text(p).replace("&#10;", "<br>")))
+        .collect();
+    SafeHtml(paragraphs.join(""))
+}
+
 /// Renders Markdown to sanitised HTML.
 pub fn render_markdown(markdown: &str) -> SafeHtml {
     let html = comrak::markdown_to_html(markdown, &comrak_options());
@@ -95,6 +135,19 @@ fn truncate_words(text: String, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remote_html_keeps_formatting_and_links_but_nothing_active() {
+        let html = sanitize_remote(
+            r#"<p>Hi <a href="https://x.org/@a" class="u-url mention">@a</a> <strong>yes</strong></p><script>x()</script><img src="https://t.co/p.png"><iframe src="https://e.org"></iframe><form><input></form><a href="javascript:alert(1)">j</a><style>p{}</style>"#,
+        );
+        let html = html.as_str();
+        assert!(html.contains(r#"<a href="https://x.org/@a" rel="nofollow ugc noopener">@a</a>"#), "{html}");
+        assert!(html.contains("<strong>yes</strong>"), "{html}");
+        for banned in ["<script", "<img", "<iframe", "<form", "<input", "javascript:", "<style", "class="] {
+            assert!(!html.contains(banned), "{banned} in {html}");
+        }
+    }
 
     #[test]
     fn tables_footnotes_and_autolinks_render() {

@@ -12,6 +12,8 @@ pub struct Model {
     pub uuid: String,
     pub kind: String,
     pub post_id: Option<i32>,
+    /// For the author's answers to comments.
+    pub comment_id: Option<i32>,
     #[sea_orm(column_type = "Text", nullable)]
     pub payload: Option<String>,
     pub created_at: ChronoDateTimeUtc,

@@ -2,11 +2,15 @@
 
 pub mod activity;
 pub mod actor;
+pub mod block;
+pub mod comment;
 pub mod delivery;
 pub mod delivery_host;
 pub mod follower;
 pub mod post;
 pub mod post_tag;
+pub mod reaction;
+pub mod received_activity;
 pub mod secret;
 pub mod session;
 pub mod tag;

@@ -62,6 +62,18 @@ impl Urls {
         self.absolute(&format!("/posts/{slug}"))
     }
 
+    /// The slug of one of our post URLs, if `url` is one.
+    pub fn post_slug<'a>(&self, url: &'a str) -> Option<&'a str> {
+        let prefix = format!("{}/posts/", self.base);
+        let rest = url.strip_prefix(&prefix)?;
+        let slug = rest.trim_end_matches('/');
+        (!slug.is_empty() && !slug.contains(['/', '?', '#'])).then_some(slug)
+    }
+
+    pub fn comment(&self, uuid: &str) -> String {
+        self.absolute(&format!("/comments/{uuid}"))
+    }
+
     pub fn tag(&self, slug: &str) -> String {
         self.absolute(&format!("/tags/{slug}"))
     }

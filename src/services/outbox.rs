@@ -16,6 +16,8 @@ pub enum ActivityKind {
     Update,
     Delete,
     Accept,
+    /// The author's answer to a comment.
+    Reply,
 }
 
 impl ActivityKind {
@@ -25,6 +27,7 @@ impl ActivityKind {
             ActivityKind::Update => "update",
             ActivityKind::Delete => "delete",
             ActivityKind::Accept => "accept",
+            ActivityKind::Reply => "reply",
         }
     }
 
@@ -34,6 +37,7 @@ impl ActivityKind {
             "update" => Some(ActivityKind::Update),
             "delete" => Some(ActivityKind::Delete),
             "accept" => Some(ActivityKind::Accept),
+            "reply" => Some(ActivityKind::Reply),
             _ => None,
         }
     }
@@ -65,14 +69,15 @@ pub fn host_of(inbox: &str) -> String {
 async fn insert_activity(
     db: &impl ConnectionTrait,
     kind: ActivityKind,
-    post_id: Option<i32>,
+    about: (Option<i32>, Option<i32>),
     payload: Option<String>,
     uuid: String,
 ) -> anyhow::Result<activity::Model> {
     activity::ActiveModel {
         uuid: Set(uuid),
         kind: Set(kind.as_str().to_owned()),
-        post_id: Set(post_id),
+        post_id: Set(about.0),
+        comment_id: Set(about.1),
         payload: Set(payload),
         created_at: Set(Utc::now()),
         ..Default::default()
@@ -124,7 +129,7 @@ pub async fn enqueue_one(
 ) -> anyhow::Result<()> {
     let uuid = uuid::Uuid::new_v4().to_string();
     let payload = render(&uuid);
-    let activity = insert_activity(db, kind, None, Some(payload), uuid).await?;
+    let activity = insert_activity(db, kind, (None, None), Some(payload), uuid).await?;
     insert_deliveries(db, activity.id, [inbox.to_owned()]).await
 }
 
@@ -135,6 +140,26 @@ pub async fn enqueue_for_followers(
     kind: ActivityKind,
     post_id: i32,
 ) -> anyhow::Result<()> {
+    enqueue(db, kind, (Some(post_id), None), None).await
+}
+
+/// Queues the author's answer `comment_id` for the followers and for the
+/// inbox of the person answered.
+pub async fn enqueue_answer(
+    db: &impl ConnectionTrait,
+    comment_id: i32,
+    post_id: i32,
+    answered_inbox: Option<String>,
+) -> anyhow::Result<()> {
+    enqueue(db, ActivityKind::Reply, (Some(post_id), Some(comment_id)), answered_inbox).await
+}
+
+async fn enqueue(
+    db: &impl ConnectionTrait,
+    kind: ActivityKind,
+    about: (Option<i32>, Option<i32>),
+    extra_inbox: Option<String>,
+) -> anyhow::Result<()> {
     let rows: Vec<(String, Option<String>)> = follower::Entity::find()
         .inner_join(actor::Entity)
         .select_only()
@@ -144,15 +169,16 @@ pub async fn enqueue_for_followers(
         .all(db)
         .await
         .context("failed to load follower inboxes")?;
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let inboxes: BTreeSet<String> = rows
+    let mut inboxes: BTreeSet<String> = rows
         .into_iter()
         .map(|(inbox, shared)| shared.filter(|s| !s.is_empty()).unwrap_or(inbox))
         .collect();
+    inboxes.extend(extra_inbox);
+    if inboxes.is_empty() {
+        return Ok(());
+    }
     let uuid = uuid::Uuid::new_v4().to_string();
-    let activity = insert_activity(db, kind, Some(post_id), None, uuid).await?;
+    let activity = insert_activity(db, kind, about, None, uuid).await?;
     insert_deliveries(db, activity.id, inboxes).await
 }
 

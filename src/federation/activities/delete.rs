@@ -1,4 +1,5 @@
-//! `Delete` of an actor by itself: forget it as a follower.
+//! `Delete` of a comment by its author leaves a placeholder; `Delete` of an
+//! account by itself forgets it as a follower and removes its comments.
 
 use activitypub_federation::{
     kinds::activity::DeleteType, protocol::verification::verify_domains_match, traits::Activity,
@@ -10,8 +11,12 @@ use url::Url;
 use super::{Ctx, FedResult, embedded_id};
 use crate::{
     federation::{FedData, actor::RemoteActorId, error::FedError},
-    services::followers,
+    services::{
+        comments::{self, Change},
+        followers,
+    },
 };
+use axum::http::StatusCode;
 
 #[derive(Deserialize, Serialize, Debug, Clone)]
 #[serde(rename_all = "camelCase")]
@@ -50,10 +55,22 @@ impl Activity for Delete {
     }
 
     async fn receive(self, data: &Ctx) -> FedResult<()> {
-        if self.is_self_delete() && followers::remove(&data.db, self.actor.inner().as_str()).await?
-        {
-            tracing::info!(follower = %self.actor.inner(), "follower account deleted");
+        let actor = self.actor.inner().as_str();
+        if self.is_self_delete() {
+            followers::remove(&data.db, actor).await?;
+            let removed = comments::delete_all_by(&data.db, actor).await?;
+            tracing::info!(actor, comments = removed, "account deleted");
+            return Ok(());
         }
-        Ok(())
+        let Some(id) = embedded_id(&self.object) else {
+            return Ok(());
+        };
+        match comments::delete_remote(&data.db, actor, id).await? {
+            Change::NotTheAuthor => Err(FedError::new(
+                StatusCode::FORBIDDEN,
+                "only a comment's author may delete it",
+            )),
+            Change::Done | Change::Missing => Ok(()),
+        }
     }
 }

@@ -1,11 +1,15 @@
 //! Activities: one file per inbound type, plus the renderers of what the
 //! blog sends.
 
+pub mod announce;
+pub mod create;
 pub mod delete;
 pub mod follow;
+pub mod like;
 pub mod other;
 pub mod outbound;
 pub mod undo;
+pub mod update;
 
 use activitypub_federation::{config::Data, traits::Activity};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -20,6 +24,10 @@ use super::{FedData, error::FedError};
 #[enum_delegate::implement(Activity)]
 pub enum InboxActivity {
     Follow(follow::Follow),
+    Create(create::Create),
+    Update(update::Update),
+    Like(like::Like),
+    Announce(announce::Announce),
     Undo(undo::Undo),
     Delete(delete::Delete),
     Other(other::Other),
@@ -55,6 +63,31 @@ pub fn embedded_id(object: &serde_json::Value) -> Option<&str> {
     object
         .as_str()
         .or_else(|| object.get("id").and_then(|i| i.as_str()))
+}
+
+/// The object of a Create or Update: embedded, or fetched when given as a
+/// URL. Either way it must come from the sender's server and name the sender
+/// as its author, so no one can put words in someone else's mouth.
+pub async fn authored_object(object: &serde_json::Value, actor: &Url, data: &Ctx) -> FedResult<serde_json::Value> {
+    use activitypub_federation::{fetch::fetch_object_http, protocol::verification::verify_domains_match};
+    let object = match object.as_str() {
+        Some(id) => {
+            let url = Url::parse(id)?;
+            fetch_object_http::<_, serde_json::Value>(&url, data).await?.object
+        }
+        None => object.clone(),
+    };
+    let id = super::objects::note::object_id(&object)
+        .ok_or_else(|| FedError::bad_request("the object has no id"))?;
+    verify_domains_match(&Url::parse(&id)?, actor)?;
+    let authors = super::objects::note::attributed_to(&object);
+    if !authors.is_empty() && !authors.iter().any(|a| a == actor.as_str()) {
+        return Err(FedError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "the object is attributed to someone other than the sender",
+        ));
+    }
+    Ok(object)
 }
 
 pub(crate) type Ctx = Data<FedData>;

@@ -1,4 +1,5 @@
-//! `Undo`: of a `Follow` removes the follower; other undos are acknowledged.
+//! `Undo` of a `Follow` removes the follower; of a `Like`, `EmojiReact` or
+//! `Announce` removes the reaction.
 
 use activitypub_federation::{
     kinds::activity::UndoType, protocol::verification::verify_domains_match, traits::Activity,
@@ -7,10 +8,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
-use super::{Ctx, FedResult, embedded_type};
+use super::{Ctx, FedResult, embedded_id, embedded_type};
 use crate::{
     federation::{FedData, actor::RemoteActorId, error::FedError},
-    services::followers,
+    services::{followers, posts, reactions},
 };
 
 #[derive(Deserialize, Serialize, Debug, Clone)]
@@ -50,12 +51,34 @@ impl Activity for Undo {
     }
 
     async fn receive(self, data: &Ctx) -> FedResult<()> {
-        let undoes_follow = match embedded_type(&self.object) {
-            Some(kind) => kind == "Follow",
-            // A bare id: an Undo from a known follower of its own follow.
-            None => true,
-        };
-        if undoes_follow && followers::remove(&data.db, self.actor.inner().as_str()).await? {
+        let kind = embedded_type(&self.object);
+        if matches!(kind, Some("Like" | "EmojiReact" | "Announce") | None) {
+            let actor = self.actor.dereference(data).await?;
+            let reaction_kind = match kind {
+                Some("Announce") => reactions::ANNOUNCE,
+                Some("EmojiReact") => reactions::EMOJI,
+                _ => reactions::LIKE,
+            };
+            let post = match self.object.get("object").and_then(|o| embedded_id(o)) {
+                Some(url) => match data.urls.post_slug(url) {
+                    Some(slug) => posts::published_id(&data.db, slug).await?,
+                    None => None,
+                },
+                None => None,
+            };
+            let removed = reactions::remove(
+                &data.db,
+                actor.row.id,
+                embedded_id(&self.object),
+                post.map(|p| (p, reaction_kind)),
+            )
+            .await?;
+            if removed || kind.is_some() {
+                return Ok(());
+            }
+        }
+        // A Follow, embedded or (from a known follower) given by id.
+        if followers::remove(&data.db, self.actor.inner().as_str()).await? {
             tracing::info!(follower = %self.actor.inner(), "follower left");
         }
         Ok(())

@@ -220,6 +220,16 @@ pub async fn tag_page(
     }))
 }
 
+/// The id of a published post, for reactions to it.
+pub async fn published_id(db: &DatabaseConnection, slug: &str) -> anyhow::Result<Option<i32>> {
+    Ok(published()
+        .filter(post::Column::Slug.eq(slug))
+        .one(db)
+        .await
+        .with_context(|| format!("failed to load post {slug}"))?
+        .map(|p| p.id))
+}
+
 pub async fn count_published(db: &DatabaseConnection) -> anyhow::Result<u64> {
     published().count(db).await.context("failed to count posts")
 }

@@ -1,0 +1,56 @@
+//! `Announce` (a boost) of a post.
+
+use activitypub_federation::{
+    kinds::activity::AnnounceType, protocol::verification::verify_domains_match, traits::Activity,
+};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::{Ctx, FedResult, id_of};
+use crate::{
+    federation::{FedData, actor::RemoteActorId, error::FedError},
+    services::{posts, reactions},
+};
+
+#[derive(Deserialize, Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Announce {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: AnnounceType,
+    #[serde(deserialize_with = "super::actor_id")]
+    pub actor: RemoteActorId,
+    #[serde(deserialize_with = "id_of")]
+    pub object: Url,
+}
+
+#[async_trait::async_trait]
+impl Activity for Announce {
+    type DataType = FedData;
+    type Error = FedError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn actor(&self) -> &Url {
+        self.actor.inner()
+    }
+
+    async fn verify(&self, _data: &Ctx) -> FedResult<()> {
+        verify_domains_match(&self.id, self.actor.inner())?;
+        Ok(())
+    }
+
+    async fn receive(self, data: &Ctx) -> FedResult<()> {
+        let Some(slug) = data.urls.post_slug(self.object.as_str()) else {
+            return Ok(());
+        };
+        let Some(post_id) = posts::published_id(&data.db, slug).await? else {
+            return Ok(());
+        };
+        let actor = self.actor.dereference(data).await?;
+        reactions::add(&data.db, post_id, actor.row.id, reactions::ANNOUNCE, None, self.id.as_str()).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,60 @@
+//! `Create` of a reply (`Note`, `Article`, `Page`, `Question`): stored as a
+//! comment when it answers one of our posts or comments.
+
+use activitypub_federation::{
+    kinds::activity::CreateType, protocol::verification::verify_domains_match, traits::Activity,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use url::Url;
+
+use super::{Ctx, FedResult, authored_object};
+use crate::{
+    federation::{FedData, actor::RemoteActorId, error::FedError, objects::note::parse_reply},
+    services::comments::{self, Received},
+};
+
+#[derive(Deserialize, Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Create {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: CreateType,
+    #[serde(deserialize_with = "super::actor_id")]
+    pub actor: RemoteActorId,
+    pub object: Value,
+}
+
+#[async_trait::async_trait]
+impl Activity for Create {
+    type DataType = FedData;
+    type Error = FedError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn actor(&self) -> &Url {
+        self.actor.inner()
+    }
+
+    async fn verify(&self, _data: &Ctx) -> FedResult<()> {
+        verify_domains_match(&self.id, self.actor.inner())?;
+        Ok(())
+    }
+
+    async fn receive(self, data: &Ctx) -> FedResult<()> {
+        let object = authored_object(&self.object, self.actor.inner(), data).await?;
+        let Some(reply) = parse_reply(&object, &data.urls) else {
+            return Ok(());
+        };
+        let actor = self.actor.dereference(data).await?;
+        match comments::receive(&data.db, &actor.row, reply, &data.config.moderation).await? {
+            Received::Stored(comment) => {
+                tracing::info!(id = %comment.ap_id, status = %comment.status, "reply received");
+            }
+            Received::Duplicate | Received::NotForUs => {}
+        }
+        Ok(())
+    }
+}

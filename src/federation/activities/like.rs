@@ -1,0 +1,76 @@
+//! `Like` (with Misskey's reactions) and Pleroma's `EmojiReact` of a post.
+
+use activitypub_federation::{protocol::verification::verify_domains_match, traits::Activity};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::{Ctx, FedResult, id_of};
+use crate::{
+    federation::{FedData, actor::RemoteActorId, error::FedError},
+    services::{posts, reactions},
+};
+
+#[derive(Deserialize, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LikeKind {
+    Like,
+    EmojiReact,
+}
+
+#[derive(Deserialize, Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Like {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: LikeKind,
+    #[serde(deserialize_with = "super::actor_id")]
+    pub actor: RemoteActorId,
+    #[serde(deserialize_with = "id_of")]
+    pub object: Url,
+    #[serde(default)]
+    pub content: Option<String>,
+    #[serde(default, rename = "_misskey_reaction")]
+    pub misskey_reaction: Option<String>,
+}
+
+impl Like {
+    /// How this reaction is counted: Misskey's reactions arrive as likes.
+    pub fn reaction_kind(&self) -> &'static str {
+        match self.kind {
+            LikeKind::Like => reactions::LIKE,
+            LikeKind::EmojiReact => reactions::EMOJI,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Activity for Like {
+    type DataType = FedData;
+    type Error = FedError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn actor(&self) -> &Url {
+        self.actor.inner()
+    }
+
+    async fn verify(&self, _data: &Ctx) -> FedResult<()> {
+        verify_domains_match(&self.id, self.actor.inner())?;
+        Ok(())
+    }
+
+    async fn receive(self, data: &Ctx) -> FedResult<()> {
+        let Some(slug) = data.urls.post_slug(self.object.as_str()) else {
+            return Ok(());
+        };
+        let Some(post_id) = posts::published_id(&data.db, slug).await? else {
+            return Ok(());
+        };
+        let actor = self.actor.dereference(data).await?;
+        let emoji = self.content.clone().or(self.misskey_reaction.clone());
+        reactions::add(&data.db, post_id, actor.row.id, self.reaction_kind(), emoji, self.id.as_str())
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,60 @@
+//! `Update` of a reply by its author edits the comment.
+
+use activitypub_federation::{
+    kinds::activity::UpdateType, protocol::verification::verify_domains_match, traits::Activity,
+};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use url::Url;
+
+use super::{Ctx, FedResult, authored_object};
+use crate::{
+    federation::{FedData, actor::RemoteActorId, error::FedError, objects::note::parse_reply},
+    services::comments::{self, Change},
+};
+
+#[derive(Deserialize, Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Update {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: UpdateType,
+    #[serde(deserialize_with = "super::actor_id")]
+    pub actor: RemoteActorId,
+    pub object: Value,
+}
+
+#[async_trait::async_trait]
+impl Activity for Update {
+    type DataType = FedData;
+    type Error = FedError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn actor(&self) -> &Url {
+        self.actor.inner()
+    }
+
+    async fn verify(&self, _data: &Ctx) -> FedResult<()> {
+        verify_domains_match(&self.id, self.actor.inner())?;
+        Ok(())
+    }
+
+    async fn receive(self, data: &Ctx) -> FedResult<()> {
+        let object = authored_object(&self.object, self.actor.inner(), data).await?;
+        // Profile updates and edits of things we never stored need nothing.
+        let Some(reply) = parse_reply(&object, &data.urls) else {
+            return Ok(());
+        };
+        match comments::edit(&data.db, self.actor.inner().as_str(), reply).await? {
+            Change::NotTheAuthor => Err(FedError::new(
+                StatusCode::FORBIDDEN,
+                "only a comment's author may edit it",
+            )),
+            Change::Done | Change::Missing => Ok(()),
+        }
+    }
+}

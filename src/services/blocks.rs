@@ -1,0 +1,129 @@
+//! Blocked actors and servers. A block refuses everything they send from
+//! then on, removes them as followers and hides their comments.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde::Serialize;
+
+use crate::entities::{actor, block, follower};
+
+pub const ACTOR: &str = "actor";
+pub const DOMAIN: &str = "domain";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BlockView {
+    pub id: i32,
+    pub kind: String,
+    pub value: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The host of an actor id, without port.
+pub fn domain_of(ap_id: &str) -> Option<String> {
+    url::Url::parse(ap_id)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| h.to_ascii_lowercase()))
+}
+
+/// The current blocks, to check many actors against at once.
+#[derive(Debug, Default, Clone)]
+pub struct BlockList {
+    actors: Vec<String>,
+    domains: Vec<String>,
+}
+
+impl BlockList {
+    pub fn blocks(&self, actor_ap_id: &str) -> bool {
+        if self.actors.iter().any(|a| a == actor_ap_id) {
+            return true;
+        }
+        let Some(host) = domain_of(actor_ap_id) else {
+            return false;
+        };
+        // A blocked domain covers its subdomains too.
+        self.domains
+            .iter()
+            .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+    }
+}
+
+pub async fn list(db: &DatabaseConnection) -> anyhow::Result<BlockList> {
+    let rows = block::Entity::find()
+        .all(db)
+        .await
+        .context("failed to load blocks")?;
+    let mut list = BlockList::default();
+    for row in rows {
+        match row.kind.as_str() {
+            ACTOR => list.actors.push(row.value),
+            _ => list.domains.push(row.value),
+        }
+    }
+    Ok(list)
+}
+
+pub async fn all(db: &DatabaseConnection) -> anyhow::Result<Vec<BlockView>> {
+    Ok(block::Entity::find()
+        .order_by_desc(block::Column::CreatedAt)
+        .all(db)
+        .await
+        .context("failed to load blocks")?
+        .into_iter()
+        .map(|b| BlockView { id: b.id, kind: b.kind, value: b.value, created_at: b.created_at })
+        .collect())
+}
+
+pub async fn is_blocked(db: &DatabaseConnection, actor_ap_id: &str) -> anyhow::Result<bool> {
+    Ok(list(db).await?.blocks(actor_ap_id))
+}
+
+/// Blocks an actor (`kind` = `actor`) or a domain; removes matching followers.
+pub async fn add(db: &DatabaseConnection, kind: &str, value: &str) -> anyhow::Result<()> {
+    let value = if kind == DOMAIN { value.trim().to_ascii_lowercase() } else { value.trim().to_owned() };
+    anyhow::ensure!(!value.is_empty(), "nothing to block");
+    block::Entity::insert(block::ActiveModel {
+        kind: Set(if kind == DOMAIN { DOMAIN } else { ACTOR }.to_owned()),
+        value: Set(value.clone()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .on_conflict_do_nothing_on([block::Column::Kind, block::Column::Value])
+    .exec(db)
+    .await
+    .with_context(|| format!("failed to block {value}"))?;
+    let list = list(db).await?;
+    let followers: Vec<(i32, String)> = follower::Entity::find()
+        .inner_join(actor::Entity)
+        .select_only()
+        .column(follower::Column::Id)
+        .column(actor::Column::ApId)
+        .into_tuple()
+        .all(db)
+        .await
+        .context("failed to load followers")?;
+    let blocked: Vec<i32> = followers
+        .into_iter()
+        .filter(|(_, ap_id)| list.blocks(ap_id))
+        .map(|(id, _)| id)
+        .collect();
+    if !blocked.is_empty() {
+        follower::Entity::delete_many()
+            .filter(follower::Column::Id.is_in(blocked))
+            .exec(db)
+            .await
+            .context("failed to remove blocked followers")?;
+    }
+    Ok(())
+}
+
+pub async fn remove(db: &DatabaseConnection, id: i32) -> anyhow::Result<bool> {
+    let result = block::Entity::delete_by_id(id)
+        .exec(db)
+        .await
+        .with_context(|| format!("failed to remove block {id}"))?;
+    Ok(result.rows_affected > 0)
+}

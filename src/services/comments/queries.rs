@@ -1,0 +1,257 @@
+//! Reading comments: a post's thread, the moderation queue, counts.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde::Serialize;
+
+use super::{APPROVED, Attachment, Mention, STATUSES};
+use crate::{
+    entities::{actor, comment, post, user},
+    services::blocks::{self, BlockList},
+};
+
+/// A comment as pages show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommentView {
+    pub id: i32,
+    pub uuid: String,
+    pub ap_id: String,
+    pub post_id: i32,
+    pub post_slug: String,
+    pub post_title: String,
+    pub parent_id: Option<i32>,
+    /// Nesting level in the thread, 0 for direct replies to the post.
+    pub depth: usize,
+    pub author_name: String,
+    pub author_handle: String,
+    pub author_ap_id: Option<String>,
+    pub author_url: Option<String>,
+    pub avatar_url: Option<String>,
+    pub is_local: bool,
+    pub content_html: String,
+    pub content_warning: Option<String>,
+    pub sensitive: bool,
+    pub language: Option<String>,
+    pub mentions: Vec<Mention>,
+    pub attachments: Vec<Attachment>,
+    pub url: Option<String>,
+    pub status: String,
+    pub published_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub deleted: bool,
+}
+
+type Row = (comment::Model, Option<actor::Model>);
+
+fn view(row: Row, posts: &HashMap<i32, (String, String)>, locals: &HashMap<i32, String>) -> CommentView {
+    let (c, a) = row;
+    let (post_slug, post_title) = posts.get(&c.post_id).cloned().unwrap_or_default();
+    let (author_name, author_handle, author_ap_id, author_url, avatar_url) = match &a {
+        Some(a) => (
+            a.name.clone().unwrap_or_else(|| a.preferred_username.clone()),
+            format!("@{}@{}", a.preferred_username, a.host),
+            Some(a.ap_id.clone()),
+            Some(a.url.clone().unwrap_or_else(|| a.ap_id.clone())),
+            a.icon_url.clone(),
+        ),
+        None => {
+            let name = c.local_author_id.and_then(|id| locals.get(&id).cloned()).unwrap_or_default();
+            (name.clone(), String::new(), None, None, None)
+        }
+    };
+    CommentView {
+        id: c.id,
+        uuid: c.uuid,
+        ap_id: c.ap_id,
+        post_id: c.post_id,
+        post_slug,
+        post_title,
+        parent_id: c.parent_id,
+        depth: 0,
+        author_name,
+        author_handle,
+        author_ap_id,
+        author_url,
+        avatar_url,
+        is_local: c.local_author_id.is_some() || a.is_none(),
+        content_html: c.content_html,
+        content_warning: c.content_warning,
+        sensitive: c.sensitive,
+        language: c.language,
+        mentions: serde_json::from_str(&c.mentions).unwrap_or_default(),
+        attachments: serde_json::from_str(&c.attachments).unwrap_or_default(),
+        url: c.url,
+        status: c.status,
+        published_at: c.published_at,
+        edited_at: c.edited_at,
+        deleted: c.deleted_at.is_some(),
+    }
+}
+
+async fn views(db: &DatabaseConnection, rows: Vec<Row>) -> anyhow::Result<Vec<CommentView>> {
+    let post_ids: Vec<i32> = rows.iter().map(|(c, _)| c.post_id).collect();
+    let posts: HashMap<i32, (String, String)> = post::Entity::find()
+        .filter(post::Column::Id.is_in(post_ids))
+        .all(db)
+        .await
+        .context("failed to load the comments' posts")?
+        .into_iter()
+        .map(|p| (p.id, (p.slug, p.title)))
+        .collect();
+    let local_ids: Vec<i32> = rows.iter().filter_map(|(c, _)| c.local_author_id).collect();
+    let locals: HashMap<i32, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(local_ids))
+        .all(db)
+        .await
+        .context("failed to load local authors")?
+        .into_iter()
+        .map(|u| (u.id, u.display_name.unwrap_or(u.username)))
+        .collect();
+    Ok(rows.into_iter().map(|r| view(r, &posts, &locals)).collect())
+}
+
+fn hidden(view: &CommentView, blocks: &BlockList) -> bool {
+    view.author_ap_id.as_deref().is_some_and(|a| blocks.blocks(a))
+}
+
+/// The approved replies under a post, threaded: each comment is followed by
+/// its answers, with `depth` for indentation. Deleted comments stay as
+/// placeholders while they have visible answers.
+pub async fn thread(db: &DatabaseConnection, post_id: i32) -> anyhow::Result<Vec<CommentView>> {
+    let rows = comment::Entity::find()
+        .filter(comment::Column::PostId.eq(post_id))
+        .find_also_related(actor::Entity)
+        .order_by_asc(comment::Column::PublishedAt)
+        .order_by_asc(comment::Column::Id)
+        .all(db)
+        .await
+        .context("failed to load the thread")?;
+    let blocks = blocks::list(db).await?;
+    let all: Vec<CommentView> = views(db, rows)
+        .await?
+        .into_iter()
+        .filter(|c| c.status == APPROVED && !hidden(c, &blocks))
+        .collect();
+    let mut children: HashMap<Option<i32>, Vec<&CommentView>> = HashMap::new();
+    let ids: std::collections::HashSet<i32> = all.iter().map(|c| c.id).collect();
+    for c in &all {
+        // An answer to something not shown is shown as a direct reply.
+        let parent = c.parent_id.filter(|p| ids.contains(p));
+        children.entry(parent).or_default().push(c);
+    }
+    fn has_visible(c: &CommentView, children: &HashMap<Option<i32>, Vec<&CommentView>>) -> bool {
+        !c.deleted
+            || children
+                .get(&Some(c.id))
+                .is_some_and(|kids| kids.iter().any(|k| has_visible(k, children)))
+    }
+    fn walk(
+        parent: Option<i32>,
+        depth: usize,
+        children: &HashMap<Option<i32>, Vec<&CommentView>>,
+        out: &mut Vec<CommentView>,
+    ) {
+        for c in children.get(&parent).into_iter().flatten() {
+            if has_visible(c, children) {
+                let mut shown = (*c).clone();
+                shown.depth = depth;
+                out.push(shown);
+                walk(Some(c.id), depth + 1, children, out);
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(all.len());
+    walk(None, 0, &children, &mut out);
+    Ok(out)
+}
+
+/// Approved, undeleted replies per post, for lists and the Article's `replies`.
+pub async fn reply_counts(db: &DatabaseConnection, post_ids: Vec<i32>) -> anyhow::Result<HashMap<i32, u64>> {
+    let rows: Vec<(i32, Option<String>)> = comment::Entity::find()
+        .left_join(actor::Entity)
+        .select_only()
+        .column(comment::Column::PostId)
+        .column(actor::Column::ApId)
+        .filter(comment::Column::PostId.is_in(post_ids))
+        .filter(comment::Column::Status.eq(APPROVED))
+        .filter(comment::Column::DeletedAt.is_null())
+        .into_tuple()
+        .all(db)
+        .await
+        .context("failed to count replies")?;
+    let blocks = blocks::list(db).await?;
+    let mut counts = HashMap::new();
+    for (post_id, author) in rows {
+        if author.as_deref().is_none_or(|a| !blocks.blocks(a)) {
+            *counts.entry(post_id).or_insert(0) += 1;
+        }
+    }
+    Ok(counts)
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StatusCounts {
+    pub pending: u64,
+    pub approved: u64,
+    pub rejected: u64,
+    pub spam: u64,
+}
+
+pub async fn status_counts(db: &DatabaseConnection) -> anyhow::Result<StatusCounts> {
+    let mut counts = StatusCounts::default();
+    for status in STATUSES {
+        let n = comment::Entity::find()
+            .filter(comment::Column::Status.eq(status))
+            .filter(comment::Column::DeletedAt.is_null())
+            .count(db)
+            .await
+            .context("failed to count comments")?;
+        match status {
+            "pending" => counts.pending = n,
+            "approved" => counts.approved = n,
+            "rejected" => counts.rejected = n,
+            _ => counts.spam = n,
+        }
+    }
+    Ok(counts)
+}
+
+/// The moderation queue for one status, newest first.
+pub async fn with_status(db: &DatabaseConnection, status: &str) -> anyhow::Result<Vec<CommentView>> {
+    let rows = comment::Entity::find()
+        .filter(comment::Column::Status.eq(status))
+        .filter(comment::Column::DeletedAt.is_null())
+        .find_also_related(actor::Entity)
+        .order_by_desc(comment::Column::PublishedAt)
+        .limit(500)
+        .all(db)
+        .await
+        .context("failed to load comments")?;
+    views(db, rows).await
+}
+
+pub async fn by_id(db: &DatabaseConnection, id: i32) -> anyhow::Result<Option<CommentView>> {
+    let rows = comment::Entity::find_by_id(id)
+        .find_also_related(actor::Entity)
+        .all(db)
+        .await
+        .with_context(|| format!("failed to load comment {id}"))?;
+    Ok(views(db, rows).await?.pop())
+}
+
+/// A comment by its public uuid (local answers are served under it).
+pub async fn by_uuid(db: &DatabaseConnection, uuid: &str) -> anyhow::Result<Option<CommentView>> {
+    let rows = comment::Entity::find()
+        .filter(comment::Column::Uuid.eq(uuid))
+        .find_also_related(actor::Entity)
+        .all(db)
+        .await
+        .with_context(|| format!("failed to load comment {uuid}"))?;
+    Ok(views(db, rows).await?.pop())
+}
