@@ -54,8 +54,23 @@ static REMOTE_SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| 
     let mut builder = ammonia::Builder::empty();
     builder
         .add_tags([
-            "p", "br", "a", "span", "strong", "b", "em", "i", "u", "s", "del", "code", "pre",
-            "blockquote", "ul", "ol", "li",
+            "p",
+            "br",
+            "a",
+            "span",
+            "strong",
+            "b",
+            "em",
+            "i",
+            "u",
+            "s",
+            "del",
+            "code",
+            "pre",
+            "blockquote",
+            "ul",
+            "ol",
+            "li",
         ])
         .add_tag_attributes("a", ["href"])
         .add_tag_attributes("span", ["class"])
@@ -142,9 +157,21 @@ mod tests {
             r#"<p>Hi <a href="https://x.org/@a" class="u-url mention">@a</a> <strong>yes</strong></p><script>x()</script><img src="https://t.co/p.png"><iframe src="https://e.org"></iframe><form><input></form><a href="javascript:alert(1)">j</a><style>p{}</style>"#,
         );
         let html = html.as_str();
-        assert!(html.contains(r#"<a href="https://x.org/@a" rel="nofollow ugc noopener">@a</a>"#), "{html}");
+        assert!(
+            html.contains(r#"<a href="https://x.org/@a" rel="nofollow ugc noopener">@a</a>"#),
+            "{html}"
+        );
         assert!(html.contains("<strong>yes</strong>"), "{html}");
-        for banned in ["<script", "<img", "<iframe", "<form", "<input", "javascript:", "<style", "class="] {
+        for banned in [
+            "<script",
+            "<img",
+            "<iframe",
+            "<form",
+            "<input",
+            "javascript:",
+            "<style",
+            "class=",
+        ] {
             assert!(!html.contains(banned), "{banned} in {html}");
         }
     }

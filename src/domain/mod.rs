@@ -4,6 +4,7 @@ mod markdown;
 mod names;
 
 pub use markdown::{
-    SafeHtml, derive_summary, render_markdown, render_remote_markdown, sanitize_remote, text_to_html,
+    SafeHtml, derive_summary, render_markdown, render_remote_markdown, sanitize_remote,
+    text_to_html,
 };
 pub use names::{Password, Slug, TagName, Username, ValidationError, parse_tags};

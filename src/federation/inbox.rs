@@ -27,7 +27,9 @@ fn peek(body: &[u8]) -> Option<(String, String)> {
         Value::String(s) => s.clone(),
         Value::Object(map) => map.get("id")?.as_str()?.to_owned(),
         Value::Array(items) => items.iter().find_map(|i| {
-            i.as_str().map(str::to_owned).or_else(|| i.get("id")?.as_str().map(str::to_owned))
+            i.as_str()
+                .map(str::to_owned)
+                .or_else(|| i.get("id")?.as_str().map(str::to_owned))
         })?,
         _ => return None,
     };
@@ -36,14 +38,22 @@ fn peek(body: &[u8]) -> Option<(String, String)> {
 
 pub async fn inbox(State(state): State<AppState>, request: Request) -> Result<Response, FedError> {
     let (parts, body) = request.into_parts();
-    let bytes = to_bytes(body, MAX_BODY)
-        .await
-        .map_err(|_| FedError::new(StatusCode::PAYLOAD_TOO_LARGE, "the body is larger than 1 MiB"))?;
+    let bytes = to_bytes(body, MAX_BODY).await.map_err(|_| {
+        FedError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the body is larger than 1 MiB",
+        )
+    })?;
     let Some((id, actor)) = peek(&bytes) else {
-        return Err(FedError::bad_request("the body is not an activity with an id and an actor"));
+        return Err(FedError::bad_request(
+            "the body is not an activity with an id and an actor",
+        ));
     };
     if blocks::is_blocked(&state.db, &actor).await? {
-        return Err(FedError::new(StatusCode::FORBIDDEN, "this sender is blocked here"));
+        return Err(FedError::new(
+            StatusCode::FORBIDDEN,
+            "this sender is blocked here",
+        ));
     }
     if !received::first_time(&state.db, &id).await? {
         return Ok(StatusCode::ACCEPTED.into_response());

@@ -73,7 +73,12 @@ pub async fn all(db: &DatabaseConnection) -> anyhow::Result<Vec<BlockView>> {
         .await
         .context("failed to load blocks")?
         .into_iter()
-        .map(|b| BlockView { id: b.id, kind: b.kind, value: b.value, created_at: b.created_at })
+        .map(|b| BlockView {
+            id: b.id,
+            kind: b.kind,
+            value: b.value,
+            created_at: b.created_at,
+        })
         .collect())
 }
 
@@ -83,7 +88,11 @@ pub async fn is_blocked(db: &DatabaseConnection, actor_ap_id: &str) -> anyhow::R
 
 /// Blocks an actor (`kind` = `actor`) or a domain; removes matching followers.
 pub async fn add(db: &DatabaseConnection, kind: &str, value: &str) -> anyhow::Result<()> {
-    let value = if kind == DOMAIN { value.trim().to_ascii_lowercase() } else { value.trim().to_owned() };
+    let value = if kind == DOMAIN {
+        value.trim().to_ascii_lowercase()
+    } else {
+        value.trim().to_owned()
+    };
     anyhow::ensure!(!value.is_empty(), "nothing to block");
     block::Entity::insert(block::ActiveModel {
         kind: Set(if kind == DOMAIN { DOMAIN } else { ACTOR }.to_owned()),

@@ -151,7 +151,13 @@ pub async fn enqueue_answer(
     post_id: i32,
     answered_inbox: Option<String>,
 ) -> anyhow::Result<()> {
-    enqueue(db, ActivityKind::Reply, (Some(post_id), Some(comment_id)), answered_inbox).await
+    enqueue(
+        db,
+        ActivityKind::Reply,
+        (Some(post_id), Some(comment_id)),
+        answered_inbox,
+    )
+    .await
 }
 
 async fn enqueue(

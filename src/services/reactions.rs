@@ -68,17 +68,15 @@ pub async fn remove(
             .context("failed to remove reaction")?
             .rows_affected;
     }
-    if removed == 0 {
-        if let Some((post_id, kind)) = post_and_kind {
-            removed += reaction::Entity::delete_many()
-                .filter(reaction::Column::ActorId.eq(actor_id))
-                .filter(reaction::Column::PostId.eq(post_id))
-                .filter(reaction::Column::Kind.eq(kind))
-                .exec(db)
-                .await
-                .context("failed to remove reaction")?
-                .rows_affected;
-        }
+    if let (0, Some((post_id, kind))) = (removed, post_and_kind) {
+        removed += reaction::Entity::delete_many()
+            .filter(reaction::Column::ActorId.eq(actor_id))
+            .filter(reaction::Column::PostId.eq(post_id))
+            .filter(reaction::Column::Kind.eq(kind))
+            .exec(db)
+            .await
+            .context("failed to remove reaction")?
+            .rows_affected;
     }
     Ok(removed > 0)
 }

@@ -231,7 +231,10 @@ async fn a_server_answering_503_twice_gets_the_post_on_retry() {
         .await;
 
     net.peers[0].wait_for("Create", 1).await;
-    assert_eq!(settled_last(&net).await, ("delivered".to_owned(), 3, Some(202)));
+    assert_eq!(
+        settled_last(&net).await,
+        ("delivered".to_owned(), 3, Some(202))
+    );
 }
 
 #[tokio::test]

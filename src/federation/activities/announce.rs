@@ -50,7 +50,15 @@ impl Activity for Announce {
             return Ok(());
         };
         let actor = self.actor.dereference(data).await?;
-        reactions::add(&data.db, post_id, actor.row.id, reactions::ANNOUNCE, None, self.id.as_str()).await?;
+        reactions::add(
+            &data.db,
+            post_id,
+            actor.row.id,
+            reactions::ANNOUNCE,
+            None,
+            self.id.as_str(),
+        )
+        .await?;
         Ok(())
     }
 }

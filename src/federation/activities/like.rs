@@ -69,8 +69,15 @@ impl Activity for Like {
         };
         let actor = self.actor.dereference(data).await?;
         let emoji = self.content.clone().or(self.misskey_reaction.clone());
-        reactions::add(&data.db, post_id, actor.row.id, self.reaction_kind(), emoji, self.id.as_str())
-            .await?;
+        reactions::add(
+            &data.db,
+            post_id,
+            actor.row.id,
+            self.reaction_kind(),
+            emoji,
+            self.id.as_str(),
+        )
+        .await?;
         Ok(())
     }
 }

@@ -68,12 +68,20 @@ pub fn embedded_id(object: &serde_json::Value) -> Option<&str> {
 /// The object of a Create or Update: embedded, or fetched when given as a
 /// URL. Either way it must come from the sender's server and name the sender
 /// as its author, so no one can put words in someone else's mouth.
-pub async fn authored_object(object: &serde_json::Value, actor: &Url, data: &Ctx) -> FedResult<serde_json::Value> {
-    use activitypub_federation::{fetch::fetch_object_http, protocol::verification::verify_domains_match};
+pub async fn authored_object(
+    object: &serde_json::Value,
+    actor: &Url,
+    data: &Ctx,
+) -> FedResult<serde_json::Value> {
+    use activitypub_federation::{
+        fetch::fetch_object_http, protocol::verification::verify_domains_match,
+    };
     let object = match object.as_str() {
         Some(id) => {
             let url = Url::parse(id)?;
-            fetch_object_http::<_, serde_json::Value>(&url, data).await?.object
+            fetch_object_http::<_, serde_json::Value>(&url, data)
+                .await?
+                .object
         }
         None => object.clone(),
     };

@@ -38,7 +38,10 @@ fn urls_of(value: Option<&Value>) -> Vec<String> {
 }
 
 fn text(value: Option<&Value>) -> Option<String> {
-    value.and_then(Value::as_str).map(str::to_owned).filter(|s| !s.trim().is_empty())
+    value
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .filter(|s| !s.trim().is_empty())
 }
 
 /// The object's id, or `None` when it has none.
@@ -72,14 +75,21 @@ fn content(object: &Value) -> (crate::domain::SafeHtml, Option<String>) {
         };
         return (safe, language);
     }
-    if let Some(map) = object.get("contentMap").and_then(Value::as_object) {
-        if let Some((lang, html)) = map.iter().find_map(|(k, v)| text(Some(v)).map(|h| (k.clone(), h))) {
-            return (sanitize_remote(&html), Some(lang));
-        }
+    let from_map = object
+        .get("contentMap")
+        .and_then(Value::as_object)
+        .and_then(|map| {
+            map.iter()
+                .find_map(|(k, v)| text(Some(v)).map(|h| (k.clone(), h)))
+        });
+    if let Some((lang, html)) = from_map {
+        return (sanitize_remote(&html), Some(lang));
     }
     let source = object.get("source");
     if let Some(markdown) = source.and_then(|s| text(s.get("content"))) {
-        let kind = source.and_then(|s| text(s.get("mediaType"))).unwrap_or_default();
+        let kind = source
+            .and_then(|s| text(s.get("mediaType")))
+            .unwrap_or_default();
         if kind.contains("markdown") {
             return (render_remote_markdown(&markdown), language);
         }
@@ -100,7 +110,10 @@ fn tags(object: &Value) -> (Vec<Mention>, Vec<String>) {
         match kind {
             "Mention" => {
                 if let Some(href) = urls_of(tag.get("href")).into_iter().next() {
-                    mentions.push(Mention { name: name.unwrap_or_else(|| href.clone()), href });
+                    mentions.push(Mention {
+                        name: name.unwrap_or_else(|| href.clone()),
+                        href,
+                    });
                 }
             }
             "Hashtag" => {
@@ -118,7 +131,10 @@ fn attachments(object: &Value) -> Vec<Attachment> {
     many(object.get("attachment"))
         .into_iter()
         .filter_map(|a| {
-            let url = urls_of(a.get("url")).into_iter().next().or_else(|| urls_of(a.get("href")).into_iter().next())?;
+            let url = urls_of(a.get("url"))
+                .into_iter()
+                .next()
+                .or_else(|| urls_of(a.get("href")).into_iter().next())?;
             Some(Attachment {
                 url,
                 media_type: text(a.get("mediaType")),
@@ -130,9 +146,15 @@ fn attachments(object: &Value) -> Vec<Attachment> {
 
 /// Object types that are accounts or removals, never replies.
 fn is_reply_type(object: &Value) -> bool {
-    let types: Vec<&str> = many(object.get("type")).into_iter().filter_map(Value::as_str).collect();
+    let types: Vec<&str> = many(object.get("type"))
+        .into_iter()
+        .filter_map(Value::as_str)
+        .collect();
     !types.iter().any(|t| {
-        matches!(*t, "Person" | "Service" | "Group" | "Application" | "Organization" | "Tombstone")
+        matches!(
+            *t,
+            "Person" | "Service" | "Group" | "Application" | "Organization" | "Tombstone"
+        )
     })
 }
 
@@ -145,8 +167,16 @@ pub fn parse_reply(object: &Value, urls: &Urls) -> Option<IncomingReply> {
     let candidates = in_reply_to(object);
     let target = candidates
         .iter()
-        .find_map(|c| urls.post_slug(c).map(|slug| ReplyTarget::Post { slug: slug.to_owned() }))
-        .or_else(|| candidates.first().map(|c| ReplyTarget::Comment { ap_id: c.clone() }))?;
+        .find_map(|c| {
+            urls.post_slug(c).map(|slug| ReplyTarget::Post {
+                slug: slug.to_owned(),
+            })
+        })
+        .or_else(|| {
+            candidates
+                .first()
+                .map(|c| ReplyTarget::Comment { ap_id: c.clone() })
+        })?;
     let (content, language) = content(object);
     let (mentions, hashtags) = tags(object);
     let published = text(object.get("published"))
@@ -158,11 +188,17 @@ pub fn parse_reply(object: &Value, urls: &Urls) -> Option<IncomingReply> {
         ammonia::Builder::empty().clean(&s).to_string()
     });
     Some(IncomingReply {
-        url: urls_of(object.get("url")).into_iter().next().or_else(|| Some(ap_id.clone())),
+        url: urls_of(object.get("url"))
+            .into_iter()
+            .next()
+            .or_else(|| Some(ap_id.clone())),
         ap_id,
         target,
         content,
-        sensitive: object.get("sensitive").and_then(Value::as_bool).unwrap_or(false)
+        sensitive: object
+            .get("sensitive")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
             || content_warning.is_some(),
         content_warning,
         language,

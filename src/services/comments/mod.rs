@@ -85,7 +85,10 @@ fn json_list<T: Serialize>(items: &[T]) -> String {
 }
 
 /// Finds the post and parent a reply belongs under.
-async fn resolve(db: &DatabaseConnection, target: &ReplyTarget) -> anyhow::Result<Option<(i32, Option<i32>)>> {
+async fn resolve(
+    db: &DatabaseConnection,
+    target: &ReplyTarget,
+) -> anyhow::Result<Option<(i32, Option<i32>)>> {
     match target {
         ReplyTarget::Post { slug } => Ok(post::Entity::find()
             .filter(post::Column::Slug.eq(slug.as_str()))
@@ -128,7 +131,11 @@ async fn initial_status(
                 .count(db)
                 .await
                 .context("failed to check the author's history")?;
-            if approved_before > 0 { APPROVED } else { PENDING }
+            if approved_before > 0 {
+                APPROVED
+            } else {
+                PENDING
+            }
         }
     })
 }
@@ -240,12 +247,19 @@ fn tombstone(found: comment::Model) -> comment::ActiveModel {
 
 /// Deletion by the comment's author: a placeholder stays so replies to it
 /// keep their place in the thread.
-pub async fn delete_remote(db: &DatabaseConnection, actor_ap_id: &str, ap_id: &str) -> anyhow::Result<Change> {
+pub async fn delete_remote(
+    db: &DatabaseConnection,
+    actor_ap_id: &str,
+    ap_id: &str,
+) -> anyhow::Result<Change> {
     let found = match owned(db, actor_ap_id, ap_id).await? {
         Ok(found) => found,
         Err(change) => return Ok(change),
     };
-    tombstone(found).update(db).await.context("failed to delete comment")?;
+    tombstone(found)
+        .update(db)
+        .await
+        .context("failed to delete comment")?;
     Ok(Change::Done)
 }
 
@@ -264,15 +278,23 @@ pub async fn delete_all_by(db: &DatabaseConnection, actor_ap_id: &str) -> anyhow
     for row in rows {
         tombstone(row).update(&txn).await?;
     }
-    txn.commit().await.context("failed to delete the account's comments")?;
+    txn.commit()
+        .await
+        .context("failed to delete the account's comments")?;
     Ok(count)
 }
 
 /// Moves comments to another moderation status.
 pub async fn set_status(db: &DatabaseConnection, ids: &[i32], status: &str) -> anyhow::Result<()> {
-    anyhow::ensure!(STATUSES.contains(&status), "unknown comment status {status}");
+    anyhow::ensure!(
+        STATUSES.contains(&status),
+        "unknown comment status {status}"
+    );
     comment::Entity::update_many()
-        .col_expr(comment::Column::Status, sea_orm::sea_query::Expr::value(status))
+        .col_expr(
+            comment::Column::Status,
+            sea_orm::sea_query::Expr::value(status),
+        )
         .filter(comment::Column::Id.is_in(ids.iter().copied()))
         .exec(db)
         .await

@@ -49,19 +49,28 @@ pub struct CommentView {
 
 type Row = (comment::Model, Option<actor::Model>);
 
-fn view(row: Row, posts: &HashMap<i32, (String, String)>, locals: &HashMap<i32, String>) -> CommentView {
+fn view(
+    row: Row,
+    posts: &HashMap<i32, (String, String)>,
+    locals: &HashMap<i32, String>,
+) -> CommentView {
     let (c, a) = row;
     let (post_slug, post_title) = posts.get(&c.post_id).cloned().unwrap_or_default();
     let (author_name, author_handle, author_ap_id, author_url, avatar_url) = match &a {
         Some(a) => (
-            a.name.clone().unwrap_or_else(|| a.preferred_username.clone()),
+            a.name
+                .clone()
+                .unwrap_or_else(|| a.preferred_username.clone()),
             format!("@{}@{}", a.preferred_username, a.host),
             Some(a.ap_id.clone()),
             Some(a.url.clone().unwrap_or_else(|| a.ap_id.clone())),
             a.icon_url.clone(),
         ),
         None => {
-            let name = c.local_author_id.and_then(|id| locals.get(&id).cloned()).unwrap_or_default();
+            let name = c
+                .local_author_id
+                .and_then(|id| locals.get(&id).cloned())
+                .unwrap_or_default();
             (name.clone(), String::new(), None, None, None)
         }
     };
@@ -117,7 +126,9 @@ async fn views(db: &DatabaseConnection, rows: Vec<Row>) -> anyhow::Result<Vec<Co
 }
 
 fn hidden(view: &CommentView, blocks: &BlockList) -> bool {
-    view.author_ap_id.as_deref().is_some_and(|a| blocks.blocks(a))
+    view.author_ap_id
+        .as_deref()
+        .is_some_and(|a| blocks.blocks(a))
 }
 
 /// The approved replies under a post, threaded: each comment is followed by
@@ -172,7 +183,10 @@ pub async fn thread(db: &DatabaseConnection, post_id: i32) -> anyhow::Result<Vec
 }
 
 /// Approved, undeleted replies per post, for lists and the Article's `replies`.
-pub async fn reply_counts(db: &DatabaseConnection, post_ids: Vec<i32>) -> anyhow::Result<HashMap<i32, u64>> {
+pub async fn reply_counts(
+    db: &DatabaseConnection,
+    post_ids: Vec<i32>,
+) -> anyhow::Result<HashMap<i32, u64>> {
     let rows: Vec<(i32, Option<String>)> = comment::Entity::find()
         .left_join(actor::Entity)
         .select_only()
@@ -223,7 +237,10 @@ pub async fn status_counts(db: &DatabaseConnection) -> anyhow::Result<StatusCoun
 }
 
 /// The moderation queue for one status, newest first.
-pub async fn with_status(db: &DatabaseConnection, status: &str) -> anyhow::Result<Vec<CommentView>> {
+pub async fn with_status(
+    db: &DatabaseConnection,
+    status: &str,
+) -> anyhow::Result<Vec<CommentView>> {
     let rows = comment::Entity::find()
         .filter(comment::Column::Status.eq(status))
         .filter(comment::Column::DeletedAt.is_null())
