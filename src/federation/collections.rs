@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::{activity_json, context::with_context, error::FedError, objects::article::article};
 use crate::{
-    services::{followers, posts},
+    services::{comments, followers, posts},
     web::AppState,
 };
 
@@ -101,25 +101,35 @@ pub async fn following(State(state): State<AppState>) -> Result<Response, FedErr
     Ok(activity_json(StatusCode::OK, &doc))
 }
 
-/// `/posts/{slug}/replies`, `/likes` and `/shares`: empty until replies and
-/// reactions are received.
+/// `/posts/{slug}/replies` (the approved comments' ids), `/likes` and
+/// `/shares` (counts only: who reacted is their business).
 pub async fn post_collection(
     State(state): State<AppState>,
     Path((slug, which)): Path<(String, String)>,
 ) -> Result<Response, FedError> {
-    if !matches!(which.as_str(), "replies" | "likes" | "shares") {
-        return Err(FedError::not_found());
-    }
     let data = state.federation.to_request_data();
-    match posts::published_by_slug(&state.db, &slug).await? {
-        posts::Lookup::Found(_) => {}
+    let post = match posts::published_by_slug(&state.db, &slug).await? {
+        posts::Lookup::Found(post) => post,
         _ => return Err(FedError::not_found()),
-    }
-    let doc = with_context(json!({
-        "id": format!("{}/{which}", data.urls.post(&slug)),
-        "type": "Collection",
-        "totalItems": 0,
-        "items": [],
-    }));
-    Ok(activity_json(StatusCode::OK, &doc))
+    };
+    let id = format!("{}/{which}", data.urls.post(&slug));
+    let doc = match which.as_str() {
+        "replies" => {
+            let items: Vec<String> = comments::thread(&state.db, post.id)
+                .await?
+                .into_iter()
+                .filter(|c| !c.deleted)
+                .map(|c| c.ap_id)
+                .collect();
+            json!({ "id": id, "type": "Collection", "totalItems": items.len(), "items": items })
+        }
+        "likes" => json!({
+            "id": id,
+            "type": "Collection",
+            "totalItems": post.reactions.likes + post.reactions.reactions,
+        }),
+        "shares" => json!({ "id": id, "type": "Collection", "totalItems": post.reactions.boosts }),
+        _ => return Err(FedError::not_found()),
+    };
+    Ok(activity_json(StatusCode::OK, &with_context(doc)))
 }

@@ -17,6 +17,7 @@ use tokio::{
 
 use super::{ACTIVITY_JSON, FedData, Federation, activities::outbound};
 use crate::services::{
+    comments,
     deliveries::{self, DueDelivery, Outcome},
     outbox::ActivityKind,
     posts,
@@ -90,6 +91,9 @@ async fn payload(data: &Data<FedData>, item: &DueDelivery) -> anyhow::Result<Opt
     if let Some(payload) = &item.activity.payload {
         return Ok(Some(payload.clone()));
     }
+    if let Some(comment_id) = item.activity.comment_id {
+        return answer_payload(data, item, comment_id).await;
+    }
     let Some(post_id) = item.activity.post_id else {
         return Ok(None);
     };
@@ -108,6 +112,27 @@ async fn payload(data: &Data<FedData>, item: &DueDelivery) -> anyhow::Result<Opt
         Some(ActivityKind::Delete) => outbound::delete(&data.urls, uuid, &post.slug),
         _ => return Ok(None),
     };
+    let stored = deliveries::store_payload(&data.db, item.activity.id, value.to_string()).await?;
+    Ok(Some(stored))
+}
+
+async fn answer_payload(
+    data: &Data<FedData>,
+    item: &DueDelivery,
+    comment_id: i32,
+) -> anyhow::Result<Option<String>> {
+    let Some(answer) = comments::by_id(&data.db, comment_id).await? else {
+        return Ok(None);
+    };
+    let answered = match answer.parent_id {
+        Some(parent) => comments::by_id(&data.db, parent).await?,
+        None => None,
+    };
+    let (Some(answered), false) = (answered, answer.deleted) else {
+        return Ok(None);
+    };
+    let note = outbound::answer_note(&data.urls, &answer, &answered);
+    let value = outbound::create_note(&data.urls, &item.activity.uuid, note);
     let stored = deliveries::store_payload(&data.db, item.activity.id, value.to_string()).await?;
     Ok(Some(stored))
 }

@@ -63,3 +63,25 @@ pub async fn activity(
     })?;
     Ok(activity_json(StatusCode::OK, &value))
 }
+
+/// The author's answers, as the `Note`s they were sent as.
+pub async fn comment(
+    State(state): State<AppState>,
+    Path(uuid): Path<String>,
+) -> Result<Response, FedError> {
+    let data = state.federation.to_request_data();
+    let answer = crate::services::comments::by_uuid(&state.db, &uuid)
+        .await?
+        .filter(|c| c.is_local && !c.deleted)
+        .ok_or_else(FedError::not_found)?;
+    let answered = match answer.parent_id {
+        Some(parent) => crate::services::comments::by_id(&state.db, parent).await?,
+        None => None,
+    }
+    .ok_or_else(FedError::not_found)?;
+    let note = super::activities::outbound::answer_note(&data.urls, &answer, &answered);
+    Ok(activity_json(
+        StatusCode::OK,
+        &super::context::with_context(note),
+    ))
+}

@@ -10,6 +10,7 @@ pub mod discovery;
 pub mod documents;
 pub mod error;
 pub mod inbox;
+pub mod interact;
 pub mod objects;
 pub mod urls;
 
@@ -41,6 +42,8 @@ pub struct FedData {
     pub actor: Arc<LocalActor>,
     /// Wakes the delivery worker when new deliveries are queued.
     pub wake: Arc<Notify>,
+    /// For requests the library does not make itself (remote interaction lookups).
+    pub client: reqwest::Client,
 }
 
 pub type Federation = FederationConfig<FedData>;
@@ -86,6 +89,7 @@ pub async fn build(
         urls,
         actor: actor.clone(),
         wake,
+        client: client.clone(),
     };
     FederationConfig::builder()
         .domain(domain)
@@ -150,5 +154,6 @@ pub fn routes(config: &Config) -> axum::Router<crate::web::AppState> {
         .route(&format!("{actor}/followers"), get(collections::followers))
         .route(&format!("{actor}/following"), get(collections::following))
         .route("/activities/{uuid}", get(documents::activity))
+        .route("/comments/{uuid}", get(documents::comment))
         .route("/posts/{slug}/{which}", get(collections::post_collection))
 }

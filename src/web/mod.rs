@@ -23,6 +23,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(public::index))
         .route("/posts/{slug}", get(public::post))
+        .route("/posts/{slug}/interact", get(public::interact))
         .route("/tags/{slug}", get(public::tag))
         .route("/feed.atom", get(feeds::atom))
         .route("/feed.rss", get(feeds::rss))

@@ -2,8 +2,8 @@
 
 use axum::{
     extract::{Path, Query, State},
-    http::{HeaderMap, HeaderValue, header},
-    response::{Html, IntoResponse, Response},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{Html, IntoResponse, Redirect, Response},
 };
 use minijinja::context;
 use serde::Deserialize;
@@ -15,7 +15,10 @@ use super::{
 use crate::{
     error::{AppError, AppResult},
     federation,
-    services::posts::{self, Lookup},
+    services::{
+        comments,
+        posts::{self, Lookup},
+    },
 };
 
 #[derive(Deserialize)]
@@ -54,20 +57,37 @@ pub async fn post(
             .await
             .into_response());
     }
-    let mut response = post_page(&state, &slug).await.into_response();
+    let mut response = post_page(&state, &slug, Interaction::default())
+        .await
+        .into_response();
     response
         .headers_mut()
         .insert(header::VARY, HeaderValue::from_static("Accept"));
     Ok(response)
 }
 
-async fn post_page(state: &AppState, slug: &str) -> AppResult<Html<String>> {
+/// What the visitor typed into "Reply from your fediverse account", and why
+/// it did not work.
+#[derive(Default, Deserialize)]
+pub struct Interaction {
+    #[serde(default)]
+    handle: String,
+    #[serde(skip)]
+    error: Option<String>,
+}
+
+async fn post_page(
+    state: &AppState,
+    slug: &str,
+    interaction: Interaction,
+) -> AppResult<Html<String>> {
     let fed = state.federation.to_request_data();
     let post = match posts::published_by_slug(&state.db, slug).await? {
         Lookup::Found(post) => post,
         Lookup::Deleted => return Err(AppError::Gone),
         Lookup::Missing => return Err(AppError::NotFound),
     };
+    let thread = comments::thread(&state.db, post.id).await?;
     let ctx = context! {
         ..base_context(&state.config, None, None),
         ..context! {
@@ -75,9 +95,30 @@ async fn post_page(state: &AppState, slug: &str) -> AppResult<Html<String>> {
             activity_url => fed.urls.post(&post.slug),
             edited => post.was_edited(),
             post => to_value(&post),
+            comments => to_value(&thread),
+            handle => interaction.handle,
+            interact_error => interaction.error,
         }
     };
     Ok(Html(state.templates.render("post.html", ctx)?))
+}
+
+/// Sends a visitor to their own server to reply to the post there.
+pub async fn interact(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(mut interaction): Query<Interaction>,
+) -> AppResult<Response> {
+    let fed = state.federation.to_request_data();
+    let target = fed.urls.post(&slug);
+    match federation::interact::remote_interaction_url(&fed, &interaction.handle, &target).await {
+        Ok(url) => Ok(Redirect::to(&url).into_response()),
+        Err(err) => {
+            interaction.error = Some(err.to_string());
+            let page = post_page(&state, &slug, interaction).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
 }
 
 pub async fn tag(

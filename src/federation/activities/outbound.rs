@@ -8,7 +8,7 @@ use super::super::{
     context::{PUBLIC, with_context},
     objects::article::{article, tombstone},
 };
-use crate::services::posts::PostView;
+use crate::services::{comments::CommentView, posts::PostView};
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -60,5 +60,55 @@ pub fn delete(urls: &Urls, uuid: &str, slug: &str) -> Value {
         "to": [PUBLIC],
         "cc": [urls.followers()],
         "object": tombstone(urls, slug),
+    }))
+}
+
+/// The author's answer to a comment, as a `Note` in reply to it.
+pub fn answer_note(urls: &Urls, answer: &CommentView, answered: &CommentView) -> Value {
+    let id = urls.comment(&answer.uuid);
+    let mut cc = vec![json!(urls.followers())];
+    let mut tags = Vec::new();
+    if let Some(author) = &answered.author_ap_id {
+        cc.push(json!(author));
+        tags.push(json!({ "type": "Mention", "href": author, "name": answered.author_handle }));
+    }
+    let mention = answered
+        .author_ap_id
+        .as_ref()
+        .map(|href| {
+            let handle = ammonia::clean_text(&answered.author_handle);
+            format!(
+                "<span class=\"h-card\"><a href=\"{}\" class=\"u-url mention\">{handle}</a></span> ",
+                ammonia::clean_text(href)
+            )
+        })
+        .unwrap_or_default();
+    let content = match answer.content_html.strip_prefix("<p>") {
+        Some(rest) => format!("<p>{mention}{rest}"),
+        None => format!("{mention}{}", answer.content_html),
+    };
+    json!({
+        "id": id,
+        "type": "Note",
+        "attributedTo": urls.actor(),
+        "inReplyTo": answered.ap_id,
+        "content": content,
+        "url": format!("{}#comment-{}", urls.post(&answer.post_slug), answer.id),
+        "published": answer.published_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "to": [PUBLIC],
+        "cc": cc,
+        "tag": tags,
+    })
+}
+
+pub fn create_note(urls: &Urls, uuid: &str, note: Value) -> Value {
+    with_context(json!({
+        "id": urls.activity(uuid),
+        "type": "Create",
+        "actor": urls.actor(),
+        "published": note["published"],
+        "to": note["to"],
+        "cc": note["cc"],
+        "object": note,
     }))
 }

@@ -60,9 +60,9 @@ pub fn article(urls: &Urls, post: &PostView, language: &str) -> Value {
         "cc": [urls.followers()],
         "tag": tags,
         "sensitive": false,
-        "replies": collection(format!("{id}/replies"), 0),
-        "likes": collection(format!("{id}/likes"), 0),
-        "shares": collection(format!("{id}/shares"), 0),
+        "replies": collection(format!("{id}/replies"), post.reply_count),
+        "likes": collection(format!("{id}/likes"), post.reactions.likes + post.reactions.reactions),
+        "shares": collection(format!("{id}/shares"), post.reactions.boosts),
     });
     // Mastodon applies an edit only when `updated` is present and newer.
     if post.updated_at > published {

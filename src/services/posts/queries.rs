@@ -11,7 +11,13 @@ use sea_orm::{
 use serde::Serialize;
 
 use super::{PostForm, PostStatus};
-use crate::entities::{post, post_tag, tag, user};
+use crate::{
+    entities::{post, post_tag, tag, user},
+    services::{
+        comments,
+        reactions::{self, ReactionCounts},
+    },
+};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TagView {
@@ -33,6 +39,9 @@ pub struct PostView {
     pub published_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
     pub tags: Vec<TagView>,
+    /// Approved replies shown under the post.
+    pub reply_count: u64,
+    pub reactions: ReactionCounts,
 }
 
 impl PostView {
@@ -101,6 +110,8 @@ async fn views(db: &DatabaseConnection, posts: Vec<post::Model>) -> anyhow::Resu
             });
         }
     }
+    let mut replies = comments::reply_counts(db, posts.iter().map(|p| p.id).collect()).await?;
+    let mut reactions = reactions::counts(db, posts.iter().map(|p| p.id).collect()).await?;
     for list in tags.values_mut() {
         list.sort_by_key(|t| t.name.to_lowercase());
     }
@@ -109,6 +120,8 @@ async fn views(db: &DatabaseConnection, posts: Vec<post::Model>) -> anyhow::Resu
         .map(|p| PostView {
             author: authors.get(&p.author_id).cloned().unwrap_or_default(),
             tags: tags.remove(&p.id).unwrap_or_default(),
+            reply_count: replies.remove(&p.id).unwrap_or_default(),
+            reactions: reactions.remove(&p.id).unwrap_or_default(),
             id: p.id,
             slug: p.slug,
             title: p.title,
