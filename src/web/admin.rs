@@ -35,7 +35,7 @@ fn notice_text(notice: Option<&str>) -> Option<&'static str> {
     }
 }
 
-fn page(
+pub(super) async fn page(
     state: &AppState,
     user: &CurrentUser,
     token: CsrfToken,
@@ -44,7 +44,12 @@ fn page(
     extra: Value,
 ) -> AppResult<Response> {
     let csrf = form_token(&token)?;
-    let ctx = context! { ..base_context(&state.config, Some(&user.0), Some(&csrf)), ..extra };
+    let pending = crate::services::comments::pending_count(&state.db).await?;
+    let ctx = context! {
+        ..base_context(&state.config, Some(&user.0), Some(&csrf)),
+        ..context! { pending_count => pending },
+        ..extra
+    };
     let html = state.templates.render(name, ctx)?;
     Ok((status, token, Html(html)).into_response())
 }
@@ -76,6 +81,7 @@ pub async fn list(
         StatusCode::OK,
         extra,
     )
+    .await
 }
 
 /// A post in the admin list, with how its activities are being delivered.
@@ -94,7 +100,7 @@ struct Editor<'a> {
     notice: Option<&'static str>,
 }
 
-fn editor(
+async fn editor(
     state: &AppState,
     user: &CurrentUser,
     token: CsrfToken,
@@ -111,7 +117,7 @@ fn editor(
         preview => view.preview,
         notice => view.notice,
     };
-    page(state, user, token, "admin/editor.html", status, extra)
+    page(state, user, token, "admin/editor.html", status, extra).await
 }
 
 pub async fn new_form(
@@ -133,6 +139,7 @@ pub async fn new_form(
         view,
         StatusCode::OK,
     )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -168,7 +175,7 @@ fn saved_redirect(id: i32, status: PostStatus) -> Response {
 }
 
 /// Shows the form again with the author's input and what went wrong.
-fn rejected(
+async fn rejected(
     state: &AppState,
     user: &CurrentUser,
     token: CsrfToken,
@@ -192,6 +199,7 @@ fn rejected(
                 view,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
+            .await
         }
         SaveError::NotFound(_) => Err(AppError::NotFound),
         SaveError::Other(err) => Err(AppError::Internal(err)),
@@ -209,7 +217,7 @@ pub async fn create(
     let valid = match form.validate() {
         Ok(valid) => valid,
         Err(errors) => {
-            return rejected(&state, &user, token, form, None, SaveError::Invalid(errors));
+            return rejected(&state, &user, token, form, None, SaveError::Invalid(errors)).await;
         }
     };
     match action {
@@ -221,14 +229,14 @@ pub async fn create(
                 preview,
                 notice: None,
             };
-            editor(&state, &user, token, form, view, StatusCode::OK)
+            editor(&state, &user, token, form, view, StatusCode::OK).await
         }
         Action::Save(status) => match posts::create(&state.db, user.0.id, valid, status).await {
             Ok(saved) => {
                 state.wake_delivery();
                 Ok(saved_redirect(saved.id, status))
             }
-            Err(err) => rejected(&state, &user, token, form, None, err),
+            Err(err) => rejected(&state, &user, token, form, None, err).await,
         },
     }
 }
@@ -254,7 +262,7 @@ pub async fn edit_form(
         preview: None,
         notice,
     };
-    editor(&state, &user, token, &form, view, StatusCode::OK)
+    editor(&state, &user, token, &form, view, StatusCode::OK).await
 }
 
 pub async fn update(
@@ -277,7 +285,8 @@ pub async fn update(
                 form,
                 Some(&post),
                 SaveError::Invalid(errors),
-            );
+            )
+            .await;
         }
     };
     match action {
@@ -289,14 +298,14 @@ pub async fn update(
                 preview,
                 notice: None,
             };
-            editor(&state, &user, token, form, view, StatusCode::OK)
+            editor(&state, &user, token, form, view, StatusCode::OK).await
         }
         Action::Save(status) => match posts::update(&state.db, id, valid, status).await {
             Ok(saved) => {
                 state.wake_delivery();
                 Ok(saved_redirect(saved.id, status))
             }
-            Err(err) => rejected(&state, &user, token, form, Some(&post), err),
+            Err(err) => rejected(&state, &user, token, form, Some(&post), err).await,
         },
     }
 }
@@ -316,6 +325,7 @@ pub async fn delete_form(
         StatusCode::OK,
         context! { post => to_value(&post) },
     )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -356,4 +366,5 @@ pub async fn fediverse(
         StatusCode::OK,
         extra,
     )
+    .await
 }

@@ -39,7 +39,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
                     .into(),
             )
         })?;
-        let value = serde_urlencoded::from_bytes(&bytes)
+        let value = serde_html_form::from_bytes(&bytes)
             .map_err(|err| AppError::BadRequest(format!("the form could not be read: {err}")))?;
         Ok(CsrfForm(value))
     }

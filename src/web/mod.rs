@@ -5,6 +5,7 @@ mod auth;
 mod csrf;
 mod errors;
 mod feeds;
+mod moderation;
 mod public;
 mod state;
 mod templates;
@@ -33,6 +34,19 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(auth::logout))
         .route("/admin", get(admin::list))
         .route("/admin/fediverse", get(admin::fediverse))
+        .route(
+            "/admin/comments",
+            get(moderation::queue).post(moderation::moderate),
+        )
+        .route(
+            "/admin/comments/{id}/reply",
+            get(moderation::answer_form).post(moderation::answer),
+        )
+        .route(
+            "/admin/blocks",
+            get(moderation::block_list).post(moderation::block_domain),
+        )
+        .route("/admin/blocks/{id}/delete", post(moderation::unblock))
         .route("/admin/posts/new", get(admin::new_form).post(admin::create))
         .route(
             "/admin/posts/{id}/edit",

@@ -28,6 +28,9 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "admin/editor.html",
     "admin/delete.html",
     "admin/fediverse.html",
+    "admin/comments.html",
+    "admin/answer.html",
+    "admin/blocks.html",
     "style.css",
 ];
 

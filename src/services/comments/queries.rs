@@ -236,6 +236,16 @@ pub async fn status_counts(db: &DatabaseConnection) -> anyhow::Result<StatusCoun
     Ok(counts)
 }
 
+/// Replies waiting for the admin, for the admin menu.
+pub async fn pending_count(db: &DatabaseConnection) -> anyhow::Result<u64> {
+    comment::Entity::find()
+        .filter(comment::Column::Status.eq(super::PENDING))
+        .filter(comment::Column::DeletedAt.is_null())
+        .count(db)
+        .await
+        .context("failed to count pending comments")
+}
+
 /// The moderation queue for one status, newest first.
 pub async fn with_status(
     db: &DatabaseConnection,

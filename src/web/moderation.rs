@@ -1,0 +1,277 @@
+//! The admin's comment pages: the moderation queue, bulk and single actions,
+//! blocks, and answering a comment.
+
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{Redirect, Response},
+};
+use axum_csrf::CsrfToken;
+use minijinja::context;
+use serde::Deserialize;
+
+use super::{AppState, admin::page, auth::CurrentUser, csrf::CsrfForm, templates::to_value};
+use crate::{
+    domain::render_markdown,
+    error::{AppError, AppResult},
+    services::{
+        blocks,
+        comments::{self, APPROVED, PENDING, REJECTED, SPAM, STATUSES},
+    },
+};
+
+#[derive(Deserialize)]
+pub struct QueueQuery {
+    status: Option<String>,
+    notice: Option<String>,
+}
+
+fn notice_text(notice: Option<&str>) -> Option<&'static str> {
+    match notice? {
+        "done" => Some("Done."),
+        "answered" => Some("Your answer is published and on its way to the fediverse."),
+        "blocked" => {
+            Some("Blocked. Nothing from them is accepted any more and their comments are hidden.")
+        }
+        "unblocked" => Some("Unblocked. Their comments are shown again."),
+        _ => None,
+    }
+}
+
+pub async fn queue(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    token: CsrfToken,
+    Query(query): Query<QueueQuery>,
+) -> AppResult<Response> {
+    let status = query.status.as_deref().unwrap_or(PENDING);
+    if !STATUSES.contains(&status) {
+        return Err(AppError::NotFound);
+    }
+    let list = comments::with_status(&state.db, status).await?;
+    let counts = comments::status_counts(&state.db).await?;
+    let extra = context! {
+        status => status,
+        comments => to_value(&list),
+        counts => to_value(&counts),
+        notice => notice_text(query.notice.as_deref()),
+    };
+    page(
+        &state,
+        &user,
+        token,
+        "admin/comments.html",
+        StatusCode::OK,
+        extra,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct Moderate {
+    #[serde(default)]
+    ids: Vec<i32>,
+    #[serde(default)]
+    action: String,
+    /// A single comment's button: `verb:id`.
+    #[serde(default)]
+    row_action: Option<String>,
+    #[serde(default)]
+    status: String,
+}
+
+pub async fn moderate(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    CsrfForm(form): CsrfForm<Moderate>,
+) -> AppResult<Redirect> {
+    let (action, ids) = match form.row_action.as_deref().and_then(|r| r.split_once(':')) {
+        Some((verb, id)) => {
+            let id = id
+                .parse()
+                .map_err(|_| AppError::BadRequest("bad comment id".into()))?;
+            (verb.to_owned(), vec![id])
+        }
+        None => (form.action.clone(), form.ids.clone()),
+    };
+    if ids.is_empty() {
+        return Err(AppError::BadRequest("select at least one comment".into()));
+    }
+    let notice = match action.as_str() {
+        "approve" => set(&state, &ids, APPROVED).await?,
+        "reject" => set(&state, &ids, REJECTED).await?,
+        "spam" => set(&state, &ids, SPAM).await?,
+        "pending" => set(&state, &ids, PENDING).await?,
+        "delete" => {
+            comments::delete(&state.db, &ids).await?;
+            "done"
+        }
+        "block_author" | "block_domain" => {
+            for id in &ids {
+                let Some(author) = comments::by_id(&state.db, *id)
+                    .await?
+                    .and_then(|c| c.author_ap_id)
+                else {
+                    continue;
+                };
+                match action.as_str() {
+                    "block_author" => blocks::add(&state.db, blocks::ACTOR, &author).await?,
+                    _ => {
+                        if let Some(domain) = blocks::domain_of(&author) {
+                            blocks::add(&state.db, blocks::DOMAIN, &domain).await?;
+                        }
+                    }
+                }
+            }
+            "blocked"
+        }
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "unknown moderation action \"{other}\""
+            )));
+        }
+    };
+    let back = if STATUSES.contains(&form.status.as_str()) {
+        form.status.as_str()
+    } else {
+        PENDING
+    };
+    Ok(Redirect::to(&format!(
+        "/admin/comments?status={back}&notice={notice}"
+    )))
+}
+
+async fn set(state: &AppState, ids: &[i32], status: &str) -> AppResult<&'static str> {
+    comments::set_status(&state.db, ids, status).await?;
+    Ok("done")
+}
+
+pub async fn answer_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    token: CsrfToken,
+    Path(id): Path<i32>,
+) -> AppResult<Response> {
+    let comment = comments::by_id(&state.db, id)
+        .await?
+        .filter(|c| !c.deleted)
+        .ok_or(AppError::NotFound)?;
+    let extra = context! { comment => to_value(&comment), body => "", error => None::<String> };
+    page(
+        &state,
+        &user,
+        token,
+        "admin/answer.html",
+        StatusCode::OK,
+        extra,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct AnswerForm {
+    #[serde(default)]
+    body: String,
+}
+
+pub async fn answer(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    token: CsrfToken,
+    Path(id): Path<i32>,
+    CsrfForm(form): CsrfForm<AnswerForm>,
+) -> AppResult<Response> {
+    let comment = comments::by_id(&state.db, id)
+        .await?
+        .filter(|c| !c.deleted)
+        .ok_or(AppError::NotFound)?;
+    if form.body.trim().is_empty() || form.body.len() > 64 * 1024 {
+        let extra = context! {
+            comment => to_value(&comment),
+            body => form.body,
+            error => Some("Write an answer of at most 64 KiB."),
+        };
+        return page(
+            &state,
+            &user,
+            token,
+            "admin/answer.html",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            extra,
+        )
+        .await;
+    }
+    let fed = state.federation.to_request_data();
+    let html = render_markdown(&form.body);
+    comments::answer(&state.db, &user.0, id, html, |uuid| fed.urls.comment(uuid))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // The comment answered is plainly welcome: show it too.
+    if comment.status == PENDING {
+        comments::set_status(&state.db, &[id], APPROVED).await?;
+    }
+    state.wake_delivery();
+    Ok(axum::response::IntoResponse::into_response(Redirect::to(
+        "/admin/comments?status=approved&notice=answered",
+    )))
+}
+
+pub async fn block_list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    token: CsrfToken,
+    Query(query): Query<QueueQuery>,
+) -> AppResult<Response> {
+    let all = blocks::all(&state.db).await?;
+    let extra =
+        context! { blocks => to_value(&all), notice => notice_text(query.notice.as_deref()) };
+    page(
+        &state,
+        &user,
+        token,
+        "admin/blocks.html",
+        StatusCode::OK,
+        extra,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct BlockForm {
+    #[serde(default)]
+    domain: String,
+}
+
+pub async fn block_domain(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    CsrfForm(form): CsrfForm<BlockForm>,
+) -> AppResult<Redirect> {
+    let domain = form
+        .domain
+        .trim()
+        .trim_start_matches("https://")
+        .trim_end_matches('/');
+    if domain.is_empty() || domain.contains(['/', ' ', '@']) {
+        return Err(AppError::BadRequest(
+            "type a server's name, such as spam.example".into(),
+        ));
+    }
+    blocks::add(&state.db, blocks::DOMAIN, domain).await?;
+    Ok(Redirect::to("/admin/blocks?notice=blocked"))
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn unblock(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    Path(id): Path<i32>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> AppResult<Redirect> {
+    if !blocks::remove(&state.db, id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to("/admin/blocks?notice=unblocked"))
+}
