@@ -73,7 +73,6 @@ static REMOTE_SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| 
             "li",
         ])
         .add_tag_attributes("a", ["href"])
-        .add_tag_attributes("span", ["class"])
         // Mastodon marks mentions and hashtags with these; nothing else is kept.
         .add_allowed_classes("span", ["h-card", "invisible", "ellipsis"])
         .url_schemes(["http", "https"].into_iter().collect())

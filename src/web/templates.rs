@@ -1,7 +1,7 @@
 //! HTML templates: built into the binary, each overridable by a file of the
 //! same name in the configured theme folder.
 
-use std::{path::PathBuf, sync::Arc};
+use std::{fmt::Write as _, path::PathBuf, sync::Arc};
 
 use anyhow::Context;
 use minijinja::{Environment, Value, context};
@@ -60,6 +60,7 @@ impl Templates {
                 .find(|(builtin, _)| *builtin == name)
                 .map(|(_, source)| (*source).to_owned()))
         });
+        env.set_formatter(html_formatter);
         env.add_filter("date", format_date);
         env.add_filter("datetime", format_datetime);
         Templates { env: Arc::new(env) }
@@ -73,6 +74,35 @@ impl Templates {
         Ok(template
             .render(ctx)
             .with_context(|| format!("failed to render template {name}"))?)
+    }
+}
+
+/// HTML escaping of the five significant characters. The default also
+/// escapes `/`, which is harmless in quoted attributes but turns every URL
+/// into `http:&#x2f;&#x2f;...`.
+fn html_formatter(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    match value.as_str() {
+        Some(text) if *state.auto_escape() != minijinja::AutoEscape::None && !value.is_safe() => {
+            for c in text.chars() {
+                match c {
+                    '&' => out.write_str("&amp;"),
+                    '<' => out.write_str("&lt;"),
+                    '>' => out.write_str("&gt;"),
+                    '"' => out.write_str("&quot;"),
+                    '\'' => out.write_str("&#x27;"),
+                    c => out.write_char(c),
+                }
+                .map_err(|_| {
+                    minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed")
+                })?;
+            }
+            Ok(())
+        }
+        _ => minijinja::escape_formatter(out, state, value),
     }
 }
 

@@ -174,6 +174,16 @@ impl TestApp {
         Self::start_on(store, listener, self.client.clone(), move |c| *c = config).await
     }
 
+    /// Like `restart`, with a changed configuration.
+    pub async fn restart_with(mut self, change: impl FnOnce(&mut Config)) -> TestApp {
+        self.shutdown().await;
+        let store = std::mem::replace(&mut self.store, TestDb::placeholder());
+        let listener = TcpListener::bind(self.config.listen)
+            .await
+            .expect("rebind the same port");
+        Self::start_on(store, listener, self.client.clone(), change).await
+    }
+
     pub async fn shutdown(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());

@@ -14,5 +14,8 @@ mod editor;
 mod feeds;
 mod fixtures;
 mod follows;
+mod moderation;
 mod public_pages;
+mod reactions;
+mod replies;
 mod restart;

@@ -55,6 +55,7 @@ pub struct PeerData {
     received: Arc<Mutex<Vec<Received>>>,
     failures: Arc<Mutex<VecDeque<u16>>>,
     remote: Arc<Mutex<HashMap<Url, RemoteActor>>>,
+    notes: Arc<Mutex<HashMap<String, Value>>>,
 }
 
 /// An account on the peer.
@@ -241,6 +242,7 @@ pub struct Peer {
     pub base: String,
     data: PeerData,
     config: Option<FederationConfig<PeerData>>,
+    client: Option<reqwest::Client>,
     listener: Option<TcpListener>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
@@ -270,12 +272,14 @@ impl Peer {
             received: Arc::default(),
             failures: Arc::default(),
             remote: Arc::default(),
+            notes: Arc::default(),
         };
         Peer {
             host: host.to_owned(),
             base,
             data,
             config: None,
+            client: None,
             listener: Some(listener),
             server: None,
         }
@@ -287,11 +291,14 @@ impl Peer {
     }
 
     pub async fn start(&mut self, client: reqwest::Client) {
+        self.client = Some(client.clone());
+        let first = self.data.users[0].clone();
         let config = FederationConfig::builder()
             .domain(self.host.clone())
             .app_data(self.data.clone())
             .client(client.into())
             .debug(true)
+            .signed_fetch_actor(&first)
             .build()
             .await
             .expect("peer config");
@@ -299,6 +306,8 @@ impl Peer {
             .route("/users/{name}", get(actor))
             .route("/users/{name}/inbox", post(inbox))
             .route("/inbox", post(inbox))
+            .route("/notes/{id}", get(note))
+            .route("/.well-known/webfinger", get(webfinger))
             .with_state(config.clone());
         let listener = self.listener.take().expect("start once");
         self.server = Some(tokio::spawn(async move {
@@ -395,6 +404,87 @@ impl Peer {
     }
 }
 
+impl Peer {
+    /// A new note id on this peer.
+    pub fn note_id(&self) -> String {
+        format!("{}/notes/{}", self.base, uuid::Uuid::new_v4())
+    }
+
+    /// Serves `note` at its id, as servers do for their posts.
+    pub fn publish(&self, note: &Value) {
+        let id = note["id"].as_str().expect("note id").to_owned();
+        let key = id.rsplit('/').next().expect("last segment").to_owned();
+        self.data
+            .notes
+            .lock()
+            .expect("lock")
+            .insert(key, note.clone());
+    }
+
+    /// A reply from `user` to `in_reply_to`, with a mention of the blog.
+    pub fn reply(&self, user: &str, in_reply_to: &str, html: &str) -> Value {
+        let actor = self.user(user).id;
+        json!({
+            "id": self.note_id(),
+            "type": "Note",
+            "attributedTo": actor,
+            "inReplyTo": in_reply_to,
+            "content": html,
+            "published": "2026-11-20T10:00:00Z",
+            "url": format!("{}/@{user}/1", self.base),
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "cc": [format!("{actor}/followers")],
+        })
+    }
+
+    /// Wraps `object` in a signed activity of `kind` from `user` to `inbox`.
+    pub async fn send_activity(
+        &self,
+        user: &str,
+        kind: &str,
+        object: Value,
+        inbox: &Url,
+    ) -> String {
+        let actor = self.user(user).id;
+        let id = format!("{}/activities/{}", self.base, uuid::Uuid::new_v4());
+        let activity = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": id,
+            "type": kind,
+            "actor": actor,
+            "object": object,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        });
+        self.send(user, activity, inbox).await;
+        id
+    }
+
+    /// Signs `activity` as the peer's first account, posts it and returns the
+    /// status the blog answered with (the library's sender hides 4xx answers).
+    pub async fn post_signed(&self, activity: Value, inbox: &Url) -> u16 {
+        let data = self.data();
+        let body = activity.to_string();
+        let client = self.client.clone().expect("started");
+        let builder = reqwest_middleware::ClientWithMiddleware::from(client.clone())
+            .post(inbox.as_str())
+            .header("content-type", "application/activity+json")
+            .header(
+                "date",
+                httpdate::fmt_http_date(std::time::SystemTime::now()),
+            );
+        let request = data
+            .sign_request(builder, body.into())
+            .await
+            .expect("signed");
+        client
+            .execute(request)
+            .await
+            .expect("sent")
+            .status()
+            .as_u16()
+    }
+}
+
 pub fn inbox_of(actor: &Url) -> Url {
     Url::parse(&format!("{actor}/inbox")).expect("inbox URL")
 }
@@ -449,4 +539,44 @@ async fn inbox(State(config): State<FederationConfig<PeerData>>, request: Reques
         }
         Err(err) => (StatusCode::UNAUTHORIZED, err.0).into_response(),
     }
+}
+
+async fn note(
+    State(config): State<FederationConfig<PeerData>>,
+    Path(id): Path<String>,
+) -> Response {
+    let data = config.to_request_data();
+    match data.notes.lock().expect("lock").get(&id) {
+        Some(note) => (
+            [("content-type", "application/activity+json")],
+            note.to_string(),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn webfinger(
+    State(config): State<FederationConfig<PeerData>>,
+    axum::extract::Query(query): axum::extract::Query<HashMap<String, String>>,
+) -> Response {
+    let data = config.to_request_data();
+    let resource = query.get("resource").cloned().unwrap_or_default();
+    let name = resource
+        .trim_start_matches("acct:")
+        .split('@')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let Some(user) = data.users.iter().find(|u| u.name == name) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    axum::Json(json!({
+        "subject": resource,
+        "links": [
+            { "rel": "self", "type": "application/activity+json", "href": user.id },
+            { "rel": "http://ostatus.org/schema/1.0/subscribe", "template": format!("{}/authorize_interaction?uri={{uri}}", data.base) },
+        ],
+    }))
+    .into_response()
 }

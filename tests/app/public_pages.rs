@@ -135,7 +135,7 @@ async fn post_pages_carry_opengraph_tags_and_the_configured_language() {
         page.contains(r#"<meta property="og:description" content="Un résumé &lt;court&gt;">"#),
         "{page}"
     );
-    let url = app.url("/posts/bonjour-bienvenue").replace('/', "&#x2f;");
+    let url = app.url("/posts/bonjour-bienvenue");
     assert!(
         page.contains(&format!(r#"<meta property="og:url" content="{url}">"#)),
         "{page}"
