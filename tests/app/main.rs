@@ -18,4 +18,5 @@ mod moderation;
 mod public_pages;
 mod reactions;
 mod replies;
+mod reply_fixtures;
 mod restart;
