@@ -366,3 +366,29 @@ async fn the_same_activity_twice_has_no_second_effect() {
         "the replayed Like was ignored"
     );
 }
+
+#[tokio::test]
+async fn content_warnings_fold_the_reply_and_attachments_are_links() {
+    let (net, _admin, post) = with_post(blog::config::ModerationPolicy::Open).await;
+    let peer = &net.peers[0];
+    let mut note = peer.reply("alice", &post, "<p>The butler did it</p>");
+    note["summary"] = json!("Spoilers");
+    note["sensitive"] = json!(true);
+    note["attachment"] = json!({ "type": "Document", "mediaType": "image/png", "url": "https://peer.example/media/1.png", "name": "A photo of the butler" });
+    note["tag"] = json!({ "type": "Hashtag", "name": "#mystery", "href": "https://peer.example/tags/mystery" });
+
+    peer.send_activity("alice", "Create", note, &inbox(&net))
+        .await;
+
+    let html = page(&net).await;
+    assert!(
+        html.contains(r#"<details class="content-warning">"#),
+        "{html}"
+    );
+    assert!(html.contains("<summary>Spoilers</summary>"), "{html}");
+    assert!(html.contains(r#"<a href="https://peer.example/media/1.png" rel="nofollow ugc noopener">A photo of the butler</a>"#), "{html}");
+    assert!(
+        !html.contains(r#"<img src="https://peer.example"#),
+        "no remote images inline"
+    );
+}
