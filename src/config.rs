@@ -82,6 +82,8 @@ pub struct FederationConfig {
     /// Deliveries in flight at once, overall and to any one host.
     pub delivery_concurrency: usize,
     pub delivery_concurrency_per_host: usize,
+    /// Inbox requests allowed per minute from one address and from one server.
+    pub inbox_rate_per_minute: u32,
 }
 
 impl Default for FederationConfig {
@@ -92,6 +94,7 @@ impl Default for FederationConfig {
             retry_for_hours: 72,
             delivery_concurrency: 16,
             delivery_concurrency_per_host: 2,
+            inbox_rate_per_minute: 3000,
         }
     }
 }

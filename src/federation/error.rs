@@ -12,6 +12,8 @@ use serde_json::json;
 pub struct FedError {
     pub status: StatusCode,
     pub error: anyhow::Error,
+    /// Seconds to wait, for 429 answers.
+    pub retry_after: Option<u64>,
 }
 
 impl FedError {
@@ -19,11 +21,22 @@ impl FedError {
         FedError {
             status,
             error: anyhow::anyhow!(message.into()),
+            retry_after: None,
         }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
         FedError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    pub fn too_many(retry_after: u64) -> Self {
+        FedError {
+            retry_after: Some(retry_after),
+            ..FedError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many requests; slow down",
+            )
+        }
     }
 
     pub fn not_found() -> Self {
@@ -42,6 +55,7 @@ impl From<anyhow::Error> for FedError {
         FedError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             error,
+            retry_after: None,
         }
     }
 }
@@ -57,6 +71,7 @@ impl From<url::ParseError> for FedError {
         FedError {
             status: StatusCode::BAD_REQUEST,
             error: error.into(),
+            retry_after: None,
         }
     }
 }
@@ -66,6 +81,7 @@ impl From<serde_json::Error> for FedError {
         FedError {
             status: StatusCode::BAD_REQUEST,
             error: error.into(),
+            retry_after: None,
         }
     }
 }
@@ -86,6 +102,7 @@ impl From<activitypub_federation::error::Error> for FedError {
         FedError {
             status,
             error: error.into(),
+            retry_after: None,
         }
     }
 }
@@ -104,6 +121,11 @@ impl IntoResponse for FedError {
             axum::http::header::VARY,
             axum::http::HeaderValue::from_static("Accept"),
         );
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
         response
     }
 }

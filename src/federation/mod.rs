@@ -11,6 +11,7 @@ pub mod documents;
 pub mod error;
 pub mod inbox;
 pub mod interact;
+pub mod limits;
 pub mod objects;
 pub mod urls;
 

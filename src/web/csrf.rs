@@ -25,6 +25,11 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, AppError> {
         let (mut parts, body) = request.into_parts();
+        if !same_origin(&parts.headers, state) {
+            return Err(AppError::Forbidden(
+                "This form was sent from another site, so it was refused.".into(),
+            ));
+        }
         let token = CsrfToken::from_request_parts(&mut parts, state)
             .await
             .map_err(|(_, msg)| AppError::Internal(anyhow::anyhow!(msg)))?;
@@ -43,6 +48,32 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
             .map_err(|err| AppError::BadRequest(format!("the form could not be read: {err}")))?;
         Ok(CsrfForm(value))
     }
+}
+
+/// Browsers say where a form was sent from; it must be this site, as seen
+/// either through `public_url` or through the `Host` the request came to.
+/// Requests without an `Origin` (older browsers, command-line clients) rely
+/// on the CSRF token alone.
+fn same_origin(headers: &axum::http::HeaderMap, state: &AppState) -> bool {
+    use axum::http::header::{HOST, ORIGIN};
+    let Some(origin) = headers.get(ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return true;
+    };
+    let Ok(origin) = url::Url::parse(origin) else {
+        return false;
+    };
+    let authority = match (origin.host_str(), origin.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        _ => return false,
+    };
+    let public = &state.config.public_url;
+    let matches_public = origin.scheme() == public.scheme() && authority == state.config.host();
+    let matches_host = headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|host| host.eq_ignore_ascii_case(&authority));
+    matches_public || matches_host
 }
 
 /// The token to put in the page's forms; `None` only if hashing failed.

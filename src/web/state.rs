@@ -6,7 +6,10 @@ use governor::{DefaultKeyedRateLimiter, Quota};
 use sea_orm::DatabaseConnection;
 
 use super::Templates;
-use crate::{config::Config, federation::Federation};
+use crate::{
+    config::Config,
+    federation::{Federation, limits::InboxLimits},
+};
 
 /// What every handler may reach: cheap to clone.
 #[derive(Clone)]
@@ -16,6 +19,7 @@ pub struct AppState {
     pub templates: Templates,
     pub csrf: CsrfConfig,
     pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    pub inbox_limits: Arc<InboxLimits>,
     pub federation: Federation,
 }
 
@@ -27,12 +31,14 @@ impl AppState {
         federation: Federation,
     ) -> Self {
         let templates = Templates::new(config.theme_dir.clone());
+        let inbox_rate = config.federation.inbox_rate_per_minute;
         AppState {
             db,
             config,
             templates,
             csrf,
             login_limiter: Arc::new(DefaultKeyedRateLimiter::keyed(login_quota())),
+            inbox_limits: Arc::new(InboxLimits::new(inbox_rate)),
             federation,
         }
     }

@@ -14,6 +14,7 @@ mod editor;
 mod feeds;
 mod fixtures;
 mod follows;
+mod hardening;
 mod moderation;
 mod public_pages;
 mod reactions;

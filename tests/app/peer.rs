@@ -462,26 +462,35 @@ impl Peer {
     /// Signs `activity` as the peer's first account, posts it and returns the
     /// status the blog answered with (the library's sender hides 4xx answers).
     pub async fn post_signed(&self, activity: Value, inbox: &Url) -> u16 {
+        self.post_signed_at(activity, inbox, std::time::SystemTime::now(), &[])
+            .await
+            .status()
+            .as_u16()
+    }
+
+    /// Like `post_signed`, with the signature dated `date` and extra headers.
+    pub async fn post_signed_at(
+        &self,
+        activity: Value,
+        inbox: &Url,
+        date: std::time::SystemTime,
+        extra: &[(&str, &str)],
+    ) -> reqwest::Response {
         let data = self.data();
         let body = activity.to_string();
         let client = self.client.clone().expect("started");
-        let builder = reqwest_middleware::ClientWithMiddleware::from(client.clone())
+        let mut builder = reqwest_middleware::ClientWithMiddleware::from(client.clone())
             .post(inbox.as_str())
             .header("content-type", "application/activity+json")
-            .header(
-                "date",
-                httpdate::fmt_http_date(std::time::SystemTime::now()),
-            );
+            .header("date", httpdate::fmt_http_date(date));
+        for (name, value) in extra {
+            builder = builder.header(*name, *value);
+        }
         let request = data
             .sign_request(builder, body.into())
             .await
             .expect("signed");
-        client
-            .execute(request)
-            .await
-            .expect("sent")
-            .status()
-            .as_u16()
+        client.execute(request).await.expect("sent")
     }
 }
 

@@ -31,6 +31,10 @@ impl Activity for Other {
     }
 
     async fn verify(&self, _data: &Ctx) -> FedResult<()> {
+        activitypub_federation::protocol::verification::verify_domains_match(
+            &self.id,
+            &self.actor,
+        )?;
         Ok(())
     }
 

@@ -1,0 +1,215 @@
+//! Hostile and malformed input gets a clear 4xx and changes nothing.
+
+use std::time::{Duration, SystemTime};
+
+use serde_json::json;
+use url::Url;
+
+use crate::{fediverse::Fediverse, helpers::TestApp};
+
+fn inbox(net: &Fediverse) -> Url {
+    Url::parse(&net.blog_url("/inbox")).expect("URL")
+}
+
+fn follow(net: &Fediverse) -> serde_json::Value {
+    let alice = net.peers[0].user("alice").id;
+    json!({ "id": format!("{alice}#follow-{}", uuid::Uuid::new_v4()), "type": "Follow", "actor": alice, "object": net.blog_url("/users/blog") })
+}
+
+async fn follower_count(net: &Fediverse) -> serde_json::Value {
+    net.get_json("/users/blog/followers").await.2["totalItems"].clone()
+}
+
+#[tokio::test]
+async fn signatures_dated_an_hour_away_are_refused() {
+    let net = Fediverse::start(&[("peer.test", &["alice"])]).await;
+    let peer = &net.peers[0];
+
+    let future = peer
+        .post_signed_at(
+            follow(&net),
+            &inbox(&net),
+            SystemTime::now() + Duration::from_secs(2 * 3600),
+            &[],
+        )
+        .await;
+    let past = peer
+        .post_signed_at(
+            follow(&net),
+            &inbox(&net),
+            SystemTime::now() - Duration::from_secs(2 * 3600),
+            &[],
+        )
+        .await;
+
+    assert_eq!(future.status(), 401);
+    assert_eq!(past.status(), 401);
+    assert_eq!(follower_count(&net).await, 0);
+}
+
+#[tokio::test]
+async fn rfc_9421_signatures_get_401_so_senders_fall_back() {
+    let net = Fediverse::start(&[("peer.test", &["alice"])]).await;
+
+    let response = reqwest::Client::new()
+        .post(net.blog.url("/inbox"))
+        .header("content-type", "application/activity+json")
+        .header(
+            "signature-input",
+            r#"sig1=("@method" "@target-uri");created=1700000000;keyid="k""#,
+        )
+        .header("signature", "sig1=:AAAA:")
+        .body(follow(&net).to_string())
+        .send()
+        .await
+        .expect("POST");
+
+    assert_eq!(response.status(), 401);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("body")
+            .contains("draft-cavage")
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_does_not_match_its_digest_is_refused() {
+    let net = Fediverse::start(&[("peer.test", &["alice"])]).await;
+    let peer = &net.peers[0];
+
+    // A valid signature over one body, sent with a Digest of another.
+    let response = peer
+        .post_signed_at(follow(&net), &inbox(&net), SystemTime::now(), &[])
+        .await;
+    assert_eq!(response.status(), 202, "the honest request is accepted");
+    let forged = reqwest::Client::new()
+        .post(net.blog.url("/inbox"))
+        .header("content-type", "application/activity+json")
+        .header("date", httpdate::fmt_http_date(SystemTime::now()))
+        .header("digest", "SHA-256=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")
+        .header("signature", r#"keyId="x#main-key",algorithm="rsa-sha256",headers="(request-target) host date digest",signature="AAAA""#)
+        .body(follow(&net).to_string())
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(forged.status(), 401);
+}
+
+#[tokio::test]
+async fn deeply_nested_json_is_refused_before_parsing() {
+    let net = Fediverse::start(&[("peer.test", &["alice"])]).await;
+    let mut deep = json!("bottom");
+    for _ in 0..100 {
+        deep = json!([deep]);
+    }
+    let mut activity = follow(&net);
+    activity["extra"] = deep;
+
+    let status = net.peers[0].post_signed(activity, &inbox(&net)).await;
+
+    assert_eq!(status, 400);
+    assert_eq!(follower_count(&net).await, 0);
+}
+
+#[tokio::test]
+async fn an_activity_whose_id_is_on_another_host_is_refused() {
+    let net = Fediverse::start(&[("peer.test", &["alice"])]).await;
+    let mut activity = follow(&net);
+    activity["id"] = json!("https://elsewhere.example/follow/1");
+
+    let status = net.peers[0].post_signed(activity, &inbox(&net)).await;
+
+    assert_eq!(status, 400);
+    assert_eq!(follower_count(&net).await, 0);
+}
+
+#[tokio::test]
+async fn the_inbox_answers_429_with_retry_after_when_flooded() {
+    let mut net = Fediverse::start(&[("peer.test", &["alice"])]).await;
+    let config = net.blog.config.clone();
+    net.blog = net
+        .blog
+        .restart_with(move |c| {
+            *c = config;
+            c.federation.inbox_rate_per_minute = 3;
+        })
+        .await;
+    let peer = &net.peers[0];
+
+    let mut last = None;
+    for _ in 0..4 {
+        last = Some(
+            peer.post_signed_at(follow(&net), &inbox(&net), SystemTime::now(), &[])
+                .await,
+        );
+    }
+
+    let last = last.expect("a response");
+    assert_eq!(last.status(), 429);
+    let retry: u64 = last.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!(retry >= 1);
+}
+
+#[tokio::test]
+async fn every_response_carries_browser_protections() {
+    let app = TestApp::spawn().await;
+
+    for path in ["/", "/login", "/no-such-page", "/feed.atom"] {
+        let response = app.get(&app.client(), path).await;
+        let headers = response.headers();
+        let csp = headers["content-security-policy"].to_str().expect("ascii");
+        assert!(
+            csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+        assert!(
+            !csp.contains("script-src"),
+            "no scripts allowed at all: {csp}"
+        );
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert!(headers.contains_key("referrer-policy"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_form_posted_from_another_site_is_refused_even_with_a_token() {
+    let app = TestApp::spawn().await;
+    let client = app.logged_in_admin().await;
+    let (_, page) = app.get_text(&client, "/admin/posts/new").await;
+    let token = crate::helpers::csrf_token(&page);
+
+    let response = client
+        .post(app.url("/admin/posts/new"))
+        .header("origin", "https://evil.example")
+        .form(&[
+            ("authenticity_token", token.as_str()),
+            ("title", "Forged"),
+            ("body", "x"),
+            ("action", "publish"),
+        ])
+        .send()
+        .await
+        .expect("POST");
+
+    assert_eq!(response.status(), 403);
+    let same_site = client
+        .post(app.url("/admin/posts/new"))
+        .header("origin", app.base.as_str())
+        .form(&[
+            ("authenticity_token", token.as_str()),
+            ("title", "Fine"),
+            ("body", "x"),
+            ("action", "publish"),
+        ])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(same_site.status(), 303);
+}
