@@ -40,6 +40,11 @@ pub enum Command {
     },
     /// Apply database migrations and exit
     Migrate,
+    /// Write a consistent copy of the SQLite database to FILE, safe while the server runs
+    Backup {
+        /// Where to write the copy; must not exist yet
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -68,6 +73,12 @@ impl Cli {
             Command::User {
                 command: UserCommand::Add { name, admin },
             } => add_user(&config, &name, admin).await,
+            Command::Backup { file } => {
+                let db = app::connect(&config).await?;
+                crate::services::backup::write(&db, &file).await?;
+                println!("wrote a copy of the database to {}", file.display());
+                Ok(())
+            }
         }
     }
 }

@@ -201,3 +201,48 @@ fn config_for(db: &TestDb) -> blog::config::Config {
         ..Default::default()
     }
 }
+
+#[tokio::test]
+async fn backup_copies_a_live_sqlite_database_and_the_copy_restores() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let admin = app.logged_in_admin().await;
+    app.write_post(
+        &admin,
+        &[("title", "Kept safe"), ("body", "In the backup.")],
+        "publish",
+    )
+    .await;
+    let file = app.store.dir.path().join("backup.db");
+
+    let output = blog(&app.store)
+        .arg("backup")
+        .arg(&file)
+        .output()
+        .expect("run");
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if app.store.is_postgres() {
+        assert!(!output.status.success());
+        assert!(stderr.contains("pg_dump"), "{stderr}");
+        return;
+    }
+    assert!(output.status.success(), "{stderr}");
+    // A second backup to the same file is refused rather than overwriting it.
+    let again = blog(&app.store)
+        .arg("backup")
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+
+    let restored = crate::helpers::TestApp::spawn_with(|c| {
+        c.database_url = Some(format!("sqlite://{}?mode=rw", file.display()));
+    })
+    .await;
+    let (status, page) = restored
+        .get_text(&restored.client(), "/posts/kept-safe")
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("In the backup."));
+}
