@@ -162,6 +162,16 @@ async fn deliver(
         };
         return deliveries::record(&data.db, delivery.id, attempts, outcome).await;
     };
+    let inbox = url::Url::parse(&delivery.inbox)?;
+    if let Err(refusal) =
+        super::ssrf::check_url(&inbox, data.config.federation.allow_insecure_local)
+    {
+        let outcome = Outcome::Failed {
+            status: None,
+            error: refusal,
+        };
+        return deliveries::record(&data.db, delivery.id, attempts, outcome).await;
+    }
     let (status, retry_after, error) = match send(data, client, &delivery.inbox, body).await {
         Ok((status, retry_after)) => (Some(status), retry_after, format!("answered {status}")),
         Err(err) => (None, None, format!("{err:#}")),
@@ -234,9 +244,8 @@ async fn send(
         (Some(host), None) => host.to_owned(),
         _ => anyhow::bail!("inbox {inbox} has no host"),
     };
-    if !data.config.federation.allow_insecure_local && url.scheme() != "https" {
-        anyhow::bail!("refusing to deliver over plain http to {inbox}");
-    }
+    super::ssrf::check_url(&url, data.config.federation.allow_insecure_local)
+        .map_err(anyhow::Error::msg)?;
     let builder = client
         .post(url.as_str())
         .header(CONTENT_TYPE, ACTIVITY_JSON)

@@ -48,6 +48,9 @@ pub async fn remote_interaction_url(
         url::form_urlencoded::byte_serialize(format!("acct:{user}@{host}").as_bytes()).collect();
     let lookup = format!("{scheme}://{host}/.well-known/webfinger?resource={resource}");
     let unreachable = || InteractError::Unreachable(host.to_owned());
+    let parsed = url::Url::parse(&lookup).map_err(|_| InteractError::BadHandle)?;
+    super::ssrf::check_url(&parsed, data.config.federation.allow_insecure_local)
+        .map_err(|_| unreachable())?;
     let response = data
         .client
         .get(&lookup)

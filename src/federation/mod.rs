@@ -13,6 +13,7 @@ pub mod inbox;
 pub mod interact;
 pub mod limits;
 pub mod objects;
+pub mod ssrf;
 pub mod urls;
 
 use std::sync::Arc;

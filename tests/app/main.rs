@@ -21,3 +21,4 @@ mod reactions;
 mod replies;
 mod reply_fixtures;
 mod restart;
+mod ssrf;
