@@ -22,3 +22,4 @@ mod replies;
 mod reply_fixtures;
 mod restart;
 mod ssrf;
+mod xss;
