@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_core;
 mod m20261129_000002_federation;
 mod m20261129_000003_comments;
+mod m20261129_000004_session_epoch;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_core::Migration),
             Box::new(m20261129_000002_federation::Migration),
             Box::new(m20261129_000003_comments::Migration),
+            Box::new(m20261129_000004_session_epoch::Migration),
         ]
     }
 }

@@ -11,6 +11,8 @@ pub struct Model {
     pub display_name: Option<String>,
     pub is_admin: bool,
     pub created_at: ChronoDateTimeUtc,
+    /// Sessions remember the epoch they began in; raising it ends them all.
+    pub session_epoch: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

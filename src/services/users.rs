@@ -44,6 +44,7 @@ pub async fn create(
         display_name: Set(None),
         is_admin: Set(is_admin),
         created_at: Set(Utc::now()),
+        session_epoch: Set(0),
         ..Default::default()
     };
     match model.insert(db).await {
@@ -121,4 +122,46 @@ async fn dummy_hash() -> anyhow::Result<String> {
         })
         .await
         .cloned()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChangePasswordError {
+    #[error("The current password is wrong.")]
+    WrongPassword,
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Changes a password after checking the current one, and ends every other
+/// session. Returns the new session epoch for the session that stays.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    current: &str,
+    new: &Password,
+) -> Result<i32, ChangePasswordError> {
+    if verify_login(db, &user.username, current).await?.is_none() {
+        return Err(ChangePasswordError::WrongPassword);
+    }
+    let password_hash = hash(new).await?;
+    let epoch = user.session_epoch + 1;
+    let mut model: user::ActiveModel = user.clone().into();
+    model.password_hash = Set(password_hash);
+    model.session_epoch = Set(epoch);
+    model
+        .update(db)
+        .await
+        .with_context(|| format!("failed to change the password of {}", user.username))?;
+    Ok(epoch)
+}
+
+/// Ends every session of `user`, everywhere.
+pub async fn end_all_sessions(db: &DatabaseConnection, user: &user::Model) -> anyhow::Result<()> {
+    let mut model: user::ActiveModel = user.clone().into();
+    model.session_epoch = Set(user.session_epoch + 1);
+    model
+        .update(db)
+        .await
+        .with_context(|| format!("failed to end the sessions of {}", user.username))?;
+    Ok(())
 }

@@ -21,6 +21,7 @@ use super::{
 use crate::{entities::user, error::AppError, error::AppResult, services::users};
 
 const USER_KEY: &str = "user_id";
+const EPOCH_KEY: &str = "epoch";
 
 /// The logged-in author. Pages that take it send visitors to the login form.
 pub struct CurrentUser(pub user::Model);
@@ -43,9 +44,14 @@ impl FromRequestParts<AppState> for CurrentUser {
         let Some(id) = id else {
             return Err(AppError::LoginRequired { next });
         };
+        let epoch: Option<i32> = session
+            .get(EPOCH_KEY)
+            .await
+            .map_err(|err| AppError::Internal(anyhow::Error::new(err)))?;
         match users::find(&state.db, id).await? {
-            Some(user) => Ok(CurrentUser(user)),
-            None => Err(AppError::LoginRequired { next }),
+            // A session from before "log out everywhere" or a password change is over.
+            Some(user) if epoch == Some(user.session_epoch) => Ok(CurrentUser(user)),
+            _ => Err(AppError::LoginRequired { next }),
         }
     }
 }
@@ -129,11 +135,16 @@ pub async fn login(
         .cycle_id()
         .await
         .map_err(|err| AppError::Internal(anyhow::Error::new(err)))?;
-    session
-        .insert(USER_KEY, user.id)
-        .await
-        .map_err(|err| AppError::Internal(anyhow::Error::new(err)))?;
+    start_session(&session, user.id, user.session_epoch).await?;
     Ok(Redirect::to(safe_next(&form.next)).into_response())
+}
+
+/// Marks the session as `user_id`'s, in their current epoch.
+pub async fn start_session(session: &Session, user_id: i32, epoch: i32) -> AppResult<()> {
+    let fail = |err: tower_sessions::session::Error| AppError::Internal(anyhow::Error::new(err));
+    session.insert(USER_KEY, user_id).await.map_err(fail)?;
+    session.insert(EPOCH_KEY, epoch).await.map_err(fail)?;
+    Ok(())
 }
 
 #[derive(Deserialize)]

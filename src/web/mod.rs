@@ -1,5 +1,6 @@
 //! Everything browser-facing: routes, extractors and page handlers.
 
+mod account;
 mod admin;
 mod auth;
 mod csrf;
@@ -35,6 +36,12 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(auth::logout))
         .route("/admin", get(admin::list))
         .route("/admin/fediverse", get(admin::fediverse))
+        .route("/admin/account", get(account::account))
+        .route("/admin/account/password", post(account::change_password))
+        .route(
+            "/admin/account/logout-everywhere",
+            post(account::logout_everywhere),
+        )
         .route(
             "/admin/comments",
             get(moderation::queue).post(moderation::moderate),

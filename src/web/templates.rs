@@ -31,6 +31,7 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "admin/comments.html",
     "admin/answer.html",
     "admin/blocks.html",
+    "admin/account.html",
     "style.css",
 ];
 

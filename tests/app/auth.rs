@@ -285,3 +285,112 @@ async fn cookies_are_secure_when_the_public_url_is_https() {
         "{session}"
     );
 }
+
+#[tokio::test]
+async fn changing_the_password_logs_out_other_sessions_and_keeps_this_one() {
+    let app = TestApp::spawn().await;
+    let laptop = app.logged_in_admin().await;
+    let phone = app.client();
+    app.submit(
+        &phone,
+        "/login",
+        "/login",
+        &[("username", "alice"), ("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(app.get(&phone, "/admin").await.status(), 200);
+
+    let wrong = app
+        .submit(
+            &laptop,
+            "/admin/account",
+            "/admin/account/password",
+            &[
+                ("current_password", "not it at all"),
+                ("new_password", "a brand new passphrase"),
+                ("confirm_password", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status(), 422);
+    assert!(
+        wrong
+            .text()
+            .await
+            .expect("body")
+            .contains("The current password is wrong.")
+    );
+
+    let response = app
+        .submit(
+            &laptop,
+            "/admin/account",
+            "/admin/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new passphrase"),
+                ("confirm_password", "a brand new passphrase"),
+            ],
+        )
+        .await;
+
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        app.get(&laptop, "/admin").await.status(),
+        200,
+        "this session stays"
+    );
+    assert_eq!(
+        app.get(&phone, "/admin").await.status(),
+        303,
+        "the other one is over"
+    );
+    let old = app
+        .submit(
+            &app.client(),
+            "/login",
+            "/login",
+            &[("username", "alice"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(old.status(), 401);
+    let new = app
+        .submit(
+            &app.client(),
+            "/login",
+            "/login",
+            &[
+                ("username", "alice"),
+                ("password", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(new.status(), 303);
+}
+
+#[tokio::test]
+async fn log_out_everywhere_ends_every_session() {
+    let app = TestApp::spawn().await;
+    let laptop = app.logged_in_admin().await;
+    let phone = app.client();
+    app.submit(
+        &phone,
+        "/login",
+        "/login",
+        &[("username", "alice"), ("password", PASSWORD)],
+    )
+    .await;
+
+    let response = app
+        .submit(
+            &laptop,
+            "/admin/account",
+            "/admin/account/logout-everywhere",
+            &[],
+        )
+        .await;
+
+    assert_eq!(response.status(), 303);
+    assert_eq!(app.get(&laptop, "/admin").await.status(), 303);
+    assert_eq!(app.get(&phone, "/admin").await.status(), 303);
+}

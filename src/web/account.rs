@@ -1,0 +1,117 @@
+//! The author's account: changing the password and logging out everywhere.
+
+use axum::{
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use axum_csrf::CsrfToken;
+use minijinja::context;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::{
+    AppState,
+    admin::page,
+    auth::{CurrentUser, Empty, start_session},
+    csrf::CsrfForm,
+};
+use crate::{
+    domain::Password,
+    error::{AppError, AppResult},
+    services::users::{self, ChangePasswordError},
+};
+
+#[derive(Deserialize, Default)]
+pub struct Notice {
+    notice: Option<String>,
+}
+
+pub async fn account(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    token: CsrfToken,
+    axum::extract::Query(query): axum::extract::Query<Notice>,
+) -> AppResult<Response> {
+    let notice = (query.notice.as_deref() == Some("password"))
+        .then_some("Your password was changed. Other sessions were logged out.");
+    page(
+        &state,
+        &user,
+        token,
+        "admin/account.html",
+        StatusCode::OK,
+        context! { notice => notice, error => None::<String> },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    token: CsrfToken,
+    session: Session,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> AppResult<Response> {
+    let outcome = async {
+        if form.new_password != form.confirm_password {
+            return Err("The two new passwords differ.".to_owned());
+        }
+        let new = Password::parse(form.new_password)
+            .map_err(|err| format!("The new password is not accepted: {err}."))?;
+        match users::change_password(&state.db, &user.0, &form.current_password, &new).await {
+            Ok(epoch) => Ok(Ok(epoch)),
+            Err(ChangePasswordError::WrongPassword) => {
+                Err("The current password is wrong.".to_owned())
+            }
+            Err(ChangePasswordError::Other(err)) => Ok(Err(err)),
+        }
+    }
+    .await;
+    let epoch = match outcome {
+        Ok(Ok(epoch)) => epoch,
+        Ok(Err(err)) => return Err(AppError::Internal(err)),
+        Err(message) => {
+            let extra = context! { error => message };
+            return page(
+                &state,
+                &user,
+                token,
+                "admin/account.html",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                extra,
+            )
+            .await;
+        }
+    };
+    session
+        .cycle_id()
+        .await
+        .map_err(|err| AppError::Internal(anyhow::Error::new(err)))?;
+    start_session(&session, user.0.id, epoch).await?;
+    Ok(Redirect::to("/admin/account?notice=password").into_response())
+}
+
+pub async fn logout_everywhere(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    session: Session,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> AppResult<Redirect> {
+    users::end_all_sessions(&state.db, &user.0).await?;
+    session
+        .flush()
+        .await
+        .map_err(|err| AppError::Internal(anyhow::Error::new(err)))?;
+    Ok(Redirect::to("/login"))
+}
