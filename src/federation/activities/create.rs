@@ -10,7 +10,7 @@ use url::Url;
 
 use super::{Ctx, FedResult, authored_object};
 use crate::{
-    federation::{FedData, actor::RemoteActorId, error::FedError, objects::note::parse_reply},
+    federation::{FedData, actor::RemoteActorId, error::FedError, objects::note::{MAX_REPLY_BYTES, parse_reply}},
     services::comments::{self, Received},
 };
 
@@ -48,6 +48,12 @@ impl Activity for Create {
         let Some(reply) = parse_reply(&object, &data.urls) else {
             return Ok(());
         };
+        if reply.content.as_str().len() > MAX_REPLY_BYTES {
+            return Err(FedError::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "the reply is longer than 64 KiB",
+            ));
+        }
         let actor = self.actor.dereference(data).await?;
         match comments::receive(&data.db, &actor.row, reply, &data.config.moderation).await? {
             Received::Stored(comment) => {

@@ -10,7 +10,7 @@ use url::Url;
 
 use super::{Ctx, FedResult, authored_object};
 use crate::{
-    federation::{FedData, actor::RemoteActorId, error::FedError, objects::note::parse_reply},
+    federation::{FedData, actor::RemoteActorId, error::FedError, objects::note::{MAX_REPLY_BYTES, parse_reply}},
     services::comments::{self, Change},
 };
 
@@ -49,6 +49,12 @@ impl Activity for Update {
         let Some(reply) = parse_reply(&object, &data.urls) else {
             return Ok(());
         };
+        if reply.content.as_str().len() > MAX_REPLY_BYTES {
+            return Err(FedError::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "the reply is longer than 64 KiB",
+            ));
+        }
         match comments::edit(&data.db, self.actor.inner().as_str(), reply).await? {
             Change::NotTheAuthor => Err(FedError::new(
                 StatusCode::FORBIDDEN,

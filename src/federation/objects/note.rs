@@ -158,6 +158,9 @@ fn is_reply_type(object: &Value) -> bool {
     })
 }
 
+/// Longest reply kept, in bytes of sanitised HTML.
+pub const MAX_REPLY_BYTES: usize = 64 * 1024;
+
 /// Reads a reply-shaped object; `None` when it does not answer anything.
 pub fn parse_reply(object: &Value, urls: &Urls) -> Option<IncomingReply> {
     let ap_id = object_id(object)?;
