@@ -218,7 +218,9 @@ async fn a_form_posted_from_another_site_is_refused_even_with_a_token() {
 async fn an_overlong_reply_is_refused_and_nothing_is_stored() {
     let net = Fediverse::start(&[("peer.test", &["alice"])]).await;
     let admin = net.blog.logged_in_admin().await;
-    net.blog.write_post(&admin, &[("title", "Short"), ("body", "x")], "publish").await;
+    net.blog
+        .write_post(&admin, &[("title", "Short"), ("body", "x")], "publish")
+        .await;
     let peer = &net.peers[0];
     let huge = format!("<p>{}</p>", "word ".repeat(20_000));
     let note = peer.reply("alice", &net.blog_url("/posts/short"), &huge);

@@ -10,7 +10,12 @@ use url::Url;
 
 use super::{Ctx, FedResult, authored_object};
 use crate::{
-    federation::{FedData, actor::RemoteActorId, error::FedError, objects::note::{MAX_REPLY_BYTES, parse_reply}},
+    federation::{
+        FedData,
+        actor::RemoteActorId,
+        error::FedError,
+        objects::note::{MAX_REPLY_BYTES, parse_reply},
+    },
     services::comments::{self, Received},
 };
 
