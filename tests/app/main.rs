@@ -16,6 +16,7 @@ mod fixtures;
 mod follows;
 mod hardening;
 mod moderation;
+mod mutations;
 mod public_pages;
 mod reactions;
 mod replies;

@@ -468,6 +468,24 @@ impl Peer {
             .as_u16()
     }
 
+    /// Signs any bytes, valid JSON or not, and posts them.
+    pub async fn post_raw_signed(&self, body: Vec<u8>, inbox: &Url) -> reqwest::Response {
+        let data = self.data();
+        let client = self.client.clone().expect("started");
+        let builder = reqwest_middleware::ClientWithMiddleware::from(client.clone())
+            .post(inbox.as_str())
+            .header("content-type", "application/activity+json")
+            .header(
+                "date",
+                httpdate::fmt_http_date(std::time::SystemTime::now()),
+            );
+        let request = data
+            .sign_request(builder, body.into())
+            .await
+            .expect("signed");
+        client.execute(request).await.expect("sent")
+    }
+
     /// Like `post_signed`, with the signature dated `date` and extra headers.
     pub async fn post_signed_at(
         &self,
