@@ -40,6 +40,8 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         })?;
     }
     let mut options = ConnectOptions::new(url);
+    // Writers wait for each other instead of failing with "database is locked".
+    options.map_sqlx_sqlite_opts(|o| o.busy_timeout(Duration::from_secs(5)));
     options
         .sqlx_logging(false)
         .max_connections(if config.is_sqlite() { 8 } else { 16 })

@@ -65,14 +65,33 @@ pub fn router(state: AppState) -> Router {
             get(admin::delete_form).post(admin::delete),
         )
         .merge(federation)
-        .fallback(errors::not_found)
+        .fallback(errors::not_found);
+    let router = catch_panics(router)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             errors::render_error_pages,
         ))
-        .layer(CatchPanicLayer::new())
         .with_state(state);
     with_security_headers(router)
+}
+
+/// A panic in any handler becomes a logged 500 (shown as the error page),
+/// never a dead server.
+pub fn catch_panics<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router.layer(CatchPanicLayer::custom(
+        |panic: Box<dyn std::any::Any + Send>| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(panic = %message, "a request handler panicked");
+            axum::response::IntoResponse::into_response((
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong on our side. It has been logged; please try again later.",
+            ))
+        },
+    ))
 }
 
 /// Browser protections on every response: a strict Content-Security-Policy

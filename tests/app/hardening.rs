@@ -232,3 +232,121 @@ async fn an_overlong_reply_is_refused_and_nothing_is_stored() {
     let (_, queue) = net.blog.get_text(&admin, "/admin/comments").await;
     assert!(queue.contains("No comments are waiting"), "{queue}");
 }
+
+#[tokio::test]
+async fn a_signature_by_someone_other_than_the_actor_is_refused() {
+    let net = Fediverse::start(&[("peer.test", &["alice", "bob"])]).await;
+    let peer = &net.peers[0];
+    // Signed with alice's key, claiming to be bob.
+    let bob = peer.user("bob").id;
+    let activity = json!({ "id": format!("{bob}#follow"), "type": "Follow", "actor": bob, "object": net.blog_url("/users/blog") });
+
+    let status = peer.post_signed(activity, &inbox(&net)).await;
+
+    assert_eq!(status, 401);
+    assert_eq!(follower_count(&net).await, 0);
+}
+
+#[tokio::test]
+async fn a_create_of_someone_elses_words_is_refused() {
+    let net = Fediverse::start(&[("peer.test", &["alice", "bob"])]).await;
+    let admin = net.blog.logged_in_admin().await;
+    net.blog
+        .write_post(&admin, &[("title", "Post"), ("body", "x")], "publish")
+        .await;
+    let peer = &net.peers[0];
+    // alice sends a reply that says bob wrote it.
+    let note = peer.reply(
+        "bob",
+        &net.blog_url("/posts/post"),
+        "<p>Words bob never wrote</p>",
+    );
+    let activity = json!({ "id": format!("{}/a/forged", peer.base), "type": "Create", "actor": peer.user("alice").id, "object": note });
+
+    let status = peer.post_signed(activity, &inbox(&net)).await;
+
+    assert_eq!(status, 403);
+    let (_, queue) = net.blog.get_text(&admin, "/admin/comments").await;
+    assert!(!queue.contains("never wrote"), "{queue}");
+}
+
+#[tokio::test]
+async fn there_is_no_public_registration() {
+    let app = TestApp::spawn().await;
+
+    for path in [
+        "/register",
+        "/signup",
+        "/admin/users/new",
+        "/api/v1/accounts",
+    ] {
+        assert_eq!(app.get(&app.client(), path).await.status(), 404, "{path}");
+    }
+    let response = app
+        .client()
+        .post(app.url("/register"))
+        .form(&[("username", "mallory")])
+        .send()
+        .await
+        .expect("POST");
+    assert!(response.status().is_client_error());
+}
+
+#[tokio::test]
+async fn sqlite_runs_in_wal_mode_with_a_busy_timeout() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = TestApp::spawn().await;
+    if app.store.is_postgres() {
+        return;
+    }
+    let query =
+        |sql: &str| Statement::from_string(sea_orm::DatabaseBackend::Sqlite, sql.to_owned());
+
+    let mode = app
+        .db
+        .query_one_raw(query("PRAGMA journal_mode"))
+        .await
+        .expect("query")
+        .expect("row");
+    let timeout = app
+        .db
+        .query_one_raw(query("PRAGMA busy_timeout"))
+        .await
+        .expect("query")
+        .expect("row");
+
+    assert_eq!(mode.try_get_by_index::<String>(0).expect("mode"), "wal");
+    assert!(timeout.try_get_by_index::<i64>(0).expect("timeout") >= 5000);
+}
+
+#[tokio::test]
+async fn a_panicking_handler_becomes_a_500_and_the_server_keeps_serving() {
+    use axum::{Router, routing::get};
+    async fn boom() -> &'static str {
+        panic!("deliberate")
+    }
+    let router = blog::web::catch_panics(
+        Router::new()
+            .route("/boom", get(boom))
+            .route("/fine", get(|| async { "fine" })),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let boom = reqwest::get(format!("http://{addr}/boom"))
+        .await
+        .expect("GET");
+    let fine = reqwest::get(format!("http://{addr}/fine"))
+        .await
+        .expect("GET");
+
+    assert_eq!(boom.status(), 500);
+    assert!(
+        !boom.text().await.expect("body").contains("deliberate"),
+        "the panic message is not shown"
+    );
+    assert_eq!(fine.status(), 200);
+}
