@@ -394,3 +394,24 @@ async fn log_out_everywhere_ends_every_session() {
     assert_eq!(app.get(&laptop, "/admin").await.status(), 303);
     assert_eq!(app.get(&phone, "/admin").await.status(), 303);
 }
+
+#[tokio::test]
+async fn the_session_id_is_renewed_at_every_login() {
+    let app = TestApp::spawn().await;
+    app.add_user("alice", true).await;
+    let client = app.client();
+    let login = || {
+        app.submit(
+            &client,
+            "/login",
+            "/login",
+            &[("username", "alice"), ("password", PASSWORD)],
+        )
+    };
+
+    let first = set_cookie(&login().await, "blog_session");
+    let second = set_cookie(&login().await, "blog_session");
+
+    let id = |cookie: &str| cookie.split(';').next().expect("pair").to_owned();
+    assert_ne!(id(&first), id(&second));
+}

@@ -346,3 +346,76 @@ async fn a_server_that_keeps_failing_is_paused_and_shown_to_the_admin() {
     let (_, list) = net.blog.get_text(&admin, "/admin").await;
     assert!(list.contains("1 waiting"), "{list}");
 }
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out_and_is_retried_later() {
+    use blog::services::{actors, followers};
+    let (net, admin) = followed(&[]).await;
+    // Accepts connections and never says a word.
+    let tarpit = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = tarpit.local_addr().expect("address").port();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = tarpit.accept().await {
+            open.push(socket);
+        }
+    });
+    let actor = actors::upsert(
+        &net.blog.db,
+        actors::RemoteActorData {
+            ap_id: format!("http://127.0.0.1:{port}/users/silent"),
+            inbox: format!("http://127.0.0.1:{port}/inbox"),
+            shared_inbox: None,
+            public_key_pem: "unused".into(),
+            preferred_username: "silent".into(),
+            name: None,
+            host: format!("127.0.0.1:{port}"),
+            url: None,
+            icon_url: None,
+        },
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("actor");
+    followers::accept(&net.blog.db, &actor, "http://127.0.0.1/follow", |_| {
+        "{}".into()
+    })
+    .await
+    .expect("follower");
+
+    net.blog
+        .write_post(
+            &admin,
+            &[("title", "Into the void"), ("body", "x")],
+            "publish",
+        )
+        .await;
+
+    let started = std::time::Instant::now();
+    loop {
+        use sea_orm::EntityTrait;
+        let rows = blog::entities::delivery::Entity::find()
+            .all(&net.blog.db)
+            .await
+            .expect("rows");
+        if let Some(row) = rows.iter().find(|d| d.attempts >= 1) {
+            assert_eq!(row.state, "pending", "timeouts are retried: {row:?}");
+            assert_eq!(row.last_status, None);
+            assert!(
+                row.last_error
+                    .as_deref()
+                    .is_some_and(|e| e.contains("timed out") || e.contains("timeout")),
+                "{row:?}"
+            );
+            break;
+        }
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "no timeout recorded: {rows:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    held.abort();
+}
