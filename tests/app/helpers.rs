@@ -184,6 +184,13 @@ impl TestApp {
         Self::start_on(store, listener, self.client.clone(), change).await
     }
 
+    /// Asks the server to stop (like SIGTERM) without waiting for it.
+    pub fn signal_shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
     pub async fn shutdown(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
