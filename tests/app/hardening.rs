@@ -350,3 +350,32 @@ async fn a_panicking_handler_becomes_a_500_and_the_server_keeps_serving() {
     );
     assert_eq!(fine.status(), 200);
 }
+
+#[tokio::test]
+async fn a_reply_chain_is_not_chased_beyond_the_object_itself() {
+    let net = Fediverse::start(&[("peer.test", &["alice"])]).await;
+    let admin = net.blog.logged_in_admin().await;
+    net.blog
+        .write_post(&admin, &[("title", "Root"), ("body", "x")], "publish")
+        .await;
+    let peer = &net.peers[0];
+    // A chain of ten notes, each answering the one before, the first our post.
+    let mut parent = net.blog_url("/posts/root");
+    let mut last = json!(null);
+    for n in 0..10 {
+        let note = peer.reply("alice", &parent, &format!("<p>link {n}</p>"));
+        peer.publish(&note);
+        parent = note["id"].as_str().expect("id").to_owned();
+        last = note;
+    }
+
+    peer.send_activity("alice", "Create", last["id"].clone(), &inbox(&net))
+        .await;
+
+    assert_eq!(peer.note_fetches(), 1, "only the object itself was fetched");
+    let (_, queue) = net.blog.get_text(&admin, "/admin/comments").await;
+    assert!(
+        !queue.contains("link 9"),
+        "an answer to an unknown note is not stored: {queue}"
+    );
+}

@@ -56,6 +56,7 @@ pub struct PeerData {
     failures: Arc<Mutex<VecDeque<u16>>>,
     remote: Arc<Mutex<HashMap<Url, RemoteActor>>>,
     notes: Arc<Mutex<HashMap<String, Value>>>,
+    note_fetches: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// An account on the peer.
@@ -273,6 +274,7 @@ impl Peer {
             failures: Arc::default(),
             remote: Arc::default(),
             notes: Arc::default(),
+            note_fetches: Arc::default(),
         };
         Peer {
             host: host.to_owned(),
@@ -405,6 +407,13 @@ impl Peer {
 }
 
 impl Peer {
+    /// How often the peer's notes were fetched.
+    pub fn note_fetches(&self) -> usize {
+        self.data
+            .note_fetches
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// A new note id on this peer.
     pub fn note_id(&self) -> String {
         format!("{}/notes/{}", self.base, uuid::Uuid::new_v4())
@@ -573,6 +582,8 @@ async fn note(
     Path(id): Path<String>,
 ) -> Response {
     let data = config.to_request_data();
+    data.note_fetches
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     match data.notes.lock().expect("lock").get(&id) {
         Some(note) => (
             [("content-type", "application/activity+json")],

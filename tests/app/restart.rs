@@ -64,24 +64,38 @@ async fn shutting_down_finishes_a_request_in_flight() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut app = TestApp::spawn().await;
     let address = app.base.trim_start_matches("http://").to_owned();
-    let mut stream = tokio::net::TcpStream::connect(&address).await.expect("connect");
+    let mut stream = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
     let body = "username=alice&password=unfinished";
     let head = format!(
         "POST /login HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes()).await.expect("headers");
-    stream.write_all(&body.as_bytes()[..10]).await.expect("half the body");
+    stream
+        .write_all(&body.as_bytes()[..10])
+        .await
+        .expect("half the body");
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
 
     app.signal_shutdown();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    stream.write_all(&body.as_bytes()[10..]).await.expect("the rest");
+    stream
+        .write_all(&body.as_bytes()[10..])
+        .await
+        .expect("the rest");
     let mut response = String::new();
-    stream.read_to_string(&mut response).await.expect("response");
+    stream
+        .read_to_string(&mut response)
+        .await
+        .expect("response");
 
     // Without the CSRF token the answer is 403, but it is an answer.
     assert!(response.starts_with("HTTP/1.1 403"), "{response}");
     app.shutdown().await;
-    assert!(tokio::net::TcpStream::connect(&address).await.is_err(), "the server has stopped");
+    assert!(
+        tokio::net::TcpStream::connect(&address).await.is_err(),
+        "the server has stopped"
+    );
 }
