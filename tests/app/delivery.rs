@@ -349,7 +349,7 @@ async fn a_server_that_keeps_failing_is_paused_and_shown_to_the_admin() {
 
 #[tokio::test]
 async fn a_server_that_never_answers_times_out_and_is_retried_later() {
-    use blog::services::{actors, followers};
+    use blog::services::followers;
     let (net, admin) = followed(&[]).await;
     // Accepts connections and never says a word.
     let tarpit = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -362,23 +362,13 @@ async fn a_server_that_never_answers_times_out_and_is_retried_later() {
             open.push(socket);
         }
     });
-    let actor = actors::upsert(
-        &net.blog.db,
-        actors::RemoteActorData {
-            ap_id: format!("http://127.0.0.1:{port}/users/silent"),
-            inbox: format!("http://127.0.0.1:{port}/inbox"),
-            shared_inbox: None,
-            public_key_pem: "unused".into(),
-            preferred_username: "silent".into(),
-            name: None,
-            host: format!("127.0.0.1:{port}"),
-            url: None,
-            icon_url: None,
-        },
-        chrono::Utc::now(),
-    )
-    .await
-    .expect("actor");
+    let actor = net
+        .blog
+        .remote_actor(
+            &format!("http://127.0.0.1:{port}/users/silent"),
+            &format!("http://127.0.0.1:{port}/inbox"),
+        )
+        .await;
     followers::accept(&net.blog.db, &actor, "http://127.0.0.1/follow", |_| {
         "{}".into()
     })

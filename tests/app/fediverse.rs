@@ -44,6 +44,11 @@ impl Fediverse {
         format!("blog@blog.test:{}", self.blog.config.listen.port())
     }
 
+    /// The blog's shared inbox, as peers post to it.
+    pub fn inbox(&self) -> url::Url {
+        url::Url::parse(&self.blog_url("/inbox")).expect("URL")
+    }
+
     pub fn blog_url(&self, path: &str) -> String {
         format!(
             "http://blog.test:{}{}",

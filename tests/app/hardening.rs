@@ -3,13 +3,8 @@
 use std::time::{Duration, SystemTime};
 
 use serde_json::json;
-use url::Url;
 
 use crate::{fediverse::Fediverse, helpers::TestApp};
-
-fn inbox(net: &Fediverse) -> Url {
-    Url::parse(&net.blog_url("/inbox")).expect("URL")
-}
 
 fn follow(net: &Fediverse) -> serde_json::Value {
     let alice = net.peers[0].user("alice").id;
@@ -28,7 +23,7 @@ async fn signatures_dated_an_hour_away_are_refused() {
     let future = peer
         .post_signed_at(
             follow(&net),
-            &inbox(&net),
+            &net.inbox(),
             SystemTime::now() + Duration::from_secs(2 * 3600),
             &[],
         )
@@ -36,7 +31,7 @@ async fn signatures_dated_an_hour_away_are_refused() {
     let past = peer
         .post_signed_at(
             follow(&net),
-            &inbox(&net),
+            &net.inbox(),
             SystemTime::now() - Duration::from_secs(2 * 3600),
             &[],
         )
@@ -81,7 +76,7 @@ async fn a_body_that_does_not_match_its_digest_is_refused() {
 
     // A valid signature over one body, sent with a Digest of another.
     let response = peer
-        .post_signed_at(follow(&net), &inbox(&net), SystemTime::now(), &[])
+        .post_signed_at(follow(&net), &net.inbox(), SystemTime::now(), &[])
         .await;
     assert_eq!(response.status(), 202, "the honest request is accepted");
     let forged = reqwest::Client::new()
@@ -107,7 +102,7 @@ async fn deeply_nested_json_is_refused_before_parsing() {
     let mut activity = follow(&net);
     activity["extra"] = deep;
 
-    let status = net.peers[0].post_signed(activity, &inbox(&net)).await;
+    let status = net.peers[0].post_signed(activity, &net.inbox()).await;
 
     assert_eq!(status, 400);
     assert_eq!(follower_count(&net).await, 0);
@@ -119,7 +114,7 @@ async fn an_activity_whose_id_is_on_another_host_is_refused() {
     let mut activity = follow(&net);
     activity["id"] = json!("https://elsewhere.example/follow/1");
 
-    let status = net.peers[0].post_signed(activity, &inbox(&net)).await;
+    let status = net.peers[0].post_signed(activity, &net.inbox()).await;
 
     assert_eq!(status, 400);
     assert_eq!(follower_count(&net).await, 0);
@@ -141,7 +136,7 @@ async fn the_inbox_answers_429_with_retry_after_when_flooded() {
     let mut last = None;
     for _ in 0..4 {
         last = Some(
-            peer.post_signed_at(follow(&net), &inbox(&net), SystemTime::now(), &[])
+            peer.post_signed_at(follow(&net), &net.inbox(), SystemTime::now(), &[])
                 .await,
         );
     }
@@ -226,7 +221,7 @@ async fn an_overlong_reply_is_refused_and_nothing_is_stored() {
     let note = peer.reply("alice", &net.blog_url("/posts/short"), &huge);
     let activity = json!({ "id": format!("{}/a/long", peer.base), "type": "Create", "actor": peer.user("alice").id, "object": note });
 
-    let status = peer.post_signed(activity, &inbox(&net)).await;
+    let status = peer.post_signed(activity, &net.inbox()).await;
 
     assert_eq!(status, 413);
     let (_, queue) = net.blog.get_text(&admin, "/admin/comments").await;
@@ -241,7 +236,7 @@ async fn a_signature_by_someone_other_than_the_actor_is_refused() {
     let bob = peer.user("bob").id;
     let activity = json!({ "id": format!("{bob}#follow"), "type": "Follow", "actor": bob, "object": net.blog_url("/users/blog") });
 
-    let status = peer.post_signed(activity, &inbox(&net)).await;
+    let status = peer.post_signed(activity, &net.inbox()).await;
 
     assert_eq!(status, 401);
     assert_eq!(follower_count(&net).await, 0);
@@ -263,7 +258,7 @@ async fn a_create_of_someone_elses_words_is_refused() {
     );
     let activity = json!({ "id": format!("{}/a/forged", peer.base), "type": "Create", "actor": peer.user("alice").id, "object": note });
 
-    let status = peer.post_signed(activity, &inbox(&net)).await;
+    let status = peer.post_signed(activity, &net.inbox()).await;
 
     assert_eq!(status, 403);
     let (_, queue) = net.blog.get_text(&admin, "/admin/comments").await;
@@ -369,7 +364,7 @@ async fn a_reply_chain_is_not_chased_beyond_the_object_itself() {
         last = note;
     }
 
-    peer.send_activity("alice", "Create", last["id"].clone(), &inbox(&net))
+    peer.send_activity("alice", "Create", last["id"].clone(), &net.inbox())
         .await;
 
     assert_eq!(peer.note_fetches(), 1, "only the object itself was fetched");

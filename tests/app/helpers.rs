@@ -218,6 +218,33 @@ impl TestApp {
             .expect("client")
     }
 
+    /// Stores a remote account as if it had been fetched, with this inbox.
+    pub async fn remote_actor(&self, ap_id: &str, inbox: &str) -> blog::entities::actor::Model {
+        let url = url::Url::parse(ap_id).expect("actor id");
+        blog::services::actors::upsert(
+            &self.db,
+            blog::services::actors::RemoteActorData {
+                ap_id: ap_id.to_owned(),
+                inbox: inbox.to_owned(),
+                shared_inbox: None,
+                public_key_pem: "unused".into(),
+                preferred_username: url
+                    .path()
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("someone")
+                    .to_owned(),
+                name: None,
+                host: url.host_str().unwrap_or_default().to_owned(),
+                url: None,
+                icon_url: None,
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("actor stored")
+    }
+
     pub async fn add_user(&self, name: &str, admin: bool) {
         let username = Username::parse(name).expect("valid username");
         let password = Password::parse(PASSWORD.into()).expect("valid password");

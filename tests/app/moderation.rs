@@ -1,5 +1,4 @@
 use serde_json::json;
-use url::Url;
 
 use crate::fediverse::Fediverse;
 
@@ -19,10 +18,6 @@ async fn setup() -> (Fediverse, reqwest::Client, String) {
         .await;
     let post = net.blog_url("/posts/customer-service");
     (net, admin, post)
-}
-
-fn inbox(net: &Fediverse) -> Url {
-    Url::parse(&net.blog_url("/inbox")).expect("URL")
 }
 
 async fn ids_in_queue(net: &Fediverse, admin: &reqwest::Client, status: &str) -> Vec<String> {
@@ -45,7 +40,7 @@ async fn bulk_actions_move_comments_between_tabs_with_counts() {
             user,
             "Create",
             peer.reply(user, &post, &format!("<p>{text}</p>")),
-            &inbox(&net),
+            &net.inbox(),
         )
         .await;
     }
@@ -99,7 +94,7 @@ async fn a_blocked_server_cannot_reply_or_follow_and_its_comments_are_hidden_unt
     let (net, admin, post) = setup().await;
     let spam = &net.peers[1];
     let open_reply = spam.reply("spammer", &post, "<p>Buy things</p>");
-    spam.send_activity("spammer", "Create", open_reply, &inbox(&net))
+    spam.send_activity("spammer", "Create", open_reply, &net.inbox())
         .await;
     let id = ids_in_queue(&net, &admin, "pending").await.remove(0);
     net.blog
@@ -142,11 +137,11 @@ async fn a_blocked_server_cannot_reply_or_follow_and_its_comments_are_hidden_unt
     let spammer = spam.user("spammer").id;
     let reply = spam.reply("spammer", &post, "<p>More spam</p>");
     let refused = spam
-        .post_signed(json!({ "id": format!("{}/a/1", spam.base), "type": "Create", "actor": spammer, "object": reply }), &inbox(&net))
+        .post_signed(json!({ "id": format!("{}/a/1", spam.base), "type": "Create", "actor": spammer, "object": reply }), &net.inbox())
         .await;
     assert_eq!(refused, 403);
     let follow = json!({ "id": format!("{}/f/1", spam.base), "type": "Follow", "actor": spammer, "object": net.blog_url("/users/blog") });
-    assert_eq!(spam.post_signed(follow, &inbox(&net)).await, 403);
+    assert_eq!(spam.post_signed(follow, &net.inbox()).await, 403);
     let (_, _, followers) = net.get_json("/users/blog/followers").await;
     assert_eq!(followers["totalItems"], 0);
 
@@ -177,7 +172,7 @@ async fn blocking_an_author_refuses_them_but_not_their_neighbours() {
         "alice",
         "Create",
         peer.reply("alice", &post, "<p>Rude</p>"),
-        &inbox(&net),
+        &net.inbox(),
     )
     .await;
     let id = ids_in_queue(&net, &admin, "pending").await.remove(0);
@@ -198,12 +193,12 @@ async fn blocking_an_author_refuses_them_but_not_their_neighbours() {
     let bob = peer.user("bob").id;
     let from_alice =
         json!({ "id": format!("{alice}#l"), "type": "Like", "actor": alice, "object": post });
-    assert_eq!(peer.post_signed(from_alice, &inbox(&net)).await, 403);
+    assert_eq!(peer.post_signed(from_alice, &net.inbox()).await, 403);
     peer.send_activity(
         "bob",
         "Create",
         peer.reply("bob", &post, "<p>Polite</p>"),
-        &inbox(&net),
+        &net.inbox(),
     )
     .await;
     let (_, queue) = net.blog.get_text(&admin, "/admin/comments").await;
@@ -218,7 +213,7 @@ async fn the_authors_answer_reaches_the_commenter_signed_and_threaded() {
     peer.follow("bob", &net.handle()).await;
     peer.wait_for("Accept", 1).await;
     let note = peer.reply("alice", &post, "<p>When do you open?</p>");
-    peer.send_activity("alice", "Create", note.clone(), &inbox(&net))
+    peer.send_activity("alice", "Create", note.clone(), &net.inbox())
         .await;
     let id = ids_in_queue(&net, &admin, "pending").await.remove(0);
 

@@ -1,5 +1,4 @@
 use serde_json::json;
-use url::Url;
 
 use crate::fediverse::Fediverse;
 
@@ -11,10 +10,6 @@ async fn with_post() -> (Fediverse, String) {
         .await;
     let post = net.blog_url("/posts/liked");
     (net, post)
-}
-
-fn inbox(net: &Fediverse) -> Url {
-    Url::parse(&net.blog_url("/inbox")).expect("URL")
 }
 
 async fn counts(net: &Fediverse) -> (serde_json::Value, serde_json::Value, String) {
@@ -33,14 +28,14 @@ async fn likes_and_boosts_are_counted_once_per_actor_and_undone() {
     let peer = &net.peers[0];
 
     let like = peer
-        .send_activity("alice", "Like", json!(post), &inbox(&net))
+        .send_activity("alice", "Like", json!(post), &net.inbox())
         .await;
-    peer.send_activity("alice", "Like", json!(post), &inbox(&net))
+    peer.send_activity("alice", "Like", json!(post), &net.inbox())
         .await;
-    peer.send_activity("bob", "Like", json!(post), &inbox(&net))
+    peer.send_activity("bob", "Like", json!(post), &net.inbox())
         .await;
     let boost = peer
-        .send_activity("alice", "Announce", json!(post), &inbox(&net))
+        .send_activity("alice", "Announce", json!(post), &net.inbox())
         .await;
 
     let (likes, shares, page) = counts(&net).await;
@@ -55,14 +50,14 @@ async fn likes_and_boosts_are_counted_once_per_actor_and_undone() {
         "alice",
         "Undo",
         json!({ "id": like, "type": "Like", "actor": alice, "object": post }),
-        &inbox(&net),
+        &net.inbox(),
     )
     .await;
     peer.send_activity(
         "alice",
         "Undo",
         json!({ "id": boost, "type": "Announce", "actor": alice, "object": post }),
-        &inbox(&net),
+        &net.inbox(),
     )
     .await;
 
@@ -80,18 +75,18 @@ async fn misskey_reactions_and_pleroma_emoji_reacts_count_as_likes() {
     peer.send(
         "alice",
         json!({ "id": format!("{alice}#react"), "type": "Like", "actor": alice, "object": post, "_misskey_reaction": "🍮", "content": "🍮" }),
-        &inbox(&net),
+        &net.inbox(),
     )
     .await;
     let react_id = format!("{bob}#emoji");
-    peer.send("bob", json!({ "id": react_id, "type": "EmojiReact", "actor": bob, "object": post, "content": "👌" }), &inbox(&net)).await;
+    peer.send("bob", json!({ "id": react_id, "type": "EmojiReact", "actor": bob, "object": post, "content": "👌" }), &net.inbox()).await;
 
     assert_eq!(counts(&net).await.0, json!(2));
 
     peer.send(
         "bob",
         json!({ "id": format!("{react_id}/undo"), "type": "Undo", "actor": bob, "object": { "id": react_id, "type": "EmojiReact", "actor": bob, "object": post } }),
-        &inbox(&net),
+        &net.inbox(),
     )
     .await;
     assert_eq!(counts(&net).await.0, json!(1));
@@ -106,7 +101,7 @@ async fn reactions_to_other_things_are_acknowledged_and_ignored() {
     let status = peer
         .post_signed(
             json!({ "id": format!("{alice}#like-elsewhere"), "type": "Like", "actor": alice, "object": "https://elsewhere.example/notes/9" }),
-            &inbox(&net),
+            &net.inbox(),
         )
         .await;
 

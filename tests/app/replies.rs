@@ -1,5 +1,4 @@
 use serde_json::json;
-use url::Url;
 
 use crate::{fediverse::Fediverse, helpers::TestApp};
 
@@ -28,10 +27,6 @@ async fn with_post(policy: blog::config::ModerationPolicy) -> (Fediverse, reqwes
         .await;
     let post = net.blog_url("/posts/customer-service");
     (net, admin, post)
-}
-
-fn inbox(net: &Fediverse) -> Url {
-    Url::parse(&net.blog_url("/inbox")).expect("URL")
 }
 
 async fn page(net: &Fediverse) -> String {
@@ -74,7 +69,7 @@ async fn a_reply_is_held_then_approved_and_shown_under_the_post() {
         "<p>Thank you <strong>kindly</strong>!</p><script>alert(1)</script>",
     );
 
-    peer.send_activity("alice", "Create", note.clone(), &inbox(&net))
+    peer.send_activity("alice", "Create", note.clone(), &net.inbox())
         .await;
 
     assert!(
@@ -124,7 +119,7 @@ async fn with_the_first_time_policy_a_known_author_is_published_at_once() {
     let (net, admin, post) = with_post(Default::default()).await;
     let peer = &net.peers[0];
     let first = peer.reply("alice", &post, "<p>First</p>");
-    peer.send_activity("alice", "Create", first.clone(), &inbox(&net))
+    peer.send_activity("alice", "Create", first.clone(), &net.inbox())
         .await;
     let id = comment_id(&net.blog, first["id"].as_str().expect("id")).await;
     moderate(&net.blog, &admin, &format!("approve:{id}")).await;
@@ -133,14 +128,14 @@ async fn with_the_first_time_policy_a_known_author_is_published_at_once() {
         "alice",
         "Create",
         peer.reply("alice", &post, "<p>Second</p>"),
-        &inbox(&net),
+        &net.inbox(),
     )
     .await;
     peer.send_activity(
         "bob",
         "Create",
         peer.reply("bob", &post, "<p>Newcomer</p>"),
-        &inbox(&net),
+        &net.inbox(),
     )
     .await;
 
@@ -176,14 +171,14 @@ async fn the_open_policy_publishes_at_once_but_keywords_still_hold() {
         "alice",
         "Create",
         peer.reply("alice", &post, "<p>Lovely post</p>"),
-        &inbox(&net),
+        &net.inbox(),
     )
     .await;
     peer.send_activity(
         "alice",
         "Create",
         peer.reply("alice", &post, "<p>Visit my casino</p>"),
-        &inbox(&net),
+        &net.inbox(),
     )
     .await;
 
@@ -202,7 +197,7 @@ async fn a_reply_to_a_reply_is_threaded_under_it() {
     let (net, _admin, post) = with_post(blog::config::ModerationPolicy::Open).await;
     let peer = &net.peers[0];
     let parent = peer.reply("alice", &post, "<p>Parent reply</p>");
-    peer.send_activity("alice", "Create", parent.clone(), &inbox(&net))
+    peer.send_activity("alice", "Create", parent.clone(), &net.inbox())
         .await;
 
     let child = peer.reply(
@@ -210,7 +205,7 @@ async fn a_reply_to_a_reply_is_threaded_under_it() {
         parent["id"].as_str().expect("id"),
         "<p>Child reply</p>",
     );
-    peer.send_activity("bob", "Create", child, &inbox(&net))
+    peer.send_activity("bob", "Create", child, &net.inbox())
         .await;
 
     let html = page(&net).await;
@@ -235,7 +230,7 @@ async fn a_reply_given_as_a_url_is_fetched() {
     let note = peer.reply("alice", &post, "<p>Fetched from home</p>");
     peer.publish(&note);
 
-    peer.send_activity("alice", "Create", note["id"].clone(), &inbox(&net))
+    peer.send_activity("alice", "Create", note["id"].clone(), &net.inbox())
         .await;
 
     assert!(page(&net).await.contains("Fetched from home"));
@@ -246,23 +241,23 @@ async fn the_author_may_edit_and_delete_a_reply_and_others_may_not() {
     let (net, _admin, post) = with_post(blog::config::ModerationPolicy::Open).await;
     let peer = &net.peers[0];
     let note = peer.reply("alice", &post, "<p>Original words</p>");
-    peer.send_activity("alice", "Create", note.clone(), &inbox(&net))
+    peer.send_activity("alice", "Create", note.clone(), &net.inbox())
         .await;
     let answer = peer.reply(
         "bob",
         note["id"].as_str().expect("id"),
         "<p>An answer below</p>",
     );
-    peer.send_activity("bob", "Create", answer, &inbox(&net))
+    peer.send_activity("bob", "Create", answer, &net.inbox())
         .await;
 
     // bob tries to edit and delete alice's reply (signed by alice's server as bob).
     let mut forged = note.clone();
     forged["content"] = json!("<p>Words put in her mouth</p>");
     forged["attributedTo"] = json!(peer.user("bob").id);
-    peer.send_activity("bob", "Update", forged, &inbox(&net))
+    peer.send_activity("bob", "Update", forged, &net.inbox())
         .await;
-    peer.send_activity("bob", "Delete", note["id"].clone(), &inbox(&net))
+    peer.send_activity("bob", "Delete", note["id"].clone(), &net.inbox())
         .await;
     let html = page(&net).await;
     assert!(
@@ -272,7 +267,7 @@ async fn the_author_may_edit_and_delete_a_reply_and_others_may_not() {
 
     let mut edited = note.clone();
     edited["content"] = json!("<p>Better words</p>");
-    peer.send_activity("alice", "Update", edited, &inbox(&net))
+    peer.send_activity("alice", "Update", edited, &net.inbox())
         .await;
     let html = page(&net).await;
     assert!(
@@ -285,7 +280,7 @@ async fn the_author_may_edit_and_delete_a_reply_and_others_may_not() {
         "alice",
         "Delete",
         json!({ "id": note["id"], "type": "Tombstone" }),
-        &inbox(&net),
+        &net.inbox(),
     )
     .await;
     let html = page(&net).await;
@@ -305,7 +300,7 @@ async fn deleting_an_account_removes_its_replies() {
         "alice",
         "Create",
         peer.reply("alice", &post, "<p>Soon gone</p>"),
-        &inbox(&net),
+        &net.inbox(),
     )
     .await;
     let alice = peer.user("alice").id;
@@ -313,7 +308,7 @@ async fn deleting_an_account_removes_its_replies() {
     peer.send(
         "alice",
         json!({ "id": format!("{alice}#delete"), "type": "Delete", "actor": alice, "object": alice }),
-        &inbox(&net),
+        &net.inbox(),
     )
     .await;
 
@@ -335,7 +330,7 @@ async fn a_reply_to_something_else_is_acknowledged_and_not_stored() {
                 "actor": peer.user("alice").id,
                 "object": peer.reply("alice", "https://elsewhere.example/notes/1", "<p>Not for you</p>"),
             }),
-            &inbox(&net),
+            &net.inbox(),
         )
         .await;
 
@@ -356,9 +351,9 @@ async fn the_same_activity_twice_has_no_second_effect() {
         json!({ "id": format!("{alice}#likes/1"), "type": "Like", "actor": alice, "object": post });
     let undo = json!({ "id": format!("{alice}#likes/1/undo"), "type": "Undo", "actor": alice, "object": like });
 
-    assert_eq!(peer.post_signed(like.clone(), &inbox(&net)).await, 202);
-    assert_eq!(peer.post_signed(undo, &inbox(&net)).await, 202);
-    assert_eq!(peer.post_signed(like, &inbox(&net)).await, 202);
+    assert_eq!(peer.post_signed(like.clone(), &net.inbox()).await, 202);
+    assert_eq!(peer.post_signed(undo, &net.inbox()).await, 202);
+    assert_eq!(peer.post_signed(like, &net.inbox()).await, 202);
 
     let (_, _, article) = net.get_json("/posts/customer-service").await;
     assert_eq!(
@@ -377,7 +372,7 @@ async fn content_warnings_fold_the_reply_and_attachments_are_links() {
     note["attachment"] = json!({ "type": "Document", "mediaType": "image/png", "url": "https://peer.example/media/1.png", "name": "A photo of the butler" });
     note["tag"] = json!({ "type": "Hashtag", "name": "#mystery", "href": "https://peer.example/tags/mystery" });
 
-    peer.send_activity("alice", "Create", note, &inbox(&net))
+    peer.send_activity("alice", "Create", note, &net.inbox())
         .await;
 
     let html = page(&net).await;

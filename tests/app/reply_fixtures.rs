@@ -3,10 +3,7 @@
 use blog::{
     config::{ModerationConfig, ModerationPolicy},
     federation::{Urls, objects::note::parse_reply},
-    services::{
-        actors::{self, RemoteActorData},
-        comments::{self, Received},
-    },
+    services::comments::{self, Received},
 };
 use serde_json::{Value, json};
 
@@ -79,23 +76,12 @@ async fn every_reply_shaped_fixture_is_stored_as_a_comment() {
         .await;
     let urls = Urls::new(&app.config);
     let post = urls.post("target");
-    let author = actors::upsert(
-        &app.db,
-        RemoteActorData {
-            ap_id: "https://remote.example/users/someone".into(),
-            inbox: "https://remote.example/users/someone/inbox".into(),
-            shared_inbox: None,
-            public_key_pem: "unused".into(),
-            preferred_username: "someone".into(),
-            name: Some("Someone".into()),
-            host: "remote.example".into(),
-            url: None,
-            icon_url: None,
-        },
-        chrono::Utc::now(),
-    )
-    .await
-    .expect("actor");
+    let author = app
+        .remote_actor(
+            "https://remote.example/users/someone",
+            "https://remote.example/inbox",
+        )
+        .await;
     let open = ModerationConfig {
         policy: ModerationPolicy::Open,
         keywords: vec![],

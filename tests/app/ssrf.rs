@@ -33,7 +33,7 @@ async fn remote_interaction_refuses_local_and_private_servers() {
 
 #[tokio::test]
 async fn deliveries_to_local_or_private_inboxes_are_refused_without_a_request() {
-    use blog::services::{actors, followers};
+    use blog::services::followers;
     let app = TestApp::spawn().await;
     for (n, inbox) in [
         "https://127.0.0.1/inbox",
@@ -44,23 +44,9 @@ async fn deliveries_to_local_or_private_inboxes_are_refused_without_a_request() 
     .into_iter()
     .enumerate()
     {
-        let actor = actors::upsert(
-            &app.db,
-            actors::RemoteActorData {
-                ap_id: format!("https://social{n}.example/users/a"),
-                inbox: inbox.into(),
-                shared_inbox: None,
-                public_key_pem: "unused".into(),
-                preferred_username: "a".into(),
-                name: None,
-                host: format!("social{n}.example"),
-                url: None,
-                icon_url: None,
-            },
-            chrono::Utc::now(),
-        )
-        .await
-        .expect("actor");
+        let actor = app
+            .remote_actor(&format!("https://social{n}.example/users/a"), inbox)
+            .await;
         followers::accept(&app.db, &actor, "https://social.example/follow", |_| {
             "{}".into()
         })
