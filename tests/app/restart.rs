@@ -99,3 +99,68 @@ async fn shutting_down_finishes_a_request_in_flight() {
         "the server has stopped"
     );
 }
+
+#[tokio::test]
+async fn a_post_and_its_deliveries_are_saved_together_or_not_at_all() {
+    use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
+    let app = TestApp::spawn().await;
+    let follower = app
+        .remote_actor(
+            "https://social.example/users/reader",
+            "https://social.example/inbox",
+        )
+        .await;
+    blog::services::followers::accept(&app.db, &follower, "https://social.example/follow", |_| {
+        "{}".into()
+    })
+    .await
+    .expect("follower");
+    // Make writing any delivery fail, as a full disk or a lost connection would.
+    let statements: &[&str] = if app.store.is_postgres() {
+        &[
+            "CREATE FUNCTION refuse_delivery() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END; $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse_delivery BEFORE INSERT ON deliveries FOR EACH ROW EXECUTE FUNCTION refuse_delivery()",
+        ]
+    } else {
+        &[
+            "CREATE TRIGGER refuse_delivery BEFORE INSERT ON deliveries BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+        ]
+    };
+    for sql in statements {
+        app.db.execute_unprepared(sql).await.expect("trigger");
+    }
+    let admin = app.logged_in_admin().await;
+    let posts_before = blog::entities::post::Entity::find()
+        .count(&app.db)
+        .await
+        .expect("count");
+
+    let response = app
+        .submit(
+            &admin,
+            "/admin/posts/new",
+            "/admin/posts/new",
+            &[
+                ("title", "All or nothing"),
+                ("body", "x"),
+                ("action", "publish"),
+            ],
+        )
+        .await;
+
+    assert_eq!(response.status(), 500);
+    let posts_after = blog::entities::post::Entity::find()
+        .count(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(
+        posts_after, posts_before,
+        "the post was not saved without its deliveries"
+    );
+    assert_eq!(
+        app.get(&app.client(), "/posts/all-or-nothing")
+            .await
+            .status(),
+        404
+    );
+}
