@@ -115,8 +115,19 @@ impl App {
         listener: TcpListener,
         client: reqwest::Client,
     ) -> anyhow::Result<App> {
-        let config = Arc::new(config);
         let db = connect(&config).await?;
+        App::with_database(config, listener, client, db).await
+    }
+
+    /// Like `with_client`, on a database connection the caller opened (the
+    /// benchmark counts statements through it).
+    pub async fn with_database(
+        config: Config,
+        listener: TcpListener,
+        client: reqwest::Client,
+        db: DatabaseConnection,
+    ) -> anyhow::Result<App> {
+        let config = Arc::new(config);
         migrate(&db).await?;
         let csrf = csrf_config(&db, &config).await?;
         let wake = Arc::new(Notify::new());

@@ -1,0 +1,51 @@
+//! Benchmarks, each beside a reference measured in the same run:
+//! `cargo run --release --bin bench -- SCENARIO` with SCENARIO one of
+//! `read`, `footprint`, `scaling` (or `all`). Everything runs on loopback,
+//! is bounded in time and stops by itself.
+
+mod load;
+mod read;
+mod scaling;
+mod seed;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let scenario = std::env::args().nth(1).unwrap_or_else(|| "all".into());
+    if scenario == "__serve" {
+        // The server under test, configured through BLOG_* variables.
+        return match blog::cli::Cli::parse_from(["blog", "serve"]).run().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("error: {err:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let result = match scenario.as_str() {
+        "read" => read::run().await,
+        "footprint" => read::footprint().await,
+        "scaling" => scaling::run().await,
+        "all" => {
+            async {
+                scaling::run().await?;
+                read::footprint().await?;
+                read::run().await
+            }
+            .await
+        }
+        other => Err(anyhow::anyhow!(
+            "unknown scenario {other}: use read, footprint, scaling or all"
+        )),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("bench failed: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! `read`: a post page with 100 replies under load, beside nginx serving the
+//! same bytes; `footprint`: memory idle and under load, and time to the first
+//! answer. The server runs as its own process (this binary re-run with
+//! `__serve`), so its memory is its own.
+
+use std::{
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use super::{load, seed};
+
+const CONNECTIONS: usize = 64;
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// Starts the blog on `dir`; returns it and the time to its first 200.
+async fn start(dir: &Path) -> anyhow::Result<(Server, Duration)> {
+    let port = free_port()?;
+    let started = Instant::now();
+    let child = Command::new(std::env::current_exe()?)
+        .arg("__serve")
+        .env("BLOG_DATA_DIR", dir)
+        .env("BLOG_LISTEN", format!("127.0.0.1:{port}"))
+        .env("BLOG_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let client = reqwest::Client::new();
+    loop {
+        let answer = client.get(&server.base).send().await;
+        if answer.is_ok_and(|r| r.status().is_success()) {
+            return Ok((server, started.elapsed()));
+        }
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(30),
+            "the server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// Resident and peak memory of a process, in MiB, from /proc.
+fn memory(pid: u32) -> anyhow::Result<(f64, f64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+            .unwrap_or(f64::NAN)
+    };
+    Ok((field("VmRSS:"), field("VmHWM:")))
+}
+
+async fn seeded(name: &str) -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("blog-bench-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    seed::blog(&seed::config(&dir), &[("letters", 100)])
+        .await?
+        .close()
+        .await?;
+    Ok(dir)
+}
+
+pub async fn footprint() -> anyhow::Result<()> {
+    println!("footprint: memory idle and under read load, time to the first answer");
+    let dir = seeded("footprint").await?;
+    let (server, first) = start(&dir).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (idle, _) = memory(server.child.id())?;
+    let url = format!("{}/posts/letters", server.base);
+    load::run(&url, CONNECTIONS, Duration::from_secs(5)).await?;
+    let (_, peak) = memory(server.child.id())?;
+    drop(server);
+    std::fs::remove_dir_all(&dir).ok();
+    let verdict = |ok: bool| if ok { "MET" } else { "MISSED" };
+    let first_ms = first.as_secs_f64() * 1000.0;
+    println!(
+        "  idle resident memory  {idle:>7.1} MiB (target under 20)   {}",
+        verdict(idle < 20.0)
+    );
+    println!(
+        "  peak under load       {peak:>7.1} MiB (target under 64)   {}",
+        verdict(peak < 64.0)
+    );
+    println!(
+        "  start to first 200    {first_ms:>7.1} ms  (target under 200) {}",
+        verdict(first_ms < 200.0)
+    );
+    Ok(())
+}
+
+pub async fn run() -> anyhow::Result<()> {
+    println!(
+        "read: a post page with 100 replies, {CONNECTIONS} connections, 10 s, beside nginx serving the same bytes"
+    );
+    let dir = seeded("read").await?;
+    let (server, _) = start(&dir).await?;
+    let url = format!("{}/posts/letters", server.base);
+    let page = reqwest::get(&url).await?.bytes().await?;
+    let ours = load::run(&url, CONNECTIONS, Duration::from_secs(10)).await?;
+    drop(server);
+    load::print("blog", &ours);
+    match nginx(&dir, &page).await {
+        Ok(Some(reference)) => {
+            load::print("nginx, same bytes", &reference);
+            let ratio = ours.per_second / reference.per_second.max(1.0);
+            println!(
+                "  ratio {ratio:.2} of nginx (target at least 0.5)   {}",
+                if ratio >= 0.5 { "MET" } else { "MISSED" }
+            );
+        }
+        Ok(None) => println!(
+            "  nginx is not installed (apt-get install nginx) so there is no reference figure"
+        ),
+        Err(err) => println!("  nginx reference failed: {err:#}"),
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    Ok(())
+}
+
+/// nginx serving `page` as a static file, under the same load.
+async fn nginx(dir: &Path, page: &[u8]) -> anyhow::Result<Option<load::Figures>> {
+    let Some(binary) = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+    else {
+        return Ok(None);
+    };
+    let root = dir.join("www");
+    std::fs::create_dir_all(&root)?;
+    std::fs::write(root.join("index.html"), page)?;
+    let port = free_port()?;
+    let conf = dir.join("nginx.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "worker_processes auto; pid {pid}; error_log {err} crit; daemon off;\n\
+             events {{ worker_connections 1024; }}\n\
+             http {{ access_log off; server {{ listen 127.0.0.1:{port}; root {root}; }} }}\n",
+            pid = dir.join("nginx.pid").display(),
+            err = dir.join("nginx.err").display(),
+            root = root.display(),
+        ),
+    )?;
+    let child = Command::new(binary)
+        .arg("-c")
+        .arg(&conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let url = format!("{}/index.html", server.base);
+    let started = Instant::now();
+    while reqwest::get(&url).await.is_err() {
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(10),
+            "nginx did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let figures = load::run(&url, CONNECTIONS, Duration::from_secs(10)).await?;
+    drop(server);
+    Ok(Some(figures))
+}

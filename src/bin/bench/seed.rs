@@ -1,0 +1,103 @@
+//! A blog with posts and approved replies, written through the services.
+
+use std::path::Path;
+
+use blog::{
+    app,
+    config::{Config, ModerationConfig, ModerationPolicy},
+    domain::{Password, Username, sanitize_remote},
+    federation::Urls,
+    services::{
+        actors::{self, RemoteActorData},
+        comments::{self, IncomingReply, ReplyTarget},
+        posts::{self, PostForm, PostStatus},
+        users,
+    },
+};
+use sea_orm::DatabaseConnection;
+
+pub fn config(dir: &Path) -> Config {
+    Config {
+        data_dir: dir.to_owned(),
+        database_url: Some(format!(
+            "sqlite://{}?mode=rwc",
+            dir.join("blog.db").display()
+        )),
+        ..Config::default()
+    }
+}
+
+/// Creates the admin, and one published post per `(slug, replies)`.
+pub async fn blog(
+    config: &Config,
+    posts_and_replies: &[(&str, usize)],
+) -> anyhow::Result<DatabaseConnection> {
+    let db = app::connect(config).await?;
+    app::migrate(&db).await?;
+    let admin = users::create(
+        &db,
+        &Username::parse("admin")?,
+        &Password::parse("benchmark password".into())?,
+        true,
+    )
+    .await?;
+    let actor = actors::upsert(
+        &db,
+        RemoteActorData {
+            ap_id: "https://social.example/users/reader".into(),
+            inbox: "https://social.example/inbox".into(),
+            shared_inbox: None,
+            public_key_pem: "unused".into(),
+            preferred_username: "reader".into(),
+            name: Some("A Reader".into()),
+            host: "social.example".into(),
+            url: Some("https://social.example/@reader".into()),
+            icon_url: Some("https://social.example/avatar.png".into()),
+        },
+        chrono::Utc::now(),
+    )
+    .await?;
+    let open = ModerationConfig {
+        policy: ModerationPolicy::Open,
+        keywords: vec![],
+    };
+    let body = "A paragraph of *Markdown*, long enough to look like a real post.\n\n".repeat(20);
+    for (slug, replies) in posts_and_replies {
+        let form = PostForm {
+            title: format!("Post {slug}"),
+            body: body.clone(),
+            slug: (*slug).into(),
+            tags: "bench, library".into(),
+            ..Default::default()
+        };
+        let valid = form
+            .validate()
+            .map_err(|e| anyhow::anyhow!("invalid seed post: {e:?}"))?;
+        posts::create(&db, admin.id, valid, PostStatus::Published)
+            .await
+            .map_err(|e| anyhow::anyhow!("seed post failed: {e}"))?;
+        let urls = Urls::new(config);
+        for n in 0..*replies {
+            let reply = IncomingReply {
+                ap_id: format!("https://social.example/notes/{slug}-{n}"),
+                url: Some(format!("https://social.example/@reader/{slug}-{n}")),
+                target: ReplyTarget::Post {
+                    slug: (*slug).into(),
+                },
+                content: sanitize_remote(&format!(
+                    "<p>Reply number {n} to <a href=\"{}\">the post</a>, with <strong>some</strong> words.</p>",
+                    urls.post(slug)
+                )),
+                content_warning: None,
+                sensitive: false,
+                language: Some("en".into()),
+                mentions: vec![],
+                hashtags: vec![],
+                attachments: vec![],
+                published: chrono::Utc::now(),
+            };
+            comments::receive(&db, &actor, reply, &open).await?;
+        }
+    }
+    Ok(db)
+}
