@@ -46,3 +46,71 @@ impl InboxLimits {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use axum::{extract::ConnectInfo, http::Request};
+
+    use super::InboxLimits;
+
+    fn parts(from: Option<&str>) -> axum::http::request::Parts {
+        let mut request = Request::new(());
+        if let Some(addr) = from {
+            let addr: SocketAddr = addr.parse().expect("address");
+            request.extensions_mut().insert(ConnectInfo(addr));
+        }
+        request.into_parts().0
+    }
+
+    #[test]
+    fn one_server_is_limited_whatever_addresses_it_uses() {
+        let limits = InboxLimits::new(3);
+        for n in 1..=3 {
+            let from = format!("192.0.2.{n}:443");
+            assert!(
+                limits
+                    .check(&parts(Some(&from)), "https://busy.example/users/a")
+                    .is_ok()
+            );
+        }
+        let refused = limits
+            .check(
+                &parts(Some("192.0.2.9:443")),
+                "https://busy.example/users/b",
+            )
+            .expect_err("fourth request from the same server");
+        assert_eq!(refused.status, axum::http::StatusCode::TOO_MANY_REQUESTS);
+        assert!(refused.retry_after.is_some_and(|s| s >= 1));
+        assert!(
+            limits
+                .check(
+                    &parts(Some("192.0.2.9:443")),
+                    "https://quiet.example/users/c"
+                )
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn one_address_is_limited_whatever_servers_it_claims() {
+        let limits = InboxLimits::new(3);
+        for n in 1..=3 {
+            let actor = format!("https://host{n}.example/users/a");
+            assert!(
+                limits
+                    .check(&parts(Some("198.51.100.7:5000")), &actor)
+                    .is_ok()
+            );
+        }
+        assert!(
+            limits
+                .check(
+                    &parts(Some("198.51.100.7:5000")),
+                    "https://host9.example/users/a"
+                )
+                .is_err()
+        );
+    }
+}
