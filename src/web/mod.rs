@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod auth;
+mod caching;
 mod csrf;
 mod errors;
 mod feeds;
@@ -71,6 +72,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             errors::render_error_pages,
         ))
+        .layer(middleware::from_fn(caching::conditional_get))
         .with_state(state);
     with_security_headers(router)
 }

@@ -241,3 +241,50 @@ async fn a_failing_page_gets_an_html_500_that_reveals_nothing() {
         "no internals leak: {page}"
     );
 }
+
+#[tokio::test]
+async fn unchanged_pages_answer_conditional_requests_with_304() {
+    let app = TestApp::spawn().await;
+    let admin = app.logged_in_admin().await;
+    app.write_post(&admin, &[("title", "Cached"), ("body", "x")], "publish")
+        .await;
+    let reader = app.client();
+
+    let first = app.get(&reader, "/posts/cached").await;
+    let tag = first.headers()["etag"].to_str().expect("ascii").to_owned();
+    assert_eq!(first.headers()["cache-control"], "no-cache");
+    let again = reader
+        .get(app.url("/posts/cached"))
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .expect("GET");
+
+    assert_eq!(again.status(), 304);
+    assert!(again.bytes().await.expect("body").is_empty());
+
+    // A change to the page changes its tag, so readers see it.
+    let home_tag = app.get(&reader, "/").await.headers()["etag"].clone();
+    app.write_post(&admin, &[("title", "Newer"), ("body", "y")], "publish")
+        .await;
+    let home = reader
+        .get(app.url("/"))
+        .header("if-none-match", home_tag)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(home.status(), 200);
+    assert!(home.text().await.expect("body").contains("Newer"));
+}
+
+#[tokio::test]
+async fn admin_pages_are_never_stored_by_caches() {
+    let app = TestApp::spawn().await;
+    let admin = app.logged_in_admin().await;
+
+    for path in ["/admin", "/admin/posts/new", "/login"] {
+        let response = app.get(&admin, path).await;
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+        assert!(!response.headers().contains_key("etag"), "{path}");
+    }
+}
