@@ -14,3 +14,11 @@ pub mod received;
 pub mod secrets;
 pub mod sessions;
 pub mod users;
+
+/// Whether a write failed on a unique constraint (a name or id already taken).
+pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}

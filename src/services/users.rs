@@ -7,6 +7,7 @@ use sea_orm::{
     PaginatorTrait, QueryFilter,
 };
 
+use super::is_unique_violation;
 use crate::{
     domain::{Password, Username},
     entities::user,
@@ -55,13 +56,6 @@ pub async fn create(
             .context(format!("failed to create user {username}"))
             .into()),
     }
-}
-
-pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
-    matches!(
-        err.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
 }
 
 pub async fn find(db: &DatabaseConnection, id: i32) -> anyhow::Result<Option<user::Model>> {

@@ -13,8 +13,8 @@ use tower_sessions::Session;
 use super::{
     AppState,
     admin::page,
-    auth::{CurrentUser, Empty, start_session},
-    csrf::CsrfForm,
+    auth::{CurrentUser, start_session},
+    csrf::{CsrfForm, NoFields},
 };
 use crate::{
     domain::Password,
@@ -106,7 +106,7 @@ pub async fn logout_everywhere(
     State(state): State<AppState>,
     user: CurrentUser,
     session: Session,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Redirect> {
     users::end_all_sessions(&state.db, &user.0).await?;
     session

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::{
     AppState,
     auth::CurrentUser,
-    csrf::{CsrfForm, form_token},
+    csrf::{CsrfForm, NoFields, form_token},
     templates::{base_context, to_value},
 };
 use crate::{
@@ -328,14 +328,11 @@ pub async fn delete_form(
     .await
 }
 
-#[derive(Deserialize)]
-pub struct ConfirmDelete {}
-
 pub async fn delete(
     State(state): State<AppState>,
     _user: CurrentUser,
     Path(id): Path<i32>,
-    CsrfForm(_): CsrfForm<ConfirmDelete>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Redirect> {
     if !posts::delete(&state.db, id).await? {
         return Err(AppError::NotFound);

@@ -15,7 +15,7 @@ use tower_sessions::Session;
 
 use super::{
     AppState,
-    csrf::{CsrfForm, form_token},
+    csrf::{CsrfForm, NoFields, form_token},
     templates::base_context,
 };
 use crate::{entities::user, error::AppError, error::AppResult, services::users};
@@ -147,10 +147,7 @@ pub async fn start_session(session: &Session, user_id: i32, epoch: i32) -> AppRe
     Ok(())
 }
 
-#[derive(Deserialize)]
-pub struct Empty {}
-
-pub async fn logout(session: Session, CsrfForm(_): CsrfForm<Empty>) -> AppResult<Redirect> {
+pub async fn logout(session: Session, CsrfForm(_): CsrfForm<NoFields>) -> AppResult<Redirect> {
     session
         .flush()
         .await

@@ -17,6 +17,10 @@ struct TokenField {
     authenticity_token: String,
 }
 
+/// A form that carries nothing but its CSRF token (log out, delete, unblock).
+#[derive(Deserialize)]
+pub struct NoFields {}
+
 /// A URL-encoded form whose CSRF token was checked.
 pub struct CsrfForm<T>(pub T);
 

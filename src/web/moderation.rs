@@ -10,7 +10,13 @@ use axum_csrf::CsrfToken;
 use minijinja::context;
 use serde::Deserialize;
 
-use super::{AppState, admin::page, auth::CurrentUser, csrf::CsrfForm, templates::to_value};
+use super::{
+    AppState,
+    admin::page,
+    auth::CurrentUser,
+    csrf::{CsrfForm, NoFields},
+    templates::to_value,
+};
 use crate::{
     domain::render_markdown,
     error::{AppError, AppResult},
@@ -261,14 +267,11 @@ pub async fn block_domain(
     Ok(Redirect::to("/admin/blocks?notice=blocked"))
 }
 
-#[derive(Deserialize)]
-pub struct Empty {}
-
 pub async fn unblock(
     State(state): State<AppState>,
     _user: CurrentUser,
     Path(id): Path<i32>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Redirect> {
     if !blocks::remove(&state.db, id).await? {
         return Err(AppError::NotFound);

@@ -190,7 +190,6 @@ async fn blocking_an_author_refuses_them_but_not_their_neighbours() {
         .await;
 
     let alice = peer.user("alice").id;
-    let bob = peer.user("bob").id;
     let from_alice =
         json!({ "id": format!("{alice}#l"), "type": "Like", "actor": alice, "object": post });
     assert_eq!(peer.post_signed(from_alice, &net.inbox()).await, 403);
@@ -203,7 +202,6 @@ async fn blocking_an_author_refuses_them_but_not_their_neighbours() {
     .await;
     let (_, queue) = net.blog.get_text(&admin, "/admin/comments").await;
     assert!(queue.contains("Polite"), "{queue}");
-    let _ = bob;
 }
 
 #[tokio::test]

@@ -184,7 +184,7 @@ pub async fn receive(
     match model.insert(db).await {
         Ok(saved) => Ok(Received::Stored(Box::new(saved))),
         // The same reply arrived twice at once.
-        Err(err) if super::users::is_unique_violation(&err) => Ok(Received::Duplicate),
+        Err(err) if super::is_unique_violation(&err) => Ok(Received::Duplicate),
         Err(err) => Err(anyhow::Error::new(err).context("failed to store the reply")),
     }
 }

@@ -18,8 +18,8 @@ use crate::{
     domain::{Slug, TagName, derive_summary, render_markdown},
     entities::{post, post_tag, tag},
     services::{
+        is_unique_violation,
         outbox::{self, ActivityKind},
-        users::is_unique_violation,
     },
 };
 
