@@ -29,6 +29,7 @@ pub struct App {
     config: Arc<Config>,
     federation: Federation,
     client: reqwest::Client,
+    pages: Arc<web::caching::PageCache>,
 }
 
 /// Opens the database (creating the SQLite file and folder if needed).
@@ -142,6 +143,7 @@ impl App {
             .with_same_site(SessionSameSite::Lax)
             .with_secure(config.https())
             .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
+        let pages = state.pages.clone();
         let router = web::router(state).layer(sessions);
         let addr = listener.local_addr()?;
         Ok(App {
@@ -152,6 +154,7 @@ impl App {
             config,
             federation,
             client,
+            pages,
         })
     }
 
@@ -181,6 +184,7 @@ impl App {
             );
         }
         let cleanup = tokio::spawn(delete_expired_sessions(self.db.clone()));
+        let listener = web::caching::spawn_listener(self.pages.clone(), &self.db);
         let (stop_worker, worker_stop) = watch::channel(false);
         let worker = delivery::spawn(self.federation, self.client, worker_stop);
         let result = axum::serve(
@@ -192,6 +196,9 @@ impl App {
         .await
         .context("server error");
         cleanup.abort();
+        if let Some(listener) = listener {
+            listener.abort();
+        }
         // Sends in flight finish (each is bounded by its timeout); what is
         // still pending is picked up at the next start.
         let _ = stop_worker.send(true);

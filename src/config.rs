@@ -26,6 +26,8 @@ pub struct Config {
     /// A folder whose templates override the built-in ones, file by file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theme_dir: Option<PathBuf>,
+    /// Memory for rendered public pages, in MiB; 0 renders every request.
+    pub page_cache_mib: u64,
     pub blog: BlogConfig,
     pub federation: FederationConfig,
     pub moderation: ModerationConfig,
@@ -107,6 +109,7 @@ impl Default for Config {
             database_url: None,
             data_dir: PathBuf::from("./data"),
             theme_dir: None,
+            page_cache_mib: 16,
             blog: BlogConfig::default(),
             federation: FederationConfig::default(),
             moderation: ModerationConfig::default(),

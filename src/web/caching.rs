@@ -1,72 +1,287 @@
-//! HTTP caching for pages: public pages get a strong `ETag` from their bytes
-//! and answer `If-None-Match` with 304; admin pages are never stored.
+//! HTTP caching for pages. Public pages are rendered once and kept in memory
+//! until something changes; every public answer carries a strong `ETag` and
+//! answers `If-None-Match` with 304; admin pages are never stored.
+//!
+//! Invalidation is deliberately coarse: any request that may write (every
+//! method but GET and HEAD, which includes the inbox) empties the cache once
+//! it has finished, and so does anything else that changes what readers see
+//! (see [`PageCache::invalidate`]). Entries carry the generation they were
+//! rendered in, so a page rendered from data read before a write can never
+//! be served after it. With PostgreSQL, invalidations are broadcast with
+//! `NOTIFY` so that every process sharing the database drops its copies.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
 
 use axum::{
-    body::{Body, to_bytes},
-    extract::Request,
-    http::{HeaderValue, Method, StatusCode, header},
+    body::{Body, Bytes, to_bytes},
+    extract::{Request, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use quick_cache::{Weighter, sync::Cache};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 use sha2::{Digest, Sha256};
 
-/// Pages larger than this are passed through without an ETag.
-const MAX_TAGGED: usize = 4 * 1024 * 1024;
+use super::AppState;
+
+/// Pages larger than this are neither tagged nor kept.
+const MAX_PAGE: usize = 4 * 1024 * 1024;
+/// Accept headers longer than this are not worth a cache entry of their own.
+const MAX_ACCEPT: usize = 256;
+/// The PostgreSQL channel invalidations travel on.
+const CHANNEL: &str = "blog_pages";
+
+#[derive(Clone, Hash, PartialEq, Eq)]
+struct Key {
+    path_and_query: String,
+    accept: String,
+}
+
+struct Entry {
+    generation: u64,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+    etag: HeaderValue,
+}
+
+#[derive(Clone)]
+struct ByBytes;
+
+impl Weighter<Key, Arc<Entry>> for ByBytes {
+    fn weight(&self, key: &Key, entry: &Arc<Entry>) -> u64 {
+        (key.path_and_query.len() + key.accept.len() + entry.body.len() + 512) as u64
+    }
+}
+
+/// Rendered public pages, shared by all requests of one process.
+pub struct PageCache {
+    generation: AtomicU64,
+    entries: Option<Cache<Key, Arc<Entry>, ByBytes>>,
+    /// Tells this process's own notifications apart from other processes'.
+    token: String,
+}
+
+impl PageCache {
+    pub fn new(mebibytes: u64) -> Self {
+        let bytes = mebibytes.saturating_mul(1024 * 1024);
+        let entries = (bytes > 0).then(|| {
+            let estimated_items = (bytes / (32 * 1024)).clamp(16, 4096) as usize;
+            Cache::with_weighter(estimated_items, bytes, ByBytes)
+        });
+        PageCache {
+            generation: AtomicU64::new(0),
+            entries,
+            token: uuid::Uuid::new_v4().simple().to_string(),
+        }
+    }
+
+    /// Forgets every page in this process.
+    pub fn invalidate_local(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        if let Some(entries) = &self.entries {
+            entries.clear();
+        }
+    }
+
+    /// Forgets every page here and, with PostgreSQL, in every other process
+    /// serving the same database. Call after the change is committed.
+    pub async fn invalidate(&self, db: &DatabaseConnection) {
+        self.invalidate_local();
+        if db.get_database_backend() == DatabaseBackend::Postgres {
+            let notify = Statement::from_sql_and_values(
+                DatabaseBackend::Postgres,
+                "SELECT pg_notify($1, $2)",
+                [CHANNEL.into(), self.token.clone().into()],
+            );
+            if let Err(err) = db.execute_raw(notify).await {
+                tracing::warn!(error = %err, "failed to tell other processes to drop cached pages");
+            }
+        }
+    }
+
+    fn current(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    fn lookup(&self, key: &Key) -> Option<Arc<Entry>> {
+        let entry = self.entries.as_ref()?.get(key)?;
+        (entry.generation == self.current()).then_some(entry)
+    }
+
+    fn store(&self, key: Key, entry: Entry) {
+        if let Some(entries) = &self.entries
+            && entry.generation == self.current()
+        {
+            entries.insert(key, Arc::new(entry));
+        }
+    }
+}
+
+/// Listens for other processes' invalidations (PostgreSQL only) until the
+/// process ends. Whenever the connection is lost, everything is dropped,
+/// since notifications sent meanwhile are gone.
+pub fn spawn_listener(
+    cache: Arc<PageCache>,
+    db: &DatabaseConnection,
+) -> Option<tokio::task::JoinHandle<()>> {
+    use sea_orm::sqlx::postgres::PgListener;
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return None;
+    }
+    let pool = db.get_postgres_connection_pool().clone();
+    Some(tokio::spawn(async move {
+        loop {
+            let mut listener = match PgListener::connect_with(&pool).await {
+                Ok(listener) => listener,
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot listen for page invalidations; retrying");
+                    cache.invalidate_local();
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if let Err(err) = listener.listen(CHANNEL).await {
+                tracing::warn!(error = %err, "cannot listen for page invalidations; retrying");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                continue;
+            }
+            // Anything written before the listener was in place is unseen.
+            cache.invalidate_local();
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(notification)) => {
+                        if notification.payload() != cache.token {
+                            cache.invalidate_local();
+                        }
+                    }
+                    Ok(None) => {
+                        // Reconnected: notifications may have been missed.
+                        cache.invalidate_local();
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, "page invalidation listener failed; reconnecting");
+                        cache.invalidate_local();
+                        break;
+                    }
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }))
+}
 
 fn is_private(path: &str) -> bool {
     path == "/admin" || path.starts_with("/admin/") || path == "/login"
 }
 
-pub async fn conditional_get(request: Request, next: Next) -> Response {
-    let private = is_private(request.uri().path());
-    let cacheable = request.method() == Method::GET && !private;
-    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
-    let mut response = next.run(request).await;
-    if private {
+/// Pages that depend on more than their URL and `Accept` header.
+fn is_uncacheable(path: &str) -> bool {
+    path.ends_with("/interact")
+}
+
+pub async fn pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    if method != Method::GET && method != Method::HEAD {
+        let response = next.run(request).await;
+        state.pages.invalidate(&state.db).await;
+        return response;
+    }
+    let path = request.uri().path();
+    if is_private(path) {
+        let mut response = next.run(request).await;
         response
             .headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         return response;
     }
-    if !cacheable
-        || response.status() != StatusCode::OK
+    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let accept = request
+        .headers()
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    let key = (!is_uncacheable(path) && accept.len() <= MAX_ACCEPT).then(|| Key {
+        path_and_query: request
+            .uri()
+            .path_and_query()
+            .map_or_else(|| path.to_owned(), |p| p.as_str().to_owned()),
+        accept,
+    });
+    if let Some(entry) = key.as_ref().and_then(|key| state.pages.lookup(key)) {
+        return answer(&entry, if_none_match.as_ref(), "hit");
+    }
+    let generation = state.pages.current();
+    let response = next.run(request).await;
+    if response.status() != StatusCode::OK
         || response.headers().contains_key(header::ETAG)
+        || response.headers().contains_key(header::SET_COOKIE)
     {
         return response;
     }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_TAGGED).await else {
+    let (parts, body) = response.into_parts();
+    let Ok(body) = to_bytes(body, MAX_PAGE).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let digest = Sha256::digest(&bytes);
-    let tag = format!(
-        "\"{}\"",
-        digest
-            .iter()
-            .take(16)
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
+    let mut headers = parts.headers;
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        // Readers always get the current page; unchanged ones cost a 304.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    let entry = Entry {
+        generation,
+        status: parts.status,
+        etag: etag(&body),
+        headers,
+        body,
+    };
+    let response = answer(&entry, if_none_match.as_ref(), "miss");
+    if let Some(key) = key
+        && method == Method::GET
+    {
+        state.pages.store(key, entry);
+    }
+    response
+}
+
+fn etag(body: &[u8]) -> HeaderValue {
+    let digest = Sha256::digest(body);
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    HeaderValue::from_str(&format!("\"{hex}\"")).unwrap_or(HeaderValue::from_static("\"\""))
+}
+
+fn answer(entry: &Entry, if_none_match: Option<&HeaderValue>, cache: &'static str) -> Response {
     let matches = if_none_match
-        .as_ref()
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
+            let tag = entry.etag.to_str().unwrap_or_default();
             v.split(',')
                 .any(|t| t.trim().trim_start_matches("W/") == tag || t.trim() == "*")
         });
-    if let Ok(value) = HeaderValue::from_str(&tag) {
-        parts.headers.insert(header::ETAG, value);
-    }
-    if !parts.headers.contains_key(header::CACHE_CONTROL) {
-        // Readers always get the current page; unchanged ones cost a 304.
-        parts
-            .headers
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    }
-    if matches {
-        parts.status = StatusCode::NOT_MODIFIED;
-        parts.headers.remove(header::CONTENT_LENGTH);
-        return Response::from_parts(parts, Body::empty());
-    }
-    Response::from_parts(parts, Body::from(bytes))
+    let mut response = if matches {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        let headers = response.headers_mut();
+        for name in [header::CACHE_CONTROL, header::VARY, header::CONTENT_TYPE] {
+            if let Some(value) = entry.headers.get(&name) {
+                headers.insert(name, value.clone());
+            }
+        }
+        response
+    } else {
+        let mut response = Response::new(Body::from(entry.body.clone()));
+        *response.status_mut() = entry.status;
+        *response.headers_mut() = entry.headers.clone();
+        response
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, entry.etag.clone());
+    headers.insert("x-cache", HeaderValue::from_static(cache));
+    response
 }

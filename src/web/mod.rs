@@ -3,7 +3,7 @@
 mod account;
 mod admin;
 mod auth;
-mod caching;
+pub mod caching;
 mod csrf;
 mod errors;
 mod feeds;
@@ -72,7 +72,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             errors::render_error_pages,
         ))
-        .layer(middleware::from_fn(caching::conditional_get))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            caching::pages,
+        ))
         .with_state(state);
     with_security_headers(router)
 }

@@ -5,7 +5,7 @@ use axum_csrf::CsrfConfig;
 use governor::{DefaultKeyedRateLimiter, Quota};
 use sea_orm::DatabaseConnection;
 
-use super::Templates;
+use super::{Templates, caching::PageCache};
 use crate::{
     config::Config,
     federation::{Federation, limits::InboxLimits},
@@ -21,6 +21,8 @@ pub struct AppState {
     pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     pub inbox_limits: Arc<InboxLimits>,
     pub federation: Federation,
+    /// Rendered public pages; see `web::caching`.
+    pub pages: Arc<PageCache>,
 }
 
 impl AppState {
@@ -32,6 +34,7 @@ impl AppState {
     ) -> Self {
         let templates = Templates::new(config.theme_dir.clone());
         let inbox_rate = config.federation.inbox_rate_per_minute;
+        let pages = Arc::new(PageCache::new(config.page_cache_mib));
         AppState {
             db,
             config,
@@ -40,6 +43,7 @@ impl AppState {
             login_limiter: Arc::new(DefaultKeyedRateLimiter::keyed(login_quota())),
             inbox_limits: Arc::new(InboxLimits::new(inbox_rate)),
             federation,
+            pages,
         }
     }
 
