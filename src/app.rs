@@ -7,7 +7,10 @@ use anyhow::Context;
 use axum::Router;
 use axum_csrf::{CsrfConfig, Key, SameSite};
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    TransactionTrait,
+};
 use tokio::{
     net::TcpListener,
     sync::{Notify, watch},
@@ -59,10 +62,23 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     Ok(db)
 }
 
+/// Applies pending migrations. On PostgreSQL they run in one transaction
+/// under an advisory lock, so several processes starting together on the
+/// same database migrate it once and the others wait.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None)
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return Migrator::up(db, None)
+            .await
+            .context("failed to apply database migrations");
+    }
+    let txn = db.begin().await.context("failed to start migrating")?;
+    txn.execute_unprepared("SELECT pg_advisory_xact_lock(7243590127)")
         .await
-        .context("failed to apply database migrations")
+        .context("failed to take the migration lock")?;
+    Migrator::up(&txn, None)
+        .await
+        .context("failed to apply database migrations")?;
+    txn.commit().await.context("failed to commit migrations")
 }
 
 async fn csrf_config(db: &DatabaseConnection, config: &Config) -> anyhow::Result<CsrfConfig> {

@@ -81,6 +81,9 @@ pub struct FederationConfig {
     pub retry_delay_ms: u64,
     /// Give up on a delivery this many hours after it was queued.
     pub retry_for_hours: u64,
+    /// How long a process keeps a delivery it took before another process
+    /// (or itself, after a crash) may take it again.
+    pub delivery_lease_secs: u64,
     /// Deliveries in flight at once, overall and to any one host.
     pub delivery_concurrency: usize,
     pub delivery_concurrency_per_host: usize,
@@ -94,6 +97,7 @@ impl Default for FederationConfig {
             allow_insecure_local: false,
             retry_delay_ms: 60_000,
             retry_for_hours: 72,
+            delivery_lease_secs: 120,
             delivery_concurrency: 16,
             delivery_concurrency_per_host: 2,
             inbox_rate_per_minute: 3000,
@@ -184,8 +188,9 @@ impl Config {
         );
         anyhow::ensure!(
             self.federation.delivery_concurrency > 0
-                && self.federation.delivery_concurrency_per_host > 0,
-            "federation.delivery_concurrency and delivery_concurrency_per_host must be at least 1"
+                && self.federation.delivery_concurrency_per_host > 0
+                && self.federation.delivery_lease_secs > 0,
+            "federation.delivery_concurrency, delivery_concurrency_per_host and delivery_lease_secs must be at least 1"
         );
         Ok(())
     }

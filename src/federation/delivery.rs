@@ -2,7 +2,11 @@
 //! inbox and sends it, with bounded concurrency overall and per host. Every
 //! outcome is written back, so nothing is lost on a restart or crash.
 
-use std::{collections::HashMap, sync::Arc, time::Duration as StdDuration};
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration as StdDuration, Instant},
+};
 
 use activitypub_federation::config::Data;
 use bytes::Bytes;
@@ -26,9 +30,12 @@ use crate::services::{
 /// Failures in a row after which a host is paused rather than tried again at once.
 const PAUSE_AFTER_FAILURES: i32 = 3;
 const MAX_BACKOFF: Duration = Duration::hours(12);
-const LEASE: Duration = Duration::minutes(2);
 
-/// Runs until `shutdown` turns true; the batch in flight is finished first.
+/// Runs until `shutdown` turns true; sends in flight are finished first.
+///
+/// Deliveries stream through: whenever fewer than twice the overall
+/// concurrency are claimed and unfinished, more are claimed, so a slow host
+/// never holds up the others.
 pub fn spawn(
     federation: Federation,
     client: reqwest::Client,
@@ -37,52 +44,95 @@ pub fn spawn(
     tokio::spawn(async move {
         let data = federation.to_request_data();
         let client = ClientWithMiddleware::from(client);
-        let batch = (data.config.federation.delivery_concurrency * 4) as u64;
+        let settings = &data.config.federation;
+        let overall = Arc::new(Semaphore::new(settings.delivery_concurrency));
+        let mut per_host: HashMap<String, Arc<Semaphore>> = HashMap::new();
+        let window = settings.delivery_concurrency * 2;
+        let lease = lease(&data);
+        let mut in_flight = JoinSet::new();
         while !*shutdown.borrow() {
-            let due = match deliveries::claim_due(&data.db, batch, LEASE).await {
-                Ok(due) => due,
-                Err(err) => {
-                    tracing::error!(error = ?err, "cannot read the outbox");
-                    Vec::new()
+            let room = window.saturating_sub(in_flight.len());
+            let due = if room == 0 {
+                Vec::new()
+            } else {
+                match deliveries::claim_due(&data.db, room as u64, lease).await {
+                    Ok(due) => due,
+                    Err(err) => {
+                        tracing::error!(error = ?err, "cannot read the outbox");
+                        Vec::new()
+                    }
                 }
             };
             if due.is_empty() {
                 tokio::select! {
-                    () = data.wake.notified() => {}
+                    Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
+                    () = data.wake.notified(), if room > 0 => {}
                     () = tokio::time::sleep(StdDuration::from_secs(1)) => {}
                     _ = shutdown.changed() => {}
                 }
                 continue;
             }
-            send_batch(&data, &client, due).await;
+            per_host.retain(|_, limit| Arc::strong_count(limit) > 1);
+            for item in due {
+                let host_limit = per_host
+                    .entry(item.delivery.host.clone())
+                    .or_insert_with(|| {
+                        Arc::new(Semaphore::new(settings.delivery_concurrency_per_host))
+                    })
+                    .clone();
+                let overall = overall.clone();
+                let data = data.reset_request_count();
+                let client = client.clone();
+                in_flight.spawn(async move {
+                    let claimed = Instant::now();
+                    let (Ok(_host), Ok(_all)) =
+                        (host_limit.acquire().await, overall.acquire().await)
+                    else {
+                        return;
+                    };
+                    let id = item.delivery.id;
+                    let Some(item) = keep_lease(&data, item, claimed).await else {
+                        return;
+                    };
+                    if let Err(err) = deliver(&data, &client, item).await {
+                        tracing::error!(delivery = id, error = ?err, "failed to record a delivery");
+                    }
+                });
+            }
+            // Let finished sends free their room before claiming again.
+            while in_flight.try_join_next().is_some() {}
         }
+        while in_flight.join_next().await.is_some() {}
     })
 }
 
-async fn send_batch(data: &Data<FedData>, client: &ClientWithMiddleware, due: Vec<DueDelivery>) {
-    let settings = &data.config.federation;
-    let overall = Arc::new(Semaphore::new(settings.delivery_concurrency));
-    let mut per_host: HashMap<String, Arc<Semaphore>> = HashMap::new();
-    let mut tasks = JoinSet::new();
-    for item in due {
-        let host_limit = per_host
-            .entry(item.delivery.host.clone())
-            .or_insert_with(|| Arc::new(Semaphore::new(settings.delivery_concurrency_per_host)))
-            .clone();
-        let overall = overall.clone();
-        let data = data.reset_request_count();
-        let client = client.clone();
-        tasks.spawn(async move {
-            let (Ok(_a), Ok(_b)) = (overall.acquire().await, host_limit.acquire().await) else {
-                return;
-            };
-            let id = item.delivery.id;
-            if let Err(err) = deliver(&data, &client, item).await {
-                tracing::error!(delivery = id, error = ?err, "failed to record a delivery");
-            }
-        });
+fn lease(data: &Data<FedData>) -> Duration {
+    Duration::seconds(i64::try_from(data.config.federation.delivery_lease_secs).unwrap_or(120))
+}
+
+/// A delivery that waited long for its host's turn renews its lease first,
+/// so that no other process claims it meanwhile; `None` if the lease lapsed.
+async fn keep_lease(
+    data: &Data<FedData>,
+    mut item: DueDelivery,
+    claimed: Instant,
+) -> Option<DueDelivery> {
+    let half = StdDuration::from_secs(data.config.federation.delivery_lease_secs) / 2;
+    if claimed.elapsed() < half {
+        return Some(item);
     }
-    while tasks.join_next().await.is_some() {}
+    let held = item.delivery.locked_until?;
+    match deliveries::renew(&data.db, item.delivery.id, held, lease(data)).await {
+        Ok(Some(until)) => {
+            item.delivery.locked_until = Some(until);
+            Some(item)
+        }
+        Ok(None) => None,
+        Err(err) => {
+            tracing::warn!(error = ?err, "cannot renew a delivery lease");
+            None
+        }
+    }
 }
 
 /// The activity's JSON: stored, or rendered now from the post and stored so

@@ -9,7 +9,7 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait,
-    sea_query::{Expr, OnConflict},
+    sea_query::{Expr, LockBehavior, LockType, OnConflict},
 };
 use serde::Serialize;
 
@@ -30,9 +30,12 @@ fn unlocked(now: DateTime<Utc>) -> Condition {
         .add(delivery::Column::LockedUntil.lt(now))
 }
 
-/// Claims up to `limit` deliveries that are due, skipping paused hosts. A
-/// claim is a lease: a process that dies mid-send lets it lapse and the row
-/// is tried again.
+/// Claims up to `limit` deliveries that are due, skipping paused hosts, in
+/// one statement. A claim is a lease: a process that dies mid-send lets it
+/// lapse and the row is tried again. On PostgreSQL, processes sharing the
+/// database skip each other's rows (`FOR UPDATE SKIP LOCKED`), so each
+/// delivery is claimed by exactly one of them; SQLite runs the statement
+/// under its single writer lock, which gives the same guarantee in one process.
 pub async fn claim_due(
     db: &DatabaseConnection,
     limit: u64,
@@ -44,29 +47,23 @@ pub async fn claim_due(
         .column(delivery_host::Column::Host)
         .filter(delivery_host::Column::PausedUntil.gt(now))
         .into_query();
-    let candidates = delivery::Entity::find()
+    let mut due = delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::Id)
         .filter(delivery::Column::State.eq(PENDING))
         .filter(delivery::Column::NextAttemptAt.lte(now))
         .filter(unlocked(now))
         .filter(delivery::Column::Host.not_in_subquery(paused))
         .order_by_asc(delivery::Column::NextAttemptAt)
         .limit(limit)
-        .all(db)
+        .into_query();
+    due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    let claimed = delivery::Entity::update_many()
+        .col_expr(delivery::Column::LockedUntil, Expr::value(now + lease))
+        .filter(delivery::Column::Id.in_subquery(due))
+        .exec_with_returning(db)
         .await
-        .context("failed to look for due deliveries")?;
-    let mut claimed = Vec::with_capacity(candidates.len());
-    for candidate in candidates {
-        let result = delivery::Entity::update_many()
-            .col_expr(delivery::Column::LockedUntil, Expr::value(now + lease))
-            .filter(delivery::Column::Id.eq(candidate.id))
-            .filter(unlocked(now))
-            .exec(db)
-            .await
-            .context("failed to claim a delivery")?;
-        if result.rows_affected == 1 {
-            claimed.push(candidate);
-        }
-    }
+        .context("failed to claim due deliveries")?;
     let ids: Vec<i32> = claimed.iter().map(|d| d.activity_id).collect();
     let activities: HashMap<i32, activity::Model> = activity::Entity::find()
         .filter(activity::Column::Id.is_in(ids))
@@ -125,6 +122,28 @@ pub enum Outcome {
         status: Option<u16>,
         error: String,
     },
+}
+
+/// Extends a lease this process still holds (`held_until` as claimed);
+/// `false` when it lapsed and the row may be someone else's now.
+pub async fn renew(
+    db: &DatabaseConnection,
+    delivery_id: i32,
+    held_until: DateTime<Utc>,
+    lease: Duration,
+) -> anyhow::Result<Option<DateTime<Utc>>> {
+    let renewed = delivery::Entity::update_many()
+        .col_expr(
+            delivery::Column::LockedUntil,
+            Expr::value(Utc::now() + lease),
+        )
+        .filter(delivery::Column::Id.eq(delivery_id))
+        .filter(delivery::Column::State.eq(PENDING))
+        .filter(delivery::Column::LockedUntil.eq(held_until))
+        .exec_with_returning(db)
+        .await
+        .context("failed to renew a delivery lease")?;
+    Ok(renewed.into_iter().next().and_then(|d| d.locked_until))
 }
 
 pub async fn record(

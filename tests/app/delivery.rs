@@ -299,10 +299,16 @@ async fn pending_deliveries_are_sent_after_a_restart() {
 
     let creates = net.peers[0].wait_for("Create", 1).await;
     assert_eq!(creates[0].activity["object"]["name"], "Survivor");
-    assert_eq!(
-        delivery_rows(&net).await.last().expect("row").0,
-        "delivered"
-    );
+    // The outcome is written once the peer has answered.
+    let started = std::time::Instant::now();
+    loop {
+        let rows = delivery_rows(&net).await;
+        if rows.last().expect("row").0 == "delivered" {
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 10, "{rows:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]

@@ -18,6 +18,7 @@ mod follows;
 mod hardening;
 mod moderation;
 mod mutations;
+mod processes;
 mod public_pages;
 mod reactions;
 mod replies;

@@ -1,0 +1,326 @@
+//! Several `blog serve` processes on one PostgreSQL database, as behind a
+//! load balancer: each delivery is sent by exactly one of them, and one that
+//! is killed mid-delivery loses nothing.
+
+use std::{
+    collections::HashMap,
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use axum::{
+    Router,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    routing::post,
+};
+use blog::{
+    app,
+    config::Config,
+    domain::{Password, Username},
+    entities::{delivery, follower},
+    services::{
+        actors::{self, RemoteActorData},
+        posts::{self, PostForm, PostStatus},
+        users,
+    },
+};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use tokio::net::TcpListener;
+
+use crate::helpers::TestDb;
+
+/// A `blog serve` process, killed when dropped.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+fn serve(db: &TestDb, port: u16, public_url: &str, lease_secs: u64) -> Process {
+    let child = Command::new(env!("CARGO_BIN_EXE_blog"))
+        .arg("serve")
+        .current_dir(db.dir.path())
+        .env("BLOG_DATABASE_URL", &db.url)
+        .env("BLOG_DATA_DIR", db.data_dir())
+        .env("BLOG_LISTEN", format!("127.0.0.1:{port}"))
+        .env("BLOG_PUBLIC_URL", public_url)
+        .env("BLOG_FEDERATION__ALLOW_INSECURE_LOCAL", "true")
+        .env(
+            "BLOG_FEDERATION__DELIVERY_LEASE_SECS",
+            lease_secs.to_string(),
+        )
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("blog serve starts");
+    Process(child)
+}
+
+async fn wait_until_up(port: u16) {
+    let started = Instant::now();
+    let client = reqwest::Client::new();
+    loop {
+        let answer = client.get(format!("http://127.0.0.1:{port}/")).send().await;
+        if answer.is_ok_and(|r| r.status().is_success()) {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "blog on port {port} did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Every POST received: (inbox URL, activity id).
+type Received = Arc<Mutex<Vec<(String, String)>>>;
+
+#[derive(Clone)]
+struct Inboxes {
+    received: Received,
+    delay: Duration,
+}
+
+async fn inbox(
+    State(inboxes): State<Inboxes>,
+    Path(n): Path<u32>,
+    headers: HeaderMap,
+    body: String,
+) -> StatusCode {
+    tokio::time::sleep(inboxes.delay).await;
+    let host = headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let id = serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v["id"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    assert!(headers.contains_key("signature"), "deliveries are signed");
+    inboxes
+        .received
+        .lock()
+        .expect("lock")
+        .push((format!("http://{host}/inbox/{n}"), id));
+    StatusCode::ACCEPTED
+}
+
+/// `hosts` servers on distinct loopback addresses (127.0.0.2, .3, ...), each
+/// with `per_host` followers with inboxes of their own. Returns the inboxes.
+async fn followers_on_loopback(
+    db: &sea_orm::DatabaseConnection,
+    received: Received,
+    hosts: u8,
+    per_host: u32,
+    delay: Duration,
+) -> Vec<String> {
+    let mut inboxes = Vec::new();
+    for h in 0..hosts {
+        let listener = TcpListener::bind(format!("127.0.0.{}:0", h + 2))
+            .await
+            .expect("bind a loopback address");
+        let host = listener.local_addr().expect("address").to_string();
+        let router = Router::new()
+            .route("/inbox/{n}", post(inbox))
+            .with_state(Inboxes {
+                received: received.clone(),
+                delay,
+            });
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        for n in 0..per_host {
+            let ap_id = format!("http://{host}/users/{n}");
+            let inbox = format!("http://{host}/inbox/{n}");
+            let actor = actors::upsert(
+                db,
+                RemoteActorData {
+                    ap_id: ap_id.clone(),
+                    inbox: inbox.clone(),
+                    shared_inbox: None,
+                    public_key_pem: "unused".into(),
+                    preferred_username: format!("reader{n}"),
+                    name: None,
+                    host: host.clone(),
+                    url: None,
+                    icon_url: None,
+                },
+                chrono::Utc::now(),
+            )
+            .await
+            .expect("actor stored");
+            follower::ActiveModel {
+                actor_id: Set(actor.id),
+                follow_ap_id: Set(format!("{ap_id}#follow")),
+                created_at: Set(chrono::Utc::now()),
+                ..Default::default()
+            }
+            .insert(db)
+            .await
+            .expect("follower stored");
+            inboxes.push(inbox);
+        }
+    }
+    inboxes
+}
+
+async fn publish(db: &sea_orm::DatabaseConnection, author: i32, title: &str) {
+    let form = PostForm {
+        title: title.into(),
+        body: format!("{title}, for every follower."),
+        ..Default::default()
+    };
+    let valid = form.validate().expect("valid post");
+    posts::create(db, author, valid, PostStatus::Published)
+        .await
+        .expect("post published");
+}
+
+async fn wait_for(received: &Received, count: usize, within: Duration) {
+    let started = Instant::now();
+    while received.lock().expect("lock").len() < count {
+        assert!(
+            started.elapsed() < within,
+            "only {} of {count} deliveries arrived",
+            received.lock().expect("lock").len()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn open(db: &TestDb) -> sea_orm::DatabaseConnection {
+    let config = Config {
+        database_url: Some(db.url.clone()),
+        ..Config::default()
+    };
+    app::connect(&config).await.expect("test connection")
+}
+
+async fn admin(db: &sea_orm::DatabaseConnection) -> i32 {
+    users::create(
+        db,
+        &Username::parse("alice").expect("name"),
+        &Password::parse("correct horse battery staple".into()).expect("password"),
+        true,
+    )
+    .await
+    .expect("admin")
+    .id
+}
+
+#[tokio::test]
+async fn two_processes_send_every_delivery_exactly_once() {
+    let store = TestDb::new().await;
+    if !store.is_postgres() {
+        eprintln!("skipped: several processes share a database only on PostgreSQL");
+        return;
+    }
+    let (a, b) = (free_port(), free_port());
+    let public_url = format!("http://127.0.0.1:{a}");
+    // Both start at once on an empty database: migrations run once.
+    let _first = serve(&store, a, &public_url, 120);
+    let _second = serve(&store, b, &public_url, 120);
+    wait_until_up(a).await;
+    wait_until_up(b).await;
+    let db = open(&store).await;
+    let author = admin(&db).await;
+    let received = Received::default();
+    let inboxes =
+        followers_on_loopback(&db, received.clone(), 10, 10, Duration::from_millis(20)).await;
+
+    for n in 1..=3 {
+        publish(&db, author, &format!("Letter {n}")).await;
+    }
+    let expected = inboxes.len() * 3;
+    wait_for(&received, expected, Duration::from_secs(60)).await;
+    // Room for a duplicate to show up.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let received = received.lock().expect("lock").clone();
+    let mut counts: HashMap<&(String, String), usize> = HashMap::new();
+    for pair in &received {
+        *counts.entry(pair).or_default() += 1;
+    }
+    let twice: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "sent more than once: {twice:?}");
+    assert_eq!(received.len(), expected);
+    for inbox in &inboxes {
+        let creates = received.iter().filter(|(to, _)| to == inbox).count();
+        assert_eq!(creates, 3, "{inbox} should hold three posts");
+    }
+    let open_rows = delivery::Entity::find()
+        .filter(delivery::Column::State.ne("delivered"))
+        .all(&db)
+        .await
+        .expect("deliveries");
+    assert!(open_rows.is_empty(), "{open_rows:?}");
+}
+
+#[tokio::test]
+async fn a_process_killed_mid_delivery_loses_nothing() {
+    let store = TestDb::new().await;
+    if !store.is_postgres() {
+        eprintln!("skipped: several processes share a database only on PostgreSQL");
+        return;
+    }
+    let (a, b) = (free_port(), free_port());
+    let public_url = format!("http://127.0.0.1:{a}");
+    let _survivor = serve(&store, a, &public_url, 2);
+    let victim = serve(&store, b, &public_url, 2);
+    wait_until_up(a).await;
+    wait_until_up(b).await;
+    let db = open(&store).await;
+    let author = admin(&db).await;
+    let received = Received::default();
+    let inboxes =
+        followers_on_loopback(&db, received.clone(), 10, 10, Duration::from_millis(300)).await;
+
+    publish(&db, author, "Before the crash").await;
+    wait_for(&received, 10, Duration::from_secs(30)).await;
+    drop(victim);
+    let in_flight = delivery::Entity::find()
+        .filter(delivery::Column::State.eq("pending"))
+        .all(&db)
+        .await
+        .expect("deliveries")
+        .len();
+    assert!(in_flight > 0, "the kill should come mid-delivery");
+
+    let started = Instant::now();
+    loop {
+        let pending = delivery::Entity::find()
+            .filter(delivery::Column::State.ne("delivered"))
+            .all(&db)
+            .await
+            .expect("deliveries");
+        if pending.is_empty() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{} deliveries never went out",
+            pending.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let received = received.lock().expect("lock").clone();
+    for inbox in &inboxes {
+        assert!(
+            received.iter().any(|(to, _)| to == inbox),
+            "{inbox} never got the post"
+        );
+    }
+}
