@@ -39,6 +39,7 @@ const CHANNEL: &str = "blog_pages";
 struct Key {
     path_and_query: String,
     accept: String,
+    encoding: Option<&'static str>,
 }
 
 struct Entry {
@@ -54,6 +55,7 @@ struct ByBytes;
 
 impl Weighter<Key, Arc<Entry>> for ByBytes {
     fn weight(&self, key: &Key, entry: &Arc<Entry>) -> u64 {
+        // The key's encoding is a static string; it costs nothing to keep.
         (key.path_and_query.len() + key.accept.len() + entry.body.len() + 512) as u64
     }
 }
@@ -184,7 +186,46 @@ fn is_uncacheable(path: &str) -> bool {
     path.ends_with("/interact")
 }
 
-pub async fn pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// The one content coding this answer will use: brotli, then gzip, when the
+/// client accepts them. The request is rewritten to ask for exactly that, so
+/// the compression layer's choice follows from the cache key.
+fn negotiate_encoding(headers: &mut HeaderMap) -> Option<&'static str> {
+    let accepted: Vec<(String, f32)> = headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|part| {
+            let mut pieces = part.split(';');
+            let coding = pieces
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            let quality = pieces
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (coding, quality)
+        })
+        .collect();
+    let chosen = ["br", "gzip"].into_iter().find(|coding| {
+        accepted
+            .iter()
+            .any(|(c, q)| c.as_str() == *coding && *q > 0.0)
+    });
+    match chosen {
+        Some(coding) => {
+            headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(coding));
+        }
+        None => {
+            headers.remove(header::ACCEPT_ENCODING);
+        }
+    }
+    chosen
+}
+
+pub async fn pages(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let method = request.method().clone();
     if method != Method::GET && method != Method::HEAD {
         let response = next.run(request).await;
@@ -207,12 +248,15 @@ pub async fn pages(State(state): State<AppState>, request: Request, next: Next) 
         .filter_map(|v| v.to_str().ok())
         .collect::<Vec<_>>()
         .join(",");
+    let encoding = negotiate_encoding(request.headers_mut());
+    let path = request.uri().path();
     let key = (!is_uncacheable(path) && accept.len() <= MAX_ACCEPT).then(|| Key {
         path_and_query: request
             .uri()
             .path_and_query()
             .map_or_else(|| path.to_owned(), |p| p.as_str().to_owned()),
         accept,
+        encoding,
     });
     if let Some(entry) = key.as_ref().and_then(|key| state.pages.lookup(key)) {
         return answer(&entry, if_none_match.as_ref(), "hit");
@@ -269,8 +313,8 @@ fn answer(entry: &Entry, if_none_match: Option<&HeaderValue>, cache: &'static st
         *response.status_mut() = StatusCode::NOT_MODIFIED;
         let headers = response.headers_mut();
         for name in [header::CACHE_CONTROL, header::VARY, header::CONTENT_TYPE] {
-            if let Some(value) = entry.headers.get(&name) {
-                headers.insert(name, value.clone());
+            for value in entry.headers.get_all(&name) {
+                headers.append(name.clone(), value.clone());
             }
         }
         response

@@ -20,7 +20,10 @@ use axum::{
     Router, middleware,
     routing::{get, post},
 };
-use tower_http::{catch_panic::CatchPanicLayer, set_header::SetResponseHeaderLayer};
+use tower_http::{
+    CompressionLevel, catch_panic::CatchPanicLayer, compression::CompressionLayer,
+    set_header::SetResponseHeaderLayer,
+};
 
 pub fn router(state: AppState) -> Router {
     let federation = crate::federation::routes(&state.config);
@@ -72,6 +75,12 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             errors::render_error_pages,
         ))
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .br(true)
+                .quality(CompressionLevel::Precise(5)),
+        )
         .layer(middleware::from_fn_with_state(
             state.clone(),
             caching::pages,

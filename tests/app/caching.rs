@@ -216,3 +216,55 @@ async fn processes_sharing_a_database_drop_their_copies_together() {
     let _ = stop.send(());
     server.await.expect("joined").expect("second server ran");
 }
+
+#[tokio::test]
+async fn pages_are_compressed_once_for_clients_that_accept_it() {
+    use std::io::Read;
+    let app = TestApp::spawn().await;
+    let admin = app.logged_in_admin().await;
+    let body = "A long paragraph that compresses well. ".repeat(200);
+    app.write_post(&admin, &[("title", "Squeezed"), ("body", &body)], "publish")
+        .await;
+    let reader = app.client();
+    let plain = app.get(&reader, "/posts/squeezed").await;
+    assert!(!plain.headers().contains_key("content-encoding"));
+    let plain = plain.text().await.expect("body");
+    let gzip = || async {
+        reader
+            .get(app.url("/posts/squeezed"))
+            .header("accept-encoding", "br;q=0, gzip, deflate")
+            .send()
+            .await
+            .expect("GET")
+    };
+
+    let first = gzip().await;
+    let second = gzip().await;
+
+    assert_eq!(cache_status(&second), "hit");
+    for response in [first, second] {
+        assert_eq!(response.headers()["content-encoding"], "gzip");
+        let vary: Vec<_> = response
+            .headers()
+            .get_all("vary")
+            .iter()
+            .map(|v| v.to_str().expect("ascii").to_owned())
+            .collect();
+        let vary = vary.join(", ");
+        assert!(vary.to_lowercase().contains("accept-encoding"), "{vary}");
+        let compressed = response.bytes().await.expect("body");
+        assert!(compressed.len() * 4 < plain.len(), "{}", compressed.len());
+        let mut unpacked = String::new();
+        flate2::read::GzDecoder::new(&compressed[..])
+            .read_to_string(&mut unpacked)
+            .expect("valid gzip");
+        assert_eq!(unpacked, plain);
+    }
+    let brotli = reader
+        .get(app.url("/posts/squeezed"))
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(brotli.headers()["content-encoding"], "br");
+}
