@@ -42,6 +42,11 @@ pub async fn run(url: &str, connections: usize, duration: Duration) -> anyhow::R
         latencies.append(&mut l);
         errors += e;
     }
+    Ok(figures(latencies, errors, duration))
+}
+
+/// The figures of `latencies` (one per answer) gathered over `elapsed`.
+pub fn figures(mut latencies: Vec<Duration>, errors: u64, elapsed: Duration) -> Figures {
     latencies.sort();
     let at = |q: f64| {
         latencies
@@ -49,13 +54,13 @@ pub async fn run(url: &str, connections: usize, duration: Duration) -> anyhow::R
             .copied()
             .unwrap_or_default()
     };
-    Ok(Figures {
+    Figures {
         requests: latencies.len() as u64,
         errors,
-        per_second: latencies.len() as f64 / duration.as_secs_f64(),
+        per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
         p50: at(0.5),
         p99: at(0.99),
-    })
+    }
 }
 
 pub fn print(label: &str, f: &Figures) {

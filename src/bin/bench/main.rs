@@ -1,12 +1,17 @@
 //! Benchmarks, each beside a reference measured in the same run:
 //! `cargo run --release --bin bench -- SCENARIO` with SCENARIO one of
-//! `read`, `footprint`, `scaling` (or `all`). Everything runs on loopback,
-//! is bounded in time and stops by itself.
+//! `read`, `footprint`, `scaling`, `inbox`, `fanout` (or `all`). Everything
+//! runs on loopback, is bounded in time and stops by itself. `inbox` signs
+//! `BENCH_INBOX_REQUESTS` requests (10,000) before it starts the clock.
 
+mod browser;
+mod fanout;
+mod inbox;
 mod load;
 mod read;
 mod scaling;
 mod seed;
+mod signing;
 
 use std::process::ExitCode;
 
@@ -29,16 +34,20 @@ async fn main() -> ExitCode {
         "read" => read::run().await,
         "footprint" => read::footprint().await,
         "scaling" => scaling::run().await,
+        "inbox" => inbox::run().await,
+        "fanout" => fanout::run().await,
         "all" => {
             async {
                 scaling::run().await?;
                 read::footprint().await?;
-                read::run().await
+                read::run().await?;
+                inbox::run().await?;
+                fanout::run().await
             }
             .await
         }
         other => Err(anyhow::anyhow!(
-            "unknown scenario {other}: use read, footprint, scaling or all"
+            "unknown scenario {other}: use read, footprint, scaling, inbox, fanout or all"
         )),
     };
     match result {

@@ -13,9 +13,9 @@ use super::{load, seed};
 
 const CONNECTIONS: usize = 64;
 
-struct Server {
-    child: Child,
-    base: String,
+pub struct Server {
+    pub child: Child,
+    pub base: String,
 }
 
 impl Drop for Server {
@@ -31,12 +31,14 @@ fn free_port() -> anyhow::Result<u16> {
         .port())
 }
 
-/// Starts the blog on `dir`; returns it and the time to its first 200.
-async fn start(dir: &Path) -> anyhow::Result<(Server, Duration)> {
+/// Starts the blog on `dir`, with `env` added to its BLOG_* settings;
+/// returns it and the time to its first 200.
+pub async fn start(dir: &Path, env: &[(&str, &str)]) -> anyhow::Result<(Server, Duration)> {
     let port = free_port()?;
     let started = Instant::now();
     let child = Command::new(std::env::current_exe()?)
         .arg("__serve")
+        .envs(env.iter().copied())
         .env("BLOG_DATA_DIR", dir)
         .env("BLOG_LISTEN", format!("127.0.0.1:{port}"))
         .env("BLOG_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
@@ -63,7 +65,7 @@ async fn start(dir: &Path) -> anyhow::Result<(Server, Duration)> {
 }
 
 /// Resident and peak memory of a process, in MiB, from /proc.
-fn memory(pid: u32) -> anyhow::Result<(f64, f64)> {
+pub fn memory(pid: u32) -> anyhow::Result<(f64, f64)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let field = |name: &str| {
         status
@@ -90,7 +92,7 @@ async fn seeded(name: &str) -> anyhow::Result<std::path::PathBuf> {
 pub async fn footprint() -> anyhow::Result<()> {
     println!("footprint: memory idle and under read load, time to the first answer");
     let dir = seeded("footprint").await?;
-    let (server, first) = start(&dir).await?;
+    let (server, first) = start(&dir, &[]).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let (idle, _) = memory(server.child.id())?;
     let url = format!("{}/posts/letters", server.base);
@@ -120,7 +122,7 @@ pub async fn run() -> anyhow::Result<()> {
         "read: a post page with 100 replies, {CONNECTIONS} connections, 10 s, beside nginx serving the same bytes"
     );
     let dir = seeded("read").await?;
-    let (server, _) = start(&dir).await?;
+    let (server, _) = start(&dir, &[]).await?;
     let url = format!("{}/posts/letters", server.base);
     let page = reqwest::get(&url).await?.bytes().await?;
     let ours = load::run(&url, CONNECTIONS, Duration::from_secs(10)).await?;

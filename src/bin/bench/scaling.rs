@@ -36,6 +36,8 @@ pub async fn run() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     config.listen = addr;
+    // Every request renders: the figure is the rendering, not the page cache.
+    config.page_cache_mib = 0;
     let app = App::with_database(config.clone(), listener, reqwest::Client::new(), db).await?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async {

@@ -1,6 +1,6 @@
 //! A blog with posts and approved replies, written through the services.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use blog::{
     app,
@@ -15,6 +15,23 @@ use blog::{
     },
 };
 use sea_orm::DatabaseConnection;
+
+/// A data folder under the system's temporary folder, removed when dropped.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> anyhow::Result<Scratch> {
+        let dir = std::env::temp_dir().join(format!("blog-bench-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(Scratch(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
 
 pub fn config(dir: &Path) -> Config {
     Config {
