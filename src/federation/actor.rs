@@ -37,6 +37,11 @@ struct StoredKeys {
 }
 
 impl LocalActor {
+    /// The PKCS#8 PEM private key, for signing deliveries.
+    pub fn signing_key_pem(&self) -> &str {
+        &self.private_key_pem
+    }
+
     /// Loads the actor's RSA key pair, generating and storing it on first start.
     pub async fn load(db: &DatabaseConnection, urls: &Urls) -> anyhow::Result<LocalActor> {
         let stored = secrets::get_or_create(db, "actor_keys", || {

@@ -259,7 +259,17 @@ async fn deliver(
         | Outcome::Failed {
             status: Some(_), ..
         } => {
-            deliveries::host_ok(&data.db, &delivery.host).await?;
+            if let Outcome::Delivered { .. } = outcome {
+                tracing::debug!(inbox = %delivery.inbox, "delivered");
+            }
+            return deliveries::record_answered(
+                &data.db,
+                delivery.id,
+                attempts,
+                outcome,
+                &delivery.host,
+            )
+            .await;
         }
         Outcome::Retry { error, .. }
         | Outcome::Failed {
@@ -274,9 +284,6 @@ async fn deliver(
                 deliveries::pause_host(&data.db, &delivery.host, until).await?;
             }
         }
-    }
-    if let Outcome::Delivered { .. } = outcome {
-        tracing::debug!(inbox = %delivery.inbox, "delivered");
     }
     deliveries::record(&data.db, delivery.id, attempts, outcome).await
 }
@@ -301,7 +308,7 @@ async fn send(
         .header(CONTENT_TYPE, ACTIVITY_JSON)
         .header(HOST, host)
         .header(DATE, httpdate::fmt_http_date(std::time::SystemTime::now()));
-    let request = data.sign_request(builder, Bytes::from(body)).await?;
+    let request = data.signer.sign(builder, Bytes::from(body)).await?;
     let response = client.execute(request).await?;
     let retry_after = response
         .headers()

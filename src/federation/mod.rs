@@ -13,6 +13,7 @@ pub mod inbox;
 pub mod interact;
 pub mod limits;
 pub mod objects;
+pub mod signing;
 pub mod ssrf;
 pub mod urls;
 
@@ -46,6 +47,8 @@ pub struct FedData {
     pub wake: Arc<Notify>,
     /// For requests the library does not make itself (remote interaction lookups).
     pub client: reqwest::Client,
+    /// Signs deliveries as the blog's actor.
+    pub signer: signing::Signer,
 }
 
 pub type Federation = FederationConfig<FedData>;
@@ -85,6 +88,7 @@ pub async fn build(
         .context("public_url has no host")?
         .to_owned();
     let insecure = config.federation.allow_insecure_local;
+    let urls_key_id = urls.key_id();
     let data = FedData {
         db,
         config,
@@ -92,6 +96,7 @@ pub async fn build(
         actor: actor.clone(),
         wake,
         client: client.clone(),
+        signer: signing::Signer::new(urls_key_id, actor.signing_key_pem())?,
     };
     FederationConfig::builder()
         .domain(domain)

@@ -7,8 +7,8 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, TransactionTrait,
     sea_query::{Expr, LockBehavior, LockType, OnConflict},
 };
 use serde::Serialize;
@@ -152,6 +152,35 @@ pub async fn record(
     attempts: i32,
     outcome: Outcome,
 ) -> anyhow::Result<()> {
+    record_in(db, delivery_id, attempts, outcome).await
+}
+
+/// Records an outcome from a host that answered, and clears the host's
+/// failures, in one commit.
+pub async fn record_answered(
+    db: &DatabaseConnection,
+    delivery_id: i32,
+    attempts: i32,
+    outcome: Outcome,
+    host: &str,
+) -> anyhow::Result<()> {
+    let txn = db.begin().await?;
+    delivery_host::Entity::delete_by_id(host)
+        .exec(&txn)
+        .await
+        .with_context(|| format!("failed to clear failures of {host}"))?;
+    record_in(&txn, delivery_id, attempts, outcome).await?;
+    txn.commit()
+        .await
+        .with_context(|| format!("failed to record delivery {delivery_id}"))
+}
+
+async fn record_in(
+    db: &impl ConnectionTrait,
+    delivery_id: i32,
+    attempts: i32,
+    outcome: Outcome,
+) -> anyhow::Result<()> {
     let now = Utc::now();
     let mut row = delivery::ActiveModel {
         id: Set(delivery_id),
@@ -238,14 +267,6 @@ pub async fn pause_host(
         .exec(db)
         .await
         .with_context(|| format!("failed to pause {host}"))?;
-    Ok(())
-}
-
-pub async fn host_ok(db: &DatabaseConnection, host: &str) -> anyhow::Result<()> {
-    delivery_host::Entity::delete_by_id(host)
-        .exec(db)
-        .await
-        .with_context(|| format!("failed to clear failures of {host}"))?;
     Ok(())
 }
 

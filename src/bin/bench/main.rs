@@ -21,7 +21,14 @@ use clap::Parser;
 async fn main() -> ExitCode {
     let scenario = std::env::args().nth(1).unwrap_or_else(|| "all".into());
     if scenario == "__serve" {
-        // The server under test, configured through BLOG_* variables.
+        // The server under test, configured through BLOG_* variables; its
+        // log (RUST_LOG, warnings by default) goes to standard output.
+        tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+            )
+            .init();
         return match blog::cli::Cli::parse_from(["blog", "serve"]).run().await {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {

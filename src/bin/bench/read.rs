@@ -42,9 +42,9 @@ pub async fn start(dir: &Path, env: &[(&str, &str)]) -> anyhow::Result<(Server, 
         .env("BLOG_DATA_DIR", dir)
         .env("BLOG_LISTEN", format!("127.0.0.1:{port}"))
         .env("BLOG_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .env("RUST_LOG", std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()))
+        .stdout(if std::env::var_os("BENCH_SERVER_LOG").is_some() { Stdio::inherit() } else { Stdio::null() })
+        .stderr(if std::env::var_os("BENCH_SERVER_LOG").is_some() { Stdio::inherit() } else { Stdio::null() })
         .spawn()?;
     let server = Server {
         child,
