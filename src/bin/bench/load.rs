@@ -1,5 +1,7 @@
 //! A bounded load generator: `connections` keep-alive clients requesting one
-//! URL for `duration`, counting answers and latencies.
+//! URL for `duration`, counting answers and latencies. `wrk` is used when it
+//! is installed (it costs the shared cores far less); otherwise the load
+//! comes from this process.
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +14,102 @@ pub struct Figures {
 }
 
 pub async fn run(url: &str, connections: usize, duration: Duration) -> anyhow::Result<Figures> {
+    if let Some(figures) = wrk(url, connections, duration).await? {
+        return Ok(figures);
+    }
+    in_process(url, connections, duration).await
+}
+
+/// Which load generator `run` uses.
+pub fn generator() -> &'static str {
+    if wrk_binary().is_some() {
+        "wrk"
+    } else {
+        "the in-process generator (apt-get install wrk for a lighter one)"
+    }
+}
+
+fn wrk_binary() -> Option<&'static str> {
+    ["/usr/bin/wrk", "/usr/local/bin/wrk"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+}
+
+/// `wrk` with two threads; `None` when it is not installed.
+async fn wrk(url: &str, connections: usize, duration: Duration) -> anyhow::Result<Option<Figures>> {
+    let Some(binary) = wrk_binary() else {
+        return Ok(None);
+    };
+    let output = tokio::process::Command::new(binary)
+        .args(["-t2", &format!("-c{connections}")])
+        .arg(format!("-d{}s", duration.as_secs().max(1)))
+        .args(["--latency", url])
+        .kill_on_drop(true)
+        .output()
+        .await?;
+    anyhow::ensure!(
+        output.status.success(),
+        "wrk failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    let field = |prefix: &str| {
+        text.lines()
+            .map(str::trim)
+            .find_map(|l| l.strip_prefix(prefix))
+            .map(str::trim)
+            .map(str::to_owned)
+    };
+    let per_second: f64 = field("Requests/sec:")
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("unexpected wrk output: {text}"))?;
+    let latency = |q: &str| {
+        field(q)
+            .and_then(|v| parse_wrk_duration(&v))
+            .unwrap_or_default()
+    };
+    let requests = text
+        .lines()
+        .find(|l| l.contains("requests in"))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let errors = field("Non-2xx or 3xx responses:")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+        + text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Socket errors:"))
+            .map(|l| {
+                l.split(',')
+                    .filter_map(|part| part.split_whitespace().last()?.parse::<u64>().ok())
+                    .sum::<u64>()
+            })
+            .unwrap_or(0);
+    Ok(Some(Figures {
+        requests,
+        errors,
+        per_second,
+        p50: latency("50%"),
+        p99: latency("99%"),
+    }))
+}
+
+fn parse_wrk_duration(value: &str) -> Option<Duration> {
+    let split = value.find(|c: char| c.is_ascii_alphabetic())?;
+    let (number, unit) = value.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let seconds = match unit {
+        "us" => number / 1e6,
+        "ms" => number / 1e3,
+        "s" => number,
+        "m" => number * 60.0,
+        _ => return None,
+    };
+    Some(Duration::from_secs_f64(seconds))
+}
+
+async fn in_process(url: &str, connections: usize, duration: Duration) -> anyhow::Result<Figures> {
     let deadline = Instant::now() + duration;
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..connections {

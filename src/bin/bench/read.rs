@@ -42,9 +42,20 @@ pub async fn start(dir: &Path, env: &[(&str, &str)]) -> anyhow::Result<(Server, 
         .env("BLOG_DATA_DIR", dir)
         .env("BLOG_LISTEN", format!("127.0.0.1:{port}"))
         .env("BLOG_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-        .env("RUST_LOG", std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()))
-        .stdout(if std::env::var_os("BENCH_SERVER_LOG").is_some() { Stdio::inherit() } else { Stdio::null() })
-        .stderr(if std::env::var_os("BENCH_SERVER_LOG").is_some() { Stdio::inherit() } else { Stdio::null() })
+        .env(
+            "RUST_LOG",
+            std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .stdout(if std::env::var_os("BENCH_SERVER_LOG").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
+        .stderr(if std::env::var_os("BENCH_SERVER_LOG").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
         .spawn()?;
     let server = Server {
         child,
@@ -121,6 +132,7 @@ pub async fn run() -> anyhow::Result<()> {
     println!(
         "read: a post page with 100 replies, {CONNECTIONS} connections, 10 s, beside nginx serving the same bytes"
     );
+    println!("  load from {}", load::generator());
     let dir = seeded("read").await?;
     let (server, _) = start(&dir, &[]).await?;
     let url = format!("{}/posts/letters", server.base);
