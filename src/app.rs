@@ -8,9 +8,9 @@ use axum::Router;
 use axum_csrf::{CsrfConfig, Key, SameSite};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
     TransactionTrait,
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 use tokio::{
     net::TcpListener,

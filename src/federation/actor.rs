@@ -146,8 +146,14 @@ impl Object for RemoteActor {
     }
 
     async fn read_from_id(id: Url, data: &FedContext) -> Result<Option<Self>, FedError> {
+        if let Some(row) = data.actors.get(id.as_str()) {
+            return Ok(Some(RemoteActor::new(row)?));
+        }
         match actors::find_by_ap_id(&data.db, id.as_str()).await? {
-            Some(row) => Ok(Some(RemoteActor::new(row)?)),
+            Some(row) => {
+                data.actors.put(row.clone());
+                Ok(Some(RemoteActor::new(row)?))
+            }
             None => Ok(None),
         }
     }
@@ -169,6 +175,7 @@ impl Object for RemoteActor {
 
     async fn from_json(json: RemotePerson, data: &FedContext) -> Result<Self, FedError> {
         let row = actors::upsert(&data.db, json.into_data(), Utc::now()).await?;
+        data.actors.put(row.clone());
         RemoteActor::new(row)
     }
 }
@@ -191,5 +198,40 @@ impl Actor for RemoteActor {
             .shared_inbox
             .as_deref()
             .and_then(|s| Url::parse(s).ok())
+    }
+}
+
+/// Remote actors (and so their public keys) recently read, kept in memory for
+/// a minute: an inbox busy with one server's replies verifies each signature
+/// without reading the same actor from the database twice per activity.
+/// Changes made here update it; other processes' changes are seen within
+/// the minute.
+pub struct ActorCache {
+    entries: quick_cache::sync::Cache<String, (std::time::Instant, actor::Model)>,
+}
+
+impl ActorCache {
+    const TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+    pub fn new() -> ActorCache {
+        ActorCache {
+            entries: quick_cache::sync::Cache::new(4096),
+        }
+    }
+
+    pub fn get(&self, ap_id: &str) -> Option<actor::Model> {
+        let (at, row) = self.entries.get(ap_id)?;
+        (at.elapsed() < Self::TTL).then_some(row)
+    }
+
+    pub fn put(&self, row: actor::Model) {
+        self.entries
+            .insert(row.ap_id.clone(), (std::time::Instant::now(), row));
+    }
+}
+
+impl Default for ActorCache {
+    fn default() -> Self {
+        ActorCache::new()
     }
 }

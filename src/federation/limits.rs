@@ -17,6 +17,8 @@ use super::error::FedError;
 pub struct InboxLimits {
     by_address: DefaultKeyedRateLimiter<IpAddr>,
     by_host: DefaultKeyedRateLimiter<String>,
+    /// Made once: creating a clock reads the CPU's timer features.
+    clock: DefaultClock,
 }
 
 impl InboxLimits {
@@ -28,12 +30,13 @@ impl InboxLimits {
         InboxLimits {
             by_address: DefaultKeyedRateLimiter::keyed(quota),
             by_host: DefaultKeyedRateLimiter::keyed(quota),
+            clock: DefaultClock::default(),
         }
     }
 
     /// Counts one request from the client behind `parts`, sent by `actor`.
     pub fn check(&self, parts: &Parts, actor: &str) -> Result<(), FedError> {
-        let clock = DefaultClock::default();
+        let clock = &self.clock;
         let wait = |not_until: governor::NotUntil<_>| {
             FedError::too_many(not_until.wait_time_from(clock.now()).as_secs().max(1))
         };

@@ -49,6 +49,8 @@ pub struct FedData {
     pub client: reqwest::Client,
     /// Signs deliveries as the blog's actor.
     pub signer: signing::Signer,
+    /// Remote actors recently read.
+    pub actors: Arc<actor::ActorCache>,
 }
 
 pub type Federation = FederationConfig<FedData>;
@@ -97,6 +99,7 @@ pub async fn build(
         wake,
         client: client.clone(),
         signer: signing::Signer::new(urls_key_id, actor.signing_key_pem())?,
+        actors: Arc::new(actor::ActorCache::new()),
     };
     FederationConfig::builder()
         .domain(domain)

@@ -13,10 +13,7 @@ use aws_lc_rs::{
 };
 use base64::{Engine, engine::general_purpose::STANDARD as Base64};
 use bytes::Bytes;
-use http_signature_normalization_reqwest::{
-    Config, SignError,
-    digest::SignExt,
-};
+use http_signature_normalization_reqwest::{Config, SignError, digest::SignExt};
 use reqwest_middleware::RequestBuilder;
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use sha2::{Digest, Sha256};

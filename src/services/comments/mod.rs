@@ -147,14 +147,7 @@ pub async fn receive(
     reply: IncomingReply,
     moderation: &ModerationConfig,
 ) -> anyhow::Result<Received> {
-    if comment::Entity::find()
-        .filter(comment::Column::ApId.eq(reply.ap_id.as_str()))
-        .one(db)
-        .await?
-        .is_some()
-    {
-        return Ok(Received::Duplicate);
-    }
+    // A reply seen before is caught by the unique ap_id on insert.
     let Some((post_id, parent_id)) = resolve(db, &reply.target).await? else {
         return Ok(Received::NotForUs);
     };
