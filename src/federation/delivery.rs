@@ -15,14 +15,14 @@ use rand::Rng;
 use reqwest::header::{CONTENT_TYPE, DATE, HOST, RETRY_AFTER};
 use reqwest_middleware::ClientWithMiddleware;
 use tokio::{
-    sync::{Semaphore, watch},
+    sync::{Semaphore, mpsc, oneshot, watch},
     task::JoinSet,
 };
 
 use super::{ACTIVITY_JSON, FedData, Federation, activities::outbound};
 use crate::services::{
     comments,
-    deliveries::{self, DueDelivery, Outcome},
+    deliveries::{self, Answered, DueDelivery, Outcome},
     outbox::ActivityKind,
     posts,
 };
@@ -50,6 +50,7 @@ pub fn spawn(
         let window = settings.delivery_concurrency * 2;
         let lease = lease(&data);
         let mut in_flight = JoinSet::new();
+        let recorder = Recorder::spawn(data.db.clone());
         while !*shutdown.borrow() {
             let room = window.saturating_sub(in_flight.len());
             let due = if room == 0 {
@@ -83,6 +84,7 @@ pub fn spawn(
                 let overall = overall.clone();
                 let data = data.reset_request_count();
                 let client = client.clone();
+                let recorder = recorder.clone();
                 in_flight.spawn(async move {
                     let claimed = Instant::now();
                     let (Ok(_host), Ok(_all)) =
@@ -94,7 +96,7 @@ pub fn spawn(
                     let Some(item) = keep_lease(&data, item, claimed).await else {
                         return;
                     };
-                    if let Err(err) = deliver(&data, &client, item).await {
+                    if let Err(err) = deliver(&data, &client, &recorder, item).await {
                         tracing::error!(delivery = id, error = ?err, "failed to record a delivery");
                     }
                 });
@@ -108,6 +110,45 @@ pub fn spawn(
 
 fn lease(data: &Data<FedData>) -> Duration {
     Duration::seconds(i64::try_from(data.config.federation.delivery_lease_secs).unwrap_or(120))
+}
+
+/// Writes outcomes from hosts that answered. Sends that finish while a
+/// commit is under way wait and go into the next one together, so a burst
+/// of deliveries costs a few commits rather than one each.
+#[derive(Clone)]
+struct Recorder {
+    queue: mpsc::Sender<(Answered, oneshot::Sender<anyhow::Result<()>>)>,
+}
+
+impl Recorder {
+    const MAX_BATCH: usize = 128;
+
+    fn spawn(db: sea_orm::DatabaseConnection) -> Recorder {
+        let (queue, mut incoming) = mpsc::channel::<(Answered, oneshot::Sender<_>)>(1024);
+        tokio::spawn(async move {
+            let mut batch = Vec::new();
+            while incoming.recv_many(&mut batch, Self::MAX_BATCH).await > 0 {
+                let (outcomes, waiting): (Vec<_>, Vec<_>) =
+                    std::mem::take(&mut batch).into_iter().unzip();
+                let result = deliveries::record_answered(&db, outcomes).await;
+                let shared = result.map_err(|err| format!("{err:#}"));
+                for waiter in waiting {
+                    let _ = waiter.send(shared.clone().map_err(anyhow::Error::msg));
+                }
+            }
+        });
+        Recorder { queue }
+    }
+
+    async fn record(&self, answered: Answered) -> anyhow::Result<()> {
+        let (done, wait) = oneshot::channel();
+        self.queue
+            .send((answered, done))
+            .await
+            .map_err(|_| anyhow::anyhow!("the delivery recorder has stopped"))?;
+        wait.await
+            .map_err(|_| anyhow::anyhow!("the delivery recorder has stopped"))?
+    }
 }
 
 /// A delivery that waited long for its host's turn renews its lease first,
@@ -201,6 +242,7 @@ fn backoff(first: StdDuration, failures: i32) -> Duration {
 async fn deliver(
     data: &Data<FedData>,
     client: &ClientWithMiddleware,
+    recorder: &Recorder,
     item: DueDelivery,
 ) -> anyhow::Result<()> {
     let delivery = &item.delivery;
@@ -262,14 +304,14 @@ async fn deliver(
             if let Outcome::Delivered { .. } = outcome {
                 tracing::debug!(inbox = %delivery.inbox, "delivered");
             }
-            return deliveries::record_answered(
-                &data.db,
-                delivery.id,
-                attempts,
-                outcome,
-                &delivery.host,
-            )
-            .await;
+            return recorder
+                .record(Answered {
+                    delivery_id: delivery.id,
+                    attempts,
+                    outcome,
+                    host: delivery.host.clone(),
+                })
+                .await;
         }
         Outcome::Retry { error, .. }
         | Outcome::Failed {

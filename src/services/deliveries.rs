@@ -155,24 +155,36 @@ pub async fn record(
     record_in(db, delivery_id, attempts, outcome).await
 }
 
-/// Records an outcome from a host that answered, and clears the host's
-/// failures, in one commit.
-pub async fn record_answered(
-    db: &DatabaseConnection,
-    delivery_id: i32,
-    attempts: i32,
-    outcome: Outcome,
-    host: &str,
-) -> anyhow::Result<()> {
+/// An outcome from a host that answered.
+pub struct Answered {
+    pub delivery_id: i32,
+    pub attempts: i32,
+    pub outcome: Outcome,
+    pub host: String,
+}
+
+/// Records outcomes from hosts that answered, and clears those hosts'
+/// failures, all in one commit.
+pub async fn record_answered(db: &DatabaseConnection, batch: Vec<Answered>) -> anyhow::Result<()> {
     let txn = db.begin().await?;
-    delivery_host::Entity::delete_by_id(host)
+    let mut hosts: Vec<&str> = batch.iter().map(|a| a.host.as_str()).collect();
+    hosts.sort_unstable();
+    hosts.dedup();
+    delivery_host::Entity::delete_many()
+        .filter(delivery_host::Column::Host.is_in(hosts))
         .exec(&txn)
         .await
-        .with_context(|| format!("failed to clear failures of {host}"))?;
-    record_in(&txn, delivery_id, attempts, outcome).await?;
-    txn.commit()
-        .await
-        .with_context(|| format!("failed to record delivery {delivery_id}"))
+        .context("failed to clear host failures")?;
+    for answered in batch {
+        record_in(
+            &txn,
+            answered.delivery_id,
+            answered.attempts,
+            answered.outcome,
+        )
+        .await?;
+    }
+    txn.commit().await.context("failed to record deliveries")
 }
 
 async fn record_in(
