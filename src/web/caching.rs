@@ -263,7 +263,13 @@ pub async fn pages(State(state): State<AppState>, mut request: Request, next: Ne
     }
     let generation = state.pages.current();
     let response = next.run(request).await;
+    let private = response
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-store") || v.contains("private"));
     if response.status() != StatusCode::OK
+        || private
         || response.headers().contains_key(header::ETAG)
         || response.headers().contains_key(header::SET_COOKIE)
     {
