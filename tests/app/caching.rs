@@ -213,6 +213,40 @@ async fn processes_sharing_a_database_drop_their_copies_together() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // The session and the CSRF keys are shared too: the admin logged in on
+    // the first server edits through the second, and the first shows it.
+    let path = format!("/admin/posts/{}/edit", post_id(&editor));
+    let form = admin
+        .get(format!("{second_base}{path}"))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
+    let token = crate::helpers::csrf_token(&form);
+    let saved = admin
+        .post(format!("{second_base}{path}"))
+        .header("origin", &first.base)
+        .form(&[
+            ("authenticity_token", token.as_str()),
+            ("title", "Shared"),
+            ("body", "Third version."),
+            ("action", "publish"),
+        ])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(saved.status(), 303, "{:?}", saved.text().await);
+    let started = Instant::now();
+    loop {
+        let (_, page) = first.get_text(&reader, "/posts/shared").await;
+        if page.contains("Third version.") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "{page}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let _ = stop.send(());
     server.await.expect("joined").expect("second server ran");
 }
