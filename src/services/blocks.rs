@@ -4,8 +4,8 @@
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 
@@ -82,8 +82,33 @@ pub async fn all(db: &DatabaseConnection) -> anyhow::Result<Vec<BlockView>> {
         .collect())
 }
 
+/// Whether this actor or its server (or a parent domain of it) is blocked:
+/// one indexed lookup, however long the block list.
 pub async fn is_blocked(db: &DatabaseConnection, actor_ap_id: &str) -> anyhow::Result<bool> {
-    Ok(list(db).await?.blocks(actor_ap_id))
+    let mut matching = Condition::any().add(
+        Condition::all()
+            .add(block::Column::Kind.eq(ACTOR))
+            .add(block::Column::Value.eq(actor_ap_id)),
+    );
+    if let Some(host) = domain_of(actor_ap_id) {
+        // social.example.org is covered by blocks of itself, example.org and org.
+        let parents: Vec<String> = host
+            .match_indices('.')
+            .map(|(at, _)| host[at + 1..].to_owned())
+            .chain(std::iter::once(host.clone()))
+            .collect();
+        matching = matching.add(
+            Condition::all()
+                .add(block::Column::Kind.eq(DOMAIN))
+                .add(block::Column::Value.is_in(parents)),
+        );
+    }
+    let found = block::Entity::find()
+        .filter(matching)
+        .one(db)
+        .await
+        .context("failed to check blocks")?;
+    Ok(found.is_some())
 }
 
 /// Blocks an actor (`kind` = `actor`) or a domain; removes matching followers.

@@ -321,3 +321,32 @@ async fn visitors_are_sent_to_their_own_server_to_reply() {
             .contains("Could not reach nowhere.invalid")
     );
 }
+
+#[tokio::test]
+async fn a_blocked_domain_covers_its_subdomains_and_nothing_else() {
+    use blog::services::blocks;
+    let app = crate::helpers::TestApp::spawn().await;
+    blocks::add(&app.db, blocks::DOMAIN, "example.org")
+        .await
+        .expect("domain blocked");
+    blocks::add(&app.db, blocks::ACTOR, "https://other.net/users/troll")
+        .await
+        .expect("actor blocked");
+
+    for (actor, blocked) in [
+        ("https://example.org/users/a", true),
+        ("https://social.example.org/users/a", true),
+        ("https://SOCIAL.Example.org/users/a", true),
+        ("https://notexample.org/users/a", false),
+        ("https://example.org.evil/users/a", false),
+        ("https://other.net/users/troll", true),
+        ("https://other.net/users/friend", false),
+        ("not a url", false),
+    ] {
+        assert_eq!(
+            blocks::is_blocked(&app.db, actor).await.expect("checked"),
+            blocked,
+            "{actor}"
+        );
+    }
+}
