@@ -40,6 +40,7 @@ pub async fn start(dir: &Path, env: &[(&str, &str)]) -> anyhow::Result<(Server, 
         .arg("__serve")
         .envs(env.iter().copied())
         .env("BLOG_DATA_DIR", dir)
+        .env("BLOG_DATABASE_URL", seed::database_url(dir))
         .env("BLOG_LISTEN", format!("127.0.0.1:{port}"))
         .env("BLOG_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
         .env(
@@ -110,7 +111,7 @@ pub async fn footprint() -> anyhow::Result<()> {
     load::run(&url, CONNECTIONS, Duration::from_secs(5)).await?;
     let (_, peak) = memory(server.child.id())?;
     drop(server);
-    std::fs::remove_dir_all(&dir).ok();
+    seed::remove(&dir);
     let verdict = |ok: bool| if ok { "MET" } else { "MISSED" };
     let first_ms = first.as_secs_f64() * 1000.0;
     println!(
@@ -154,7 +155,7 @@ pub async fn run() -> anyhow::Result<()> {
         ),
         Err(err) => println!("  nginx reference failed: {err:#}"),
     }
-    std::fs::remove_dir_all(&dir).ok();
+    seed::remove(&dir);
     Ok(())
 }
 

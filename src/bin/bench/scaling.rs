@@ -70,7 +70,7 @@ pub async fn run() -> anyhow::Result<()> {
     }
     let _ = stop.send(());
     server.await??;
-    std::fs::remove_dir_all(&dir).ok();
+    seed::remove(&dir);
 
     for (replies, count, each) in &rows {
         println!(

@@ -14,7 +14,7 @@ use blog::{
         users,
     },
 };
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 /// A data folder under the system's temporary folder, removed when dropped.
 pub struct Scratch(pub PathBuf);
@@ -29,19 +29,81 @@ impl Scratch {
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        remove(&self.0);
+    }
+}
+
+/// Removes a scenario's data: its folder and, on PostgreSQL, its database.
+pub fn remove(dir: &Path) {
+    let _ = std::fs::remove_dir_all(dir);
+    let Some((base, name)) = postgres(dir) else {
+        return;
+    };
+    // Called from async code too: a runtime of its own on a thread of its own.
+    let _ = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(async {
+            let admin = sea_orm::Database::connect(&base).await?;
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await?;
+            admin.close().await
+        })?;
+        anyhow::Ok(())
+    })
+    .join();
+}
+
+/// With `BENCH_DATABASE_URL` (a PostgreSQL server URL) set, every scenario
+/// gets a fresh database there instead of SQLite: its server URL and name.
+fn postgres(dir: &Path) -> Option<(String, String)> {
+    let base = std::env::var("BENCH_DATABASE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())?;
+    let folder = dir.file_name()?.to_string_lossy().to_string();
+    let name: String = folder
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    Some((base, name))
+}
+
+/// The database a scenario's server uses: SQLite in `dir`, or PostgreSQL
+/// when `BENCH_DATABASE_URL` is set.
+pub fn database_url(dir: &Path) -> String {
+    match postgres(dir) {
+        Some((base, name)) => {
+            let mut url = url::Url::parse(&base).expect("BENCH_DATABASE_URL is a URL");
+            url.set_path(&name);
+            url.to_string()
+        }
+        None => format!("sqlite://{}?mode=rwc", dir.join("blog.db").display()),
     }
 }
 
 pub fn config(dir: &Path) -> Config {
     Config {
         data_dir: dir.to_owned(),
-        database_url: Some(format!(
-            "sqlite://{}?mode=rwc",
-            dir.join("blog.db").display()
-        )),
+        database_url: Some(database_url(dir)),
         ..Config::default()
     }
+}
+
+async fn create_database(dir: &Path) -> anyhow::Result<()> {
+    let Some((base, name)) = postgres(dir) else {
+        return Ok(());
+    };
+    let admin = sea_orm::Database::connect(&base).await?;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await?;
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await?;
+    admin.close().await?;
+    Ok(())
 }
 
 /// Creates the admin, and one published post per `(slug, replies)`.
@@ -49,6 +111,7 @@ pub async fn blog(
     config: &Config,
     posts_and_replies: &[(&str, usize)],
 ) -> anyhow::Result<DatabaseConnection> {
+    create_database(&config.data_dir).await?;
     let db = app::connect(config).await?;
     app::migrate(&db).await?;
     let admin = users::create(
