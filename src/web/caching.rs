@@ -183,7 +183,7 @@ fn is_private(path: &str) -> bool {
 
 /// Pages that depend on more than their URL and `Accept` header.
 fn is_uncacheable(path: &str) -> bool {
-    path.ends_with("/interact")
+    path.ends_with("/interact") || path == "/healthz"
 }
 
 /// The one content coding this answer will use: brotli, then gzip, when the

@@ -9,6 +9,7 @@ mod errors;
 mod feeds;
 mod moderation;
 mod public;
+mod site;
 mod state;
 mod templates;
 
@@ -34,6 +35,10 @@ pub fn router(state: AppState) -> Router {
         .route("/tags/{slug}", get(public::tag))
         .route("/feed.atom", get(feeds::atom))
         .route("/feed.rss", get(feeds::rss))
+        .route("/feed.json", get(site::json_feed))
+        .route("/sitemap.xml", get(site::sitemap))
+        .route("/robots.txt", get(site::robots))
+        .route("/healthz", get(site::healthz))
         .route("/style.css", get(public::stylesheet))
         .route("/avatar.png", get(public::avatar))
         .route("/login", get(auth::login_form).post(auth::login))

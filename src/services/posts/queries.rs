@@ -314,3 +314,15 @@ pub async fn editable(
         (view, PostForm { tags, ..form })
     }))
 }
+
+/// Every published post's slug and last change, newest first, for the sitemap.
+pub async fn sitemap(db: &DatabaseConnection) -> anyhow::Result<Vec<(String, DateTime<Utc>)>> {
+    published()
+        .select_only()
+        .column(post::Column::Slug)
+        .column(post::Column::UpdatedAt)
+        .into_tuple()
+        .all(db)
+        .await
+        .context("failed to list posts for the sitemap")
+}

@@ -1,0 +1,112 @@
+//! Site-wide documents: the JSON Feed, the sitemap, robots.txt and the
+//! health check.
+
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use quick_xml::escape::escape;
+use sea_orm::ConnectionTrait;
+use serde_json::json;
+
+use super::AppState;
+use crate::{error::AppResult, services::posts};
+
+const FEED_LENGTH: u64 = 20;
+
+/// The newest posts as a JSON Feed 1.1.
+pub async fn json_feed(State(state): State<AppState>) -> AppResult<Response> {
+    let config = &state.config;
+    let items: Vec<_> = posts::recent(&state.db, FEED_LENGTH)
+        .await?
+        .iter()
+        .map(|post| {
+            let url = config.url(&post.path());
+            json!({
+                "id": url,
+                "url": url,
+                "title": post.title,
+                "content_html": post.html,
+                "summary": post.summary,
+                "date_published": post.published_at.map(|d| d.to_rfc3339()),
+                "date_modified": post.updated_at.to_rfc3339(),
+                "authors": [{ "name": post.author }],
+                "tags": post.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let feed = json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": config.blog.title,
+        "description": config.blog.description,
+        "home_page_url": config.url("/"),
+        "feed_url": config.url("/feed.json"),
+        "language": config.blog.language,
+        "items": items,
+    });
+    let mut response = Json(feed).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/feed+json"),
+    );
+    Ok(response)
+}
+
+/// Every public post, for search engines.
+pub async fn sitemap(State(state): State<AppState>) -> AppResult<Response> {
+    let config = &state.config;
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    let entries = posts::sitemap(&state.db).await?;
+    let newest = entries.iter().map(|(_, at)| *at).max();
+    let mut add = |path: &str, modified: Option<chrono::DateTime<chrono::Utc>>| {
+        xml.push_str("  <url><loc>");
+        xml.push_str(&escape(config.url(path).as_str()));
+        xml.push_str("</loc>");
+        if let Some(at) = modified {
+            xml.push_str("<lastmod>");
+            xml.push_str(&at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+            xml.push_str("</lastmod>");
+        }
+        xml.push_str("</url>\n");
+    };
+    add("/", newest);
+    for (slug, updated) in &entries {
+        add(&posts::post_path(slug), Some(*updated));
+    }
+    xml.push_str("</urlset>\n");
+    Ok((
+        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+        xml,
+    )
+        .into_response())
+}
+
+pub async fn robots(State(state): State<AppState>) -> Response {
+    let body = format!(
+        "User-agent: *\nDisallow: /admin\nDisallow: /login\n\nSitemap: {}\n",
+        state.config.url("/sitemap.xml")
+    );
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}
+
+/// For load balancers and monitoring: 200 when the database answers.
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    let no_store = [(header::CACHE_CONTROL, "no-store")];
+    match state.db.execute_unprepared("SELECT 1").await {
+        Ok(_) => (no_store, "ok\n").into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "health check: the database does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                no_store,
+                "the database does not answer\n",
+            )
+                .into_response()
+        }
+    }
+}
