@@ -69,6 +69,14 @@ pub struct BlogConfig {
     /// this blog. A built-in picture is used when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
+    /// Profiles elsewhere that link back here, shown as `<link rel="me">`
+    /// so that Mastodon and others verify them.
+    pub me_links: Vec<String>,
+    /// The author's own fediverse handle (`@name@server`), for
+    /// `<meta name="fediverse:creator">`: Mastodon then credits the author
+    /// under links to the blog.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fediverse_creator: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -130,6 +138,8 @@ impl Default for BlogConfig {
             language: "en".into(),
             posts_per_page: 10,
             avatar_url: None,
+            me_links: Vec::new(),
+            fediverse_creator: None,
         }
     }
 }
@@ -182,6 +192,22 @@ impl Config {
         );
         crate::domain::Username::parse(&self.blog.username)
             .context("blog.username is not a valid handle")?;
+        for link in &self.blog.me_links {
+            anyhow::ensure!(
+                Url::parse(link).is_ok_and(|u| matches!(u.scheme(), "http" | "https")),
+                "blog.me_links: {link} is not an http(s) URL"
+            );
+        }
+        if let Some(handle) = &self.blog.fediverse_creator {
+            let parts: Vec<&str> = handle.trim_start_matches('@').split('@').collect();
+            anyhow::ensure!(
+                parts.len() == 2
+                    && parts
+                        .iter()
+                        .all(|p| !p.is_empty() && !p.contains(char::is_whitespace)),
+                "blog.fediverse_creator must look like @name@server.example, not {handle}"
+            );
+        }
         anyhow::ensure!(
             self.blog.posts_per_page > 0,
             "blog.posts_per_page must be at least 1"

@@ -136,6 +136,8 @@ pub fn base_context(config: &Config, user: Option<&user::Model>, csrf: Option<&s
             description => config.blog.description.as_str(),
             language => config.blog.language.as_str(),
             url => config.url("/"),
+            me_links => config.blog.me_links.clone(),
+            fediverse_creator => config.blog.fediverse_creator.as_deref().map(|h| format!("@{}", h.trim_start_matches('@'))),
         },
         user => user.map(|u| context! { username => u.username.as_str(), is_admin => u.is_admin }),
         csrf => csrf,

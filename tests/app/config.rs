@@ -18,7 +18,12 @@ fn the_example_configuration_parses_and_documents_every_key() {
             "config.example.toml does not document `{key}`"
         );
     }
-    for key in ["database_url", "theme_dir", "avatar_url"] {
+    for key in [
+        "database_url",
+        "theme_dir",
+        "avatar_url",
+        "fediverse_creator",
+    ] {
         assert!(
             text.contains(&format!("{key} =")),
             "config.example.toml does not document `{key}`"
@@ -85,4 +90,30 @@ fn https_public_urls_mark_cookies_secure() {
 
     assert!(config.https());
     assert_eq!(config.url("/posts/a"), "https://x.org/posts/a");
+}
+
+#[test]
+fn rel_me_links_and_the_fediverse_handle_are_checked() {
+    for (toml, complaint) in [
+        (
+            "[blog]\nme_links = [\"javascript:alert(1)\"]",
+            "blog.me_links",
+        ),
+        (
+            "[blog]\nfediverse_creator = \"alice\"",
+            "blog.fediverse_creator",
+        ),
+        (
+            "[blog]\nfediverse_creator = \"@a b@c\"",
+            "blog.fediverse_creator",
+        ),
+    ] {
+        let err = Config::from_toml(toml).expect_err(toml).to_string();
+        assert!(err.contains(complaint), "{toml}: {err}");
+    }
+    let ok = Config::from_toml(
+        "[blog]\nme_links = [\"https://a.example/@me\"]\nfediverse_creator = \"@me@a.example\"",
+    )
+    .expect("valid");
+    assert_eq!(ok.blog.me_links, ["https://a.example/@me"]);
 }

@@ -288,3 +288,36 @@ async fn admin_pages_are_never_stored_by_caches() {
         assert!(!response.headers().contains_key("etag"), "{path}");
     }
 }
+
+#[tokio::test]
+async fn pages_carry_the_authors_rel_me_links_and_fediverse_handle() {
+    let app = TestApp::spawn_with(|c| {
+        c.blog.me_links = vec![
+            "https://mastodon.example/@alice".into(),
+            "https://code.example/alice?tab=\"repos\"".into(),
+        ];
+        c.blog.fediverse_creator = Some("alice@mastodon.example".into());
+    })
+    .await;
+    let admin = app.logged_in_admin().await;
+    app.write_post(&admin, &[("title", "Signed"), ("body", "x")], "publish")
+        .await;
+
+    for path in ["/", "/posts/signed"] {
+        let (_, page) = app.get_text(&app.client(), path).await;
+        assert!(
+            page.contains(r#"<link rel="me" href="https://mastodon.example/@alice">"#),
+            "{path}: {page}"
+        );
+        assert!(
+            page.contains(
+                r#"<link rel="me" href="https://code.example/alice?tab=&quot;repos&quot;">"#
+            ),
+            "{path}: {page}"
+        );
+        assert!(
+            page.contains(r#"<meta name="fediverse:creator" content="@alice@mastodon.example">"#),
+            "{path}: {page}"
+        );
+    }
+}
