@@ -28,9 +28,20 @@ pub struct Config {
     pub theme_dir: Option<PathBuf>,
     /// Memory for rendered public pages, in MiB; 0 renders every request.
     pub page_cache_mib: u64,
+    /// `text` for people, `json` (one object per line) for log collectors.
+    pub log_format: LogFormat,
     pub blog: BlogConfig,
     pub federation: FederationConfig,
     pub moderation: ModerationConfig,
+}
+
+/// How the log is written to standard error.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 /// Which replies wait for the admin before they are shown.
@@ -122,6 +133,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./data"),
             theme_dir: None,
             page_cache_mib: 16,
+            log_format: LogFormat::Text,
             blog: BlogConfig::default(),
             federation: FederationConfig::default(),
             moderation: ModerationConfig::default(),

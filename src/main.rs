@@ -1,18 +1,27 @@
 use std::process::ExitCode;
 
+use blog::config::{Config, LogFormat};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
+    let cli = blog::cli::Cli::parse();
+    // A configuration that does not load is reported by `run` below.
+    let format = Config::load(cli.config.as_deref())
+        .map(|c| c.log_format)
+        .unwrap_or_default();
+    let log = tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm_migration=warn")),
         )
-        .with_writer(std::io::stderr)
-        .init();
-    match blog::cli::Cli::parse().run().await {
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => log.init(),
+        LogFormat::Json => log.json().init(),
+    }
+    match cli.run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");

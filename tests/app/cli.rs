@@ -246,3 +246,40 @@ async fn backup_copies_a_live_sqlite_database_and_the_copy_restores() {
     assert_eq!(status, 200);
     assert!(page.contains("In the backup."));
 }
+
+#[tokio::test]
+async fn the_log_can_be_json_lines_for_a_collector() {
+    let db = TestDb::new().await;
+    let mut command = blog(&db);
+    command
+        .env("BLOG_LISTEN", "127.0.0.1:0")
+        .env("BLOG_LOG_FORMAT", "json");
+    let mut child = command.spawn().expect("run blog");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let started = Instant::now();
+    let mut seen = Vec::new();
+    while !seen.iter().any(|v: &serde_json::Value| {
+        v["fields"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("listening on"))
+    }) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no start-up line: {seen:?}"
+        );
+        let line = lines
+            .next()
+            .expect("server keeps running")
+            .expect("utf-8 log");
+        let value: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(
+            value["level"].is_string() && value["timestamp"].is_string(),
+            "{line}"
+        );
+        seen.push(value);
+    }
+    child.kill().ok();
+    child.wait().ok();
+}
