@@ -45,6 +45,11 @@ pub enum Command {
         /// Where to write the copy; must not exist yet
         file: PathBuf,
     },
+    /// Write every post as Markdown with front matter, and every reply as JSON, to a zip FILE
+    Export {
+        /// Where to write the archive; must not exist yet
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -77,6 +82,18 @@ impl Cli {
                 let db = app::connect(&config).await?;
                 crate::services::backup::write(&db, &file).await?;
                 println!("wrote a copy of the database to {}", file.display());
+                Ok(())
+            }
+            Command::Export { file } => {
+                let db = app::connect(&config).await?;
+                app::migrate(&db).await?;
+                let summary = crate::services::export::write_zip(&db, &file).await?;
+                println!(
+                    "wrote {} posts and {} replies to {}",
+                    summary.posts,
+                    summary.comments,
+                    file.display()
+                );
                 Ok(())
             }
         }

@@ -6,6 +6,7 @@ pub mod backup;
 pub mod blocks;
 pub mod comments;
 pub mod deliveries;
+pub mod export;
 pub mod followers;
 pub mod outbox;
 pub mod posts;

@@ -283,3 +283,125 @@ async fn the_log_can_be_json_lines_for_a_collector() {
     child.kill().ok();
     child.wait().ok();
 }
+
+#[tokio::test]
+async fn export_writes_posts_as_markdown_and_replies_as_json() {
+    use std::io::Read;
+
+    use blog::{
+        config::{ModerationConfig, ModerationPolicy},
+        domain::sanitize_remote,
+        services::comments::{self, IncomingReply, ReplyTarget},
+    };
+    let app = crate::helpers::TestApp::spawn().await;
+    let admin = app.logged_in_admin().await;
+    app.write_post(
+        &admin,
+        &[
+            ("title", "Opening \"hours\""),
+            ("body", "We open at *nine*.\n\nAnd close at five."),
+            ("tags", "library, hours"),
+        ],
+        "publish",
+    )
+    .await;
+    app.write_post(
+        &admin,
+        &[("title", "Unfinished"), ("body", "Draft.")],
+        "draft",
+    )
+    .await;
+    let reader = app
+        .remote_actor(
+            "https://social.example/users/reader",
+            "https://social.example/inbox",
+        )
+        .await;
+    let reply = IncomingReply {
+        ap_id: "https://social.example/notes/1".into(),
+        url: None,
+        target: ReplyTarget::Post {
+            slug: "opening-hours".into(),
+        },
+        content: sanitize_remote("<p>Thank you!</p>"),
+        content_warning: None,
+        sensitive: false,
+        language: Some("en".into()),
+        mentions: vec![],
+        hashtags: vec![],
+        attachments: vec![],
+        published: chrono::Utc::now(),
+    };
+    let open = ModerationConfig {
+        policy: ModerationPolicy::Open,
+        keywords: vec![],
+    };
+    comments::receive(&app.db, &reader, reply, &open)
+        .await
+        .expect("reply stored");
+    let file = app.store.dir.path().join("export.zip");
+
+    let output = blog(&app.store)
+        .arg("export")
+        .arg(&file)
+        .output()
+        .expect("run blog export");
+
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("wrote 2 posts and 1 replies"),
+        "{output:?}"
+    );
+    let mut archive =
+        zip::ZipArchive::new(std::fs::File::open(&file).expect("archive")).expect("zip");
+    let mut post = String::new();
+    archive
+        .by_name("posts/opening-hours.md")
+        .expect("the post")
+        .read_to_string(&mut post)
+        .expect("utf-8");
+    let mut parts = post.splitn(3, "+++\n");
+    assert_eq!(parts.next(), Some(""));
+    let front: toml::Value = toml::from_str(parts.next().expect("front matter")).expect("TOML");
+    assert_eq!(front["title"].as_str(), Some("Opening \"hours\""));
+    assert_eq!(front["status"].as_str(), Some("published"));
+    assert_eq!(
+        front["tags"].as_array().map(|t| t.len()),
+        Some(2),
+        "{front:?}"
+    );
+    assert!(front.get("date").is_some());
+    assert_eq!(
+        parts.next().map(str::trim),
+        Some("We open at *nine*.\n\nAnd close at five.")
+    );
+    let mut draft = String::new();
+    archive
+        .by_name("posts/unfinished.md")
+        .expect("the draft")
+        .read_to_string(&mut draft)
+        .expect("utf-8");
+    assert!(draft.contains("status = \"draft\""), "{draft}");
+    let replies: serde_json::Value =
+        serde_json::from_reader(archive.by_name("comments.json").expect("comments")).expect("JSON");
+    assert_eq!(replies[0]["post_slug"], "opening-hours");
+    assert_eq!(
+        replies[0]["author_ap_id"],
+        "https://social.example/users/reader"
+    );
+    assert!(
+        replies[0]["content_html"]
+            .as_str()
+            .expect("html")
+            .contains("Thank you!")
+    );
+
+    // An existing file is never overwritten.
+    let again = blog(&app.store)
+        .arg("export")
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("must not exist yet"));
+}

@@ -282,3 +282,16 @@ pub async fn by_uuid(db: &DatabaseConnection, uuid: &str) -> anyhow::Result<Opti
         .with_context(|| format!("failed to load comment {uuid}"))?;
     Ok(views(db, rows).await?.pop())
 }
+
+/// Every comment under every post, in thread order of arrival, for export.
+pub async fn all(db: &DatabaseConnection) -> anyhow::Result<Vec<CommentView>> {
+    let rows = comment::Entity::find()
+        .find_also_related(actor::Entity)
+        .order_by_asc(comment::Column::PostId)
+        .order_by_asc(comment::Column::PublishedAt)
+        .order_by_asc(comment::Column::Id)
+        .all(db)
+        .await
+        .context("failed to load comments")?;
+    views(db, rows).await
+}
