@@ -1,15 +1,17 @@
-//! Atom and RSS feeds of the newest posts.
+//! Atom, RSS and JSON feeds of the newest posts.
 
 use atom_syndication::{
     ContentBuilder, EntryBuilder, FeedBuilder, FixedDateTime, LinkBuilder, PersonBuilder,
 };
 use axum::{
+    Json,
     extract::State,
-    http::header,
+    http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
 use chrono::Utc;
 use rss::{ChannelBuilder, GuidBuilder, ItemBuilder};
+use serde_json::json;
 
 use super::AppState;
 use crate::{error::AppResult, services::posts};
@@ -108,4 +110,42 @@ pub async fn rss(State(state): State<AppState>) -> AppResult<Response> {
         channel.to_string(),
     )
         .into_response())
+}
+
+/// The newest posts as a JSON Feed 1.1.
+pub async fn json_feed(State(state): State<AppState>) -> AppResult<Response> {
+    let config = &state.config;
+    let items: Vec<_> = posts::recent(&state.db, FEED_LENGTH)
+        .await?
+        .iter()
+        .map(|post| {
+            let url = config.url(&post.path());
+            json!({
+                "id": url,
+                "url": url,
+                "title": post.title,
+                "content_html": post.html,
+                "summary": post.summary,
+                "date_published": post.published_at.map(|d| d.to_rfc3339()),
+                "date_modified": post.updated_at.to_rfc3339(),
+                "authors": [{ "name": post.author }],
+                "tags": post.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let feed = json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": config.blog.title,
+        "description": config.blog.description,
+        "home_page_url": config.url("/"),
+        "feed_url": config.url("/feed.json"),
+        "language": config.blog.language,
+        "items": items,
+    });
+    let mut response = Json(feed).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/feed+json"),
+    );
+    Ok(response)
 }

@@ -35,7 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/tags/{slug}", get(public::tag))
         .route("/feed.atom", get(feeds::atom))
         .route("/feed.rss", get(feeds::rss))
-        .route("/feed.json", get(site::json_feed))
+        .route("/feed.json", get(feeds::json_feed))
         .route("/sitemap.xml", get(site::sitemap))
         .route("/robots.txt", get(site::robots))
         .route("/healthz", get(site::healthz))

@@ -1,58 +1,15 @@
-//! Site-wide documents: the JSON Feed, the sitemap, robots.txt and the
-//! health check.
+//! Site-wide documents: the sitemap, robots.txt and the health check.
 
 use axum::{
-    Json,
     extract::State,
-    http::{HeaderValue, StatusCode, header},
+    http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
 use quick_xml::escape::escape;
 use sea_orm::ConnectionTrait;
-use serde_json::json;
 
 use super::AppState;
 use crate::{error::AppResult, services::posts};
-
-const FEED_LENGTH: u64 = 20;
-
-/// The newest posts as a JSON Feed 1.1.
-pub async fn json_feed(State(state): State<AppState>) -> AppResult<Response> {
-    let config = &state.config;
-    let items: Vec<_> = posts::recent(&state.db, FEED_LENGTH)
-        .await?
-        .iter()
-        .map(|post| {
-            let url = config.url(&post.path());
-            json!({
-                "id": url,
-                "url": url,
-                "title": post.title,
-                "content_html": post.html,
-                "summary": post.summary,
-                "date_published": post.published_at.map(|d| d.to_rfc3339()),
-                "date_modified": post.updated_at.to_rfc3339(),
-                "authors": [{ "name": post.author }],
-                "tags": post.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    let feed = json!({
-        "version": "https://jsonfeed.org/version/1.1",
-        "title": config.blog.title,
-        "description": config.blog.description,
-        "home_page_url": config.url("/"),
-        "feed_url": config.url("/feed.json"),
-        "language": config.blog.language,
-        "items": items,
-    });
-    let mut response = Json(feed).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/feed+json"),
-    );
-    Ok(response)
-}
 
 /// Every public post, for search engines.
 pub async fn sitemap(State(state): State<AppState>) -> AppResult<Response> {

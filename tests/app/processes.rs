@@ -221,25 +221,60 @@ async fn admin(db: &sea_orm::DatabaseConnection) -> i32 {
     .id
 }
 
-#[tokio::test]
-async fn two_processes_send_every_delivery_exactly_once() {
+/// Two `blog serve` processes started together on a fresh PostgreSQL
+/// database (so migrations race), with an admin and 100 followers on ten
+/// loopback hosts whose inboxes answer after `delay`. `None` on SQLite.
+struct Cluster {
+    first: Process,
+    second: Process,
+    db: sea_orm::DatabaseConnection,
+    author: i32,
+    received: Received,
+    inboxes: Vec<String>,
+    _store: TestDb,
+}
+
+async fn cluster(lease_secs: u64, delay: Duration) -> Option<Cluster> {
     let store = TestDb::new().await;
     if !store.is_postgres() {
         eprintln!("skipped: several processes share a database only on PostgreSQL");
-        return;
+        return None;
     }
     let (a, b) = (free_port(), free_port());
     let public_url = format!("http://127.0.0.1:{a}");
-    // Both start at once on an empty database: migrations run once.
-    let _first = serve(&store, a, &public_url, 120);
-    let _second = serve(&store, b, &public_url, 120);
+    let first = serve(&store, a, &public_url, lease_secs);
+    let second = serve(&store, b, &public_url, lease_secs);
     wait_until_up(a).await;
     wait_until_up(b).await;
     let db = open(&store).await;
     let author = admin(&db).await;
     let received = Received::default();
-    let inboxes =
-        followers_on_loopback(&db, received.clone(), 10, 10, Duration::from_millis(20)).await;
+    let inboxes = followers_on_loopback(&db, received.clone(), 10, 10, delay).await;
+    Some(Cluster {
+        first,
+        second,
+        db,
+        author,
+        received,
+        inboxes,
+        _store: store,
+    })
+}
+
+#[tokio::test]
+async fn two_processes_send_every_delivery_exactly_once() {
+    let Some(Cluster {
+        first: _first,
+        second: _second,
+        db,
+        author,
+        received,
+        inboxes,
+        _store,
+    }) = cluster(120, Duration::from_millis(20)).await
+    else {
+        return;
+    };
 
     for n in 1..=3 {
         publish(&db, author, &format!("Letter {n}")).await;
@@ -271,22 +306,18 @@ async fn two_processes_send_every_delivery_exactly_once() {
 
 #[tokio::test]
 async fn a_process_killed_mid_delivery_loses_nothing() {
-    let store = TestDb::new().await;
-    if !store.is_postgres() {
-        eprintln!("skipped: several processes share a database only on PostgreSQL");
+    let Some(Cluster {
+        first: _survivor,
+        second: victim,
+        db,
+        author,
+        received,
+        inboxes,
+        _store,
+    }) = cluster(2, Duration::from_millis(300)).await
+    else {
         return;
-    }
-    let (a, b) = (free_port(), free_port());
-    let public_url = format!("http://127.0.0.1:{a}");
-    let _survivor = serve(&store, a, &public_url, 2);
-    let victim = serve(&store, b, &public_url, 2);
-    wait_until_up(a).await;
-    wait_until_up(b).await;
-    let db = open(&store).await;
-    let author = admin(&db).await;
-    let received = Received::default();
-    let inboxes =
-        followers_on_loopback(&db, received.clone(), 10, 10, Duration::from_millis(300)).await;
+    };
 
     publish(&db, author, "Before the crash").await;
     wait_for(&received, 10, Duration::from_secs(30)).await;
