@@ -6,6 +6,7 @@ mod m20261129_000001_core;
 mod m20261129_000002_federation;
 mod m20261129_000003_comments;
 mod m20261129_000004_session_epoch;
+mod m20261129_000005_publishing;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_federation::Migration),
             Box::new(m20261129_000003_comments::Migration),
             Box::new(m20261129_000004_session_epoch::Migration),
+            Box::new(m20261129_000005_publishing::Migration),
         ]
     }
 }

@@ -37,6 +37,9 @@ pub struct Model {
     pub edited_at: Option<ChronoDateTimeUtc>,
     pub deleted_at: Option<ChronoDateTimeUtc>,
     pub created_at: ChronoDateTimeUtc,
+    /// Name and website of the author of an imported comment.
+    pub author_name: Option<String>,
+    pub author_url: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

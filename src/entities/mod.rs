@@ -2,15 +2,18 @@
 
 pub mod activity;
 pub mod actor;
+pub mod api_token;
 pub mod block;
 pub mod comment;
 pub mod delivery;
 pub mod delivery_host;
 pub mod follower;
+pub mod media;
 pub mod post;
 pub mod post_tag;
 pub mod reaction;
 pub mod received_activity;
+pub mod redirect;
 pub mod secret;
 pub mod session;
 pub mod tag;

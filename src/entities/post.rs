@@ -15,13 +15,17 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub summary: String,
     pub summary_is_custom: bool,
-    /// `draft` or `published`; see `services::posts::PostStatus`.
+    /// `draft`, `scheduled` (goes live at `published_at`) or `published`; see `services::posts::PostStatus`.
     pub status: String,
     pub author_id: i32,
     pub published_at: Option<ChronoDateTimeUtc>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
     pub deleted_at: Option<ChronoDateTimeUtc>,
+    /// The byline of an imported post whose author has no account here.
+    pub author_name: Option<String>,
+    /// Where an imported post came from (its WordPress guid).
+    pub imported_from: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,33 @@
+use sea_orm::entity::prelude::*;
+
+/// An old address of a post (from an imported blog) that now redirects to it.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "redirects")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    /// Path and query as old links ask for it: `/2014/05/01/slug/`, `/?p=123`.
+    #[sea_orm(unique)]
+    pub from_path: String,
+    pub post_id: i32,
+    pub created_at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::post::Entity",
+        from = "Column::PostId",
+        to = "super::post::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Post,
+}
+
+impl Related<super::post::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Post.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}
