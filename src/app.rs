@@ -21,6 +21,7 @@ use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite as SessionSam
 use crate::{
     config::Config,
     federation::{self, Federation, delivery},
+    scheduler::Scheduler,
     services::{secrets, sessions::DbSessionStore, users},
     web::{self, AppState},
 };
@@ -34,6 +35,7 @@ pub struct App {
     federation: Federation,
     client: reqwest::Client,
     pages: Arc<web::caching::PageCache>,
+    schedule: Arc<Notify>,
 }
 
 /// Opens the database (creating the SQLite file and folder if needed).
@@ -161,6 +163,7 @@ impl App {
             .with_secure(config.https())
             .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
         let pages = state.pages.clone();
+        let schedule = state.schedule.clone();
         let router = web::router(state).layer(sessions);
         let addr = listener.local_addr()?;
         Ok(App {
@@ -172,6 +175,7 @@ impl App {
             federation,
             client,
             pages,
+            schedule,
         })
     }
 
@@ -203,6 +207,13 @@ impl App {
         let cleanup = tokio::spawn(delete_expired_sessions(self.db.clone()));
         let listener = web::caching::spawn_listener(self.pages.clone(), &self.db);
         let (stop_worker, worker_stop) = watch::channel(false);
+        let scheduler = Scheduler {
+            db: self.db.clone(),
+            pages: self.pages.clone(),
+            delivery: self.federation.to_request_data().wake.clone(),
+            wake: self.schedule.clone(),
+        }
+        .spawn(worker_stop.clone());
         let worker = delivery::spawn(self.federation, self.client, worker_stop);
         let result = axum::serve(
             self.listener,
@@ -213,6 +224,7 @@ impl App {
         .await
         .context("server error");
         cleanup.abort();
+        scheduler.abort();
         if let Some(listener) = listener {
             listener.abort();
         }

@@ -33,6 +33,7 @@ pub struct Config {
     pub blog: BlogConfig,
     pub federation: FederationConfig,
     pub moderation: ModerationConfig,
+    pub media: MediaConfig,
 }
 
 /// How the log is written to standard error.
@@ -88,6 +89,32 @@ pub struct BlogConfig {
     /// under links to the blog.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fediverse_creator: Option<String>,
+    /// IANA time zone (`Europe/Paris`) in which the author types publish
+    /// times and in which times are shown.
+    pub timezone: String,
+}
+
+/// Uploaded images.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MediaConfig {
+    /// Where uploaded images are stored; `media` under `data_dir` when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir: Option<PathBuf>,
+    /// Largest file accepted, in MiB.
+    pub max_upload_mib: u64,
+    /// Wider or taller images are scaled down to this many pixels.
+    pub max_dimension: u32,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        MediaConfig {
+            dir: None,
+            max_upload_mib: 10,
+            max_dimension: 2560,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -137,6 +164,7 @@ impl Default for Config {
             blog: BlogConfig::default(),
             federation: FederationConfig::default(),
             moderation: ModerationConfig::default(),
+            media: MediaConfig::default(),
         }
     }
 }
@@ -152,6 +180,7 @@ impl Default for BlogConfig {
             avatar_url: None,
             me_links: Vec::new(),
             fediverse_creator: None,
+            timezone: "UTC".into(),
         }
     }
 }
@@ -220,6 +249,16 @@ impl Config {
                 "blog.fediverse_creator must look like @name@server.example, not {handle}"
             );
         }
+        self.blog.timezone.parse::<chrono_tz::Tz>().map_err(|_| {
+            anyhow::anyhow!(
+                "blog.timezone: {} is not a time zone name like Europe/Paris or UTC",
+                self.blog.timezone
+            )
+        })?;
+        anyhow::ensure!(
+            self.media.max_upload_mib > 0 && self.media.max_dimension >= 16,
+            "media.max_upload_mib must be at least 1 and media.max_dimension at least 16"
+        );
         anyhow::ensure!(
             self.blog.posts_per_page > 0,
             "blog.posts_per_page must be at least 1"
@@ -261,6 +300,19 @@ impl Config {
             Some(port) => format!("{host}:{port}"),
             None => host.to_owned(),
         }
+    }
+
+    /// The blog's time zone (checked when the configuration was loaded).
+    pub fn timezone(&self) -> chrono_tz::Tz {
+        self.blog.timezone.parse().unwrap_or(chrono_tz::Tz::UTC)
+    }
+
+    /// Where uploaded images are stored.
+    pub fn media_dir(&self) -> PathBuf {
+        self.media
+            .dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("media"))
     }
 
     /// An absolute URL for a path on this blog.

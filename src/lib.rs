@@ -7,5 +7,6 @@ pub mod domain;
 pub mod entities;
 pub mod error;
 pub mod federation;
+pub mod scheduler;
 pub mod services;
 pub mod web;

@@ -38,6 +38,8 @@ enum Redirects {
     CreatedAt,
 }
 
+// The table is called media, and so is one column's prefix.
+#[allow(clippy::enum_variant_names)]
 #[derive(DeriveIden)]
 enum Media {
     Table,

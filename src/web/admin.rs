@@ -30,6 +30,9 @@ fn notice_text(notice: Option<&str>) -> Option<&'static str> {
     match notice? {
         "published" => Some("Post published."),
         "saved" => Some("Draft saved."),
+        "scheduled" => {
+            Some("Post scheduled. It goes public, and out to followers, at the time shown.")
+        }
         "deleted" => Some("Post deleted."),
         _ => None,
     }
@@ -112,7 +115,8 @@ async fn editor(
         form => to_value(form),
         post => to_value(view.post),
         post_url => view.post.map(|p| p.path()),
-        slug_fixed => view.post.is_some_and(|p| p.published_at.is_some()),
+        slug_fixed => view.post.is_some_and(|p| posts::has_been_public(&p.status, p.published_at)),
+        timezone => state.config.blog.timezone.as_str(),
         errors => to_value(&view.errors),
         preview => view.preview,
         notice => view.notice,
@@ -166,10 +170,12 @@ fn parse_action(action: &str) -> AppResult<Action> {
     }
 }
 
-fn saved_redirect(id: i32, status: PostStatus) -> Response {
-    let notice = match status {
-        PostStatus::Published => "published",
-        PostStatus::Draft => "saved",
+fn saved_redirect(saved: &crate::entities::post::Model) -> Response {
+    let id = saved.id;
+    let notice = match PostStatus::parse(&saved.status) {
+        Some(PostStatus::Published) => "published",
+        Some(PostStatus::Scheduled) => "scheduled",
+        _ => "saved",
     };
     Redirect::to(&format!("/admin/posts/{id}/edit?notice={notice}")).into_response()
 }
@@ -214,7 +220,7 @@ pub async fn create(
 ) -> AppResult<Response> {
     let action = parse_action(&submit.action)?;
     let form = &submit.form;
-    let valid = match form.validate() {
+    let valid = match form.validate(state.config.timezone()) {
         Ok(valid) => valid,
         Err(errors) => {
             return rejected(&state, &user, token, form, None, SaveError::Invalid(errors)).await;
@@ -234,7 +240,8 @@ pub async fn create(
         Action::Save(status) => match posts::create(&state.db, user.0.id, valid, status).await {
             Ok(saved) => {
                 state.wake_delivery();
-                Ok(saved_redirect(saved.id, status))
+                state.wake_scheduler();
+                Ok(saved_redirect(&saved))
             }
             Err(err) => rejected(&state, &user, token, form, None, err).await,
         },
@@ -242,7 +249,7 @@ pub async fn create(
 }
 
 async fn load(state: &AppState, id: i32) -> AppResult<(PostView, PostForm)> {
-    posts::editable(&state.db, id)
+    posts::editable(&state.db, id, state.config.timezone())
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -275,7 +282,7 @@ pub async fn update(
     let action = parse_action(&submit.action)?;
     let (post, _) = load(&state, id).await?;
     let form = &submit.form;
-    let valid = match form.validate() {
+    let valid = match form.validate(state.config.timezone()) {
         Ok(valid) => valid,
         Err(errors) => {
             return rejected(
@@ -303,7 +310,8 @@ pub async fn update(
         Action::Save(status) => match posts::update(&state.db, id, valid, status).await {
             Ok(saved) => {
                 state.wake_delivery();
-                Ok(saved_redirect(saved.id, status))
+                state.wake_scheduler();
+                Ok(saved_redirect(&saved))
             }
             Err(err) => rejected(&state, &user, token, form, Some(&post), err).await,
         },

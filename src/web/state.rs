@@ -23,6 +23,8 @@ pub struct AppState {
     pub federation: Federation,
     /// Rendered public pages; see `web::caching`.
     pub pages: Arc<PageCache>,
+    /// Wakes the scheduler (`crate::scheduler`) when a post is scheduled.
+    pub schedule: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -32,7 +34,7 @@ impl AppState {
         csrf: CsrfConfig,
         federation: Federation,
     ) -> Self {
-        let templates = Templates::new(config.theme_dir.clone());
+        let templates = Templates::new(config.theme_dir.clone(), config.timezone());
         let inbox_rate = config.federation.inbox_rate_per_minute;
         let pages = Arc::new(PageCache::new(config.page_cache_mib));
         AppState {
@@ -44,12 +46,18 @@ impl AppState {
             inbox_limits: Arc::new(InboxLimits::new(inbox_rate)),
             federation,
             pages,
+            schedule: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
     /// Tells the delivery worker that new deliveries are waiting.
     pub fn wake_delivery(&self) {
         self.federation.to_request_data().wake.notify_one();
+    }
+
+    /// Tells the scheduler that the next scheduled post may have changed.
+    pub fn wake_scheduler(&self) {
+        self.schedule.notify_one();
     }
 }
 

@@ -41,7 +41,7 @@ pub struct Templates {
 }
 
 impl Templates {
-    pub fn new(theme_dir: Option<PathBuf>) -> Templates {
+    pub fn new(theme_dir: Option<PathBuf>, tz: chrono_tz::Tz) -> Templates {
         let mut env = Environment::new();
         env.set_loader(move |name| {
             if let Some(dir) = &theme_dir {
@@ -63,7 +63,7 @@ impl Templates {
         });
         env.set_formatter(html_formatter);
         env.add_filter("date", format_date);
-        env.add_filter("datetime", format_datetime);
+        env.add_filter("datetime", move |value: Value| format_datetime(value, tz));
         Templates { env: Arc::new(env) }
     }
 
@@ -120,11 +120,15 @@ fn format_date(value: Value) -> String {
         .unwrap_or_else(|_| text.to_owned())
 }
 
-/// `{{ time | datetime }}` -> "29 November 2026, 14:05 UTC".
-fn format_datetime(value: Value) -> String {
+/// `{{ time | datetime }}` -> "29 November 2026, 14:05 CET", in the blog's zone.
+fn format_datetime(value: Value, tz: chrono_tz::Tz) -> String {
     let text = value.as_str().unwrap_or_default();
     chrono::DateTime::parse_from_rfc3339(text)
-        .map(|d| d.format("%-d %B %Y, %H:%M UTC").to_string())
+        .map(|d| {
+            d.with_timezone(&tz)
+                .format("%-d %B %Y, %H:%M %Z")
+                .to_string()
+        })
         .unwrap_or_else(|_| text.to_owned())
 }
 

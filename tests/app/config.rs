@@ -23,6 +23,7 @@ fn the_example_configuration_parses_and_documents_every_key() {
         "theme_dir",
         "avatar_url",
         "fediverse_creator",
+        "dir",
     ] {
         assert!(
             text.contains(&format!("{key} =")),
@@ -107,6 +108,8 @@ fn rel_me_links_and_the_fediverse_handle_are_checked() {
             "[blog]\nfediverse_creator = \"@a b@c\"",
             "blog.fediverse_creator",
         ),
+        ("[blog]\ntimezone = \"Mars/Olympus\"", "blog.timezone"),
+        ("[media]\nmax_upload_mib = 0", "media.max_upload_mib"),
     ] {
         let err = Config::from_toml(toml).expect_err(toml).to_string();
         assert!(err.contains(complaint), "{toml}: {err}");

@@ -24,5 +24,6 @@ mod reactions;
 mod replies;
 mod reply_fixtures;
 mod restart;
+mod scheduling;
 mod ssrf;
 mod xss;

@@ -183,7 +183,7 @@ async fn publish(db: &sea_orm::DatabaseConnection, author: i32, title: &str) {
         body: format!("{title}, for every follower."),
         ..Default::default()
     };
-    let valid = form.validate().expect("valid post");
+    let valid = form.validate(chrono_tz::Tz::UTC).expect("valid post");
     posts::create(db, author, valid, PostStatus::Published)
         .await
         .expect("post published");

@@ -151,7 +151,7 @@ pub async fn blog(
             ..Default::default()
         };
         let valid = form
-            .validate()
+            .validate(chrono_tz::Tz::UTC)
             .map_err(|e| anyhow::anyhow!("invalid seed post: {e:?}"))?;
         posts::create(&db, admin.id, valid, PostStatus::Published)
             .await

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::{PostStatus, SaveError};
@@ -20,6 +22,9 @@ pub struct PostForm {
     pub summary: String,
     pub tags: String,
     pub slug: String,
+    /// `2026-12-01T09:30` in the blog's time zone (an HTML `datetime-local`);
+    /// a future time schedules the post.
+    pub publish_at: String,
 }
 
 /// A message per field, shown next to it.
@@ -46,10 +51,12 @@ pub struct ValidPost {
     pub summary: Option<String>,
     pub tags: Vec<TagName>,
     pub slug: Option<Slug>,
+    /// When the post goes (or went) public; `None` for "now".
+    pub publish_at: Option<DateTime<Utc>>,
 }
 
 impl PostForm {
-    pub fn validate(&self) -> Result<ValidPost, FieldErrors> {
+    pub fn validate(&self, tz: Tz) -> Result<ValidPost, FieldErrors> {
         let mut errors = FieldErrors::default();
         let title = self.title.split_whitespace().collect::<Vec<_>>().join(" ");
         if title.is_empty() {
@@ -88,6 +95,10 @@ impl PostForm {
                 .map_err(|err| errors.0.insert("slug", format!("{}.", capitalise(&err.0))))
                 .ok(),
         };
+        let publish_at = parse_local_time(&self.publish_at, tz)
+            .map_err(|message| errors.0.insert("publish_at", message))
+            .ok()
+            .flatten();
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -97,13 +108,14 @@ impl PostForm {
             summary: (!summary.is_empty()).then_some(summary),
             tags,
             slug,
+            publish_at,
         })
     }
 }
 
 impl ValidPost {
     pub(super) fn check_publishable(&self, status: PostStatus) -> Result<(), SaveError> {
-        if status == PostStatus::Published && self.body.trim().is_empty() {
+        if status != PostStatus::Draft && self.body.trim().is_empty() {
             return Err(SaveError::Invalid(FieldErrors::one(
                 "body",
                 "Write something before publishing, or save it as a draft.",
@@ -111,6 +123,27 @@ impl ValidPost {
         }
         Ok(())
     }
+}
+
+/// A time as an HTML `datetime-local` field sends it, in the blog's zone.
+fn parse_local_time(text: &str, tz: Tz) -> Result<Option<DateTime<Utc>>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let naive = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+        .ok_or_else(|| format!("Use a date and time like 2026-12-01T09:30, not \"{text}\"."))?;
+    let local = tz.from_local_datetime(&naive).earliest().ok_or_else(|| {
+        format!("{text} does not exist in {tz} (the clocks change then); pick another time.")
+    })?;
+    Ok(Some(local.with_timezone(&Utc)))
+}
+
+/// The `datetime-local` value for a time, in the blog's zone.
+pub fn local_time_field(time: DateTime<Utc>, tz: Tz) -> String {
+    time.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string()
 }
 
 fn capitalise(text: &str) -> String {
@@ -133,7 +166,7 @@ mod tests {
             tags: "ok, !!!".into(),
             ..Default::default()
         };
-        let errors = form.validate().expect_err("invalid form");
+        let errors = form.validate(Tz::UTC).expect_err("invalid form");
         assert!(errors.0.contains_key("title"));
         assert!(errors.0.contains_key("slug"));
         assert!(errors.0.contains_key("tags"));
@@ -146,9 +179,42 @@ mod tests {
             body: "Hello\r\nworld".into(),
             ..Default::default()
         };
-        let post = form.validate().expect("valid form");
+        let post = form.validate(Tz::UTC).expect("valid form");
         assert_eq!(post.title, "Customer Service");
         assert_eq!(post.body, "Hello\nworld");
         assert!(post.summary.is_none() && post.slug.is_none() && post.tags.is_empty());
+        assert!(post.publish_at.is_none());
+    }
+
+    #[test]
+    fn publish_times_are_read_in_the_blogs_time_zone() {
+        let form = PostForm {
+            title: "Later".into(),
+            publish_at: "2026-07-01T09:30".into(),
+            ..Default::default()
+        };
+        let paris: Tz = "Europe/Paris".parse().expect("zone");
+        let post = form.validate(paris).expect("valid form");
+        let expected = Utc.with_ymd_and_hms(2026, 7, 1, 7, 30, 0).single();
+        assert_eq!(post.publish_at, expected);
+        assert_eq!(
+            local_time_field(post.publish_at.expect("time"), paris),
+            "2026-07-01T09:30"
+        );
+
+        let bad = PostForm {
+            title: "Later".into(),
+            publish_at: "next tuesday".into(),
+            ..Default::default()
+        };
+        let errors = bad.validate(paris).expect_err("unreadable time");
+        assert!(errors.0["publish_at"].contains("2026-12-01T09:30"));
+        // 02:30 on the last Sunday of March does not exist in Paris.
+        let gap = PostForm {
+            title: "Later".into(),
+            publish_at: "2026-03-29T02:30".into(),
+            ..Default::default()
+        };
+        assert!(gap.validate(paris).is_err());
     }
 }

@@ -3,11 +3,14 @@
 mod form;
 mod queries;
 
-pub use form::{FieldErrors, PostForm, ValidPost};
+mod schedule;
+
+pub use form::{FieldErrors, PostForm, ValidPost, local_time_field};
 pub use queries::*;
+pub use schedule::{next_due, publish_due};
 
 use anyhow::Context;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
@@ -30,6 +33,8 @@ pub const SUMMARY_CHARS: usize = 280;
 #[serde(rename_all = "lowercase")]
 pub enum PostStatus {
     Draft,
+    /// Goes public by itself at its `published_at`.
+    Scheduled,
     Published,
 }
 
@@ -37,9 +42,50 @@ impl PostStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             PostStatus::Draft => "draft",
+            PostStatus::Scheduled => "scheduled",
             PostStatus::Published => "published",
         }
     }
+
+    pub fn parse(text: &str) -> Option<PostStatus> {
+        match text {
+            "draft" => Some(PostStatus::Draft),
+            "scheduled" => Some(PostStatus::Scheduled),
+            "published" => Some(PostStatus::Published),
+            _ => None,
+        }
+    }
+}
+
+/// Where a save puts a post: the author asks for a draft or for publishing;
+/// publishing with a time still to come schedules it, with a time gone by
+/// backdates it. A post already public keeps its date.
+fn placement(
+    requested: PostStatus,
+    publish_at: Option<DateTime<Utc>>,
+    existing: Option<&post::Model>,
+    now: DateTime<Utc>,
+) -> (PostStatus, Option<DateTime<Utc>>) {
+    let current = existing.and_then(|p| PostStatus::parse(&p.status));
+    let was_published_at = existing
+        .filter(|_| current != Some(PostStatus::Scheduled))
+        .and_then(|p| p.published_at);
+    match requested {
+        PostStatus::Draft => (PostStatus::Draft, was_published_at),
+        _ if current == Some(PostStatus::Published) => {
+            (PostStatus::Published, was_published_at.or(Some(now)))
+        }
+        _ => match publish_at {
+            Some(at) if at > now => (PostStatus::Scheduled, Some(at)),
+            Some(at) => (PostStatus::Published, Some(at)),
+            None => (PostStatus::Published, was_published_at.or(Some(now))),
+        },
+    }
+}
+
+/// Whether the post has been public at some time (its slug is then fixed).
+pub fn has_been_public(status: &str, published_at: Option<DateTime<Utc>>) -> bool {
+    status != PostStatus::Scheduled.as_str() && published_at.is_some()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,14 +111,15 @@ fn slug_taken() -> SaveError {
     ))
 }
 
-/// Creates a post as a draft or published at once.
+/// Creates a post as a draft, scheduled, or published at once.
 pub async fn create(
     db: &DatabaseConnection,
     author_id: i32,
     input: ValidPost,
-    status: PostStatus,
+    requested: PostStatus,
 ) -> Result<post::Model, SaveError> {
-    input.check_publishable(status)?;
+    input.check_publishable(requested)?;
+    let (status, published_at) = placement(requested, input.publish_at, None, Utc::now());
     // A concurrent save can take a derived slug between our check and insert; try again.
     for _ in 0..3 {
         let txn = db.begin().await?;
@@ -91,7 +138,7 @@ pub async fn create(
             summary_is_custom: Set(input.summary.is_some()),
             status: Set(status.as_str().to_owned()),
             author_id: Set(author_id),
-            published_at: Set((status == PostStatus::Published).then_some(now)),
+            published_at: Set(published_at),
             created_at: Set(now),
             updated_at: Set(now),
             deleted_at: Set(None),
@@ -125,17 +172,18 @@ pub async fn update(
     db: &DatabaseConnection,
     id: i32,
     input: ValidPost,
-    status: PostStatus,
+    requested: PostStatus,
 ) -> Result<post::Model, SaveError> {
-    input.check_publishable(status)?;
+    input.check_publishable(requested)?;
     let txn = db.begin().await?;
     let existing = post::Entity::find_by_id(id)
         .filter(post::Column::DeletedAt.is_null())
         .one(&txn)
         .await?
         .ok_or(SaveError::NotFound(id))?;
+    let slug_fixed = has_been_public(&existing.status, existing.published_at);
     let slug = match &input.slug {
-        Some(slug) if existing.published_at.is_none() && slug.as_str() != existing.slug => {
+        Some(slug) if !slug_fixed && slug.as_str() != existing.slug => {
             if slug_exists(&txn, slug, Some(id)).await? {
                 return Err(slug_taken());
             }
@@ -145,10 +193,7 @@ pub async fn update(
     };
     let was_public = existing.status == PostStatus::Published.as_str();
     let now = Utc::now();
-    let published_at = match status {
-        PostStatus::Published => existing.published_at.or(Some(now)),
-        PostStatus::Draft => existing.published_at,
-    };
+    let (status, published_at) = placement(requested, input.publish_at, Some(&existing), now);
     let mut model: post::ActiveModel = existing.into();
     model.slug = Set(slug);
     model.title = Set(input.title.clone());

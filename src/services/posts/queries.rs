@@ -283,6 +283,7 @@ pub async fn all_for_admin(db: &DatabaseConnection) -> anyhow::Result<Vec<PostVi
 pub async fn editable(
     db: &DatabaseConnection,
     id: i32,
+    tz: chrono_tz::Tz,
 ) -> anyhow::Result<Option<(PostView, PostForm)>> {
     let Some(found) = post::Entity::find_by_id(id)
         .filter(post::Column::DeletedAt.is_null())
@@ -302,6 +303,12 @@ pub async fn editable(
         },
         tags: String::new(),
         slug: found.slug.clone(),
+        publish_at: match found.published_at {
+            Some(at) if found.status == PostStatus::Scheduled.as_str() => {
+                super::local_time_field(at, tz)
+            }
+            _ => String::new(),
+        },
     };
     let mut list = views(db, vec![found]).await?;
     Ok(list.pop().map(|view| {

@@ -1,0 +1,69 @@
+//! Publishes scheduled posts when their time comes: sleeps until the next
+//! one is due (or at most a minute, so posts scheduled by another process
+//! are seen), and is woken early when the author schedules a post here.
+//! Posts due while the server was down go out at the first pass.
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::Utc;
+use sea_orm::DatabaseConnection;
+use tokio::{
+    sync::{Notify, watch},
+    task::JoinHandle,
+};
+
+use crate::{services::posts, web::caching::PageCache};
+
+const LONGEST_SLEEP: Duration = Duration::from_secs(60);
+const AFTER_ERROR: Duration = Duration::from_secs(5);
+
+pub struct Scheduler {
+    pub db: DatabaseConnection,
+    pub pages: Arc<PageCache>,
+    /// Woken when posts went public, so their `Create`s are sent at once.
+    pub delivery: Arc<Notify>,
+    /// Notified when a post is scheduled or rescheduled.
+    pub wake: Arc<Notify>,
+}
+
+impl Scheduler {
+    pub fn spawn(self, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
+        tokio::spawn(async move {
+            loop {
+                let wait = self.pass().await;
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = self.wake.notified() => {}
+                    _ = stop.changed() => break,
+                }
+            }
+        })
+    }
+
+    /// Publishes what is due; returns how long to sleep.
+    async fn pass(&self) -> Duration {
+        match posts::publish_due(&self.db, Utc::now()).await {
+            Ok(ids) if !ids.is_empty() => {
+                tracing::info!(posts = ?ids, "scheduled posts published");
+                self.pages.invalidate(&self.db).await;
+                self.delivery.notify_one();
+            }
+            Ok(_) => {}
+            Err(err) => {
+                tracing::warn!(error = %format!("{err:#}"), "failed to publish scheduled posts");
+                return AFTER_ERROR;
+            }
+        }
+        match posts::next_due(&self.db).await {
+            Ok(Some(due)) => (due - Utc::now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .min(LONGEST_SLEEP),
+            Ok(None) => LONGEST_SLEEP,
+            Err(err) => {
+                tracing::warn!(error = %format!("{err:#}"), "failed to look for scheduled posts");
+                AFTER_ERROR
+            }
+        }
+    }
+}

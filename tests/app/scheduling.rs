@@ -1,0 +1,252 @@
+//! Scheduled posts: hidden until their time, then public and federated,
+//! also when the server was down at that moment.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use crate::{fediverse::Fediverse, helpers::post_id};
+
+async fn followed() -> (Fediverse, reqwest::Client) {
+    let net = Fediverse::start(&[("peer.test", &["alice"])]).await;
+    net.peers[0].follow("alice", &net.handle()).await;
+    net.peers[0].wait_for("Accept", 1).await;
+    let admin = net.blog.logged_in_admin().await;
+    (net, admin)
+}
+
+/// The editor's `datetime-local` value for a moment `secs` from now (UTC,
+/// the default zone).
+fn in_seconds(secs: i64) -> (DateTime<Utc>, String) {
+    use chrono::Timelike;
+    let at = (Utc::now() + chrono::Duration::seconds(secs))
+        .with_nanosecond(0)
+        .expect("whole second");
+    (at, at.format("%Y-%m-%dT%H:%M:%S").to_string())
+}
+
+async fn creates_sent(net: &Fediverse) -> usize {
+    net.peers[0]
+        .received()
+        .iter()
+        .filter(|r| r.activity["type"] == "Create")
+        .count()
+}
+
+async fn wait_until(at: DateTime<Utc>) {
+    if let Ok(wait) = (at - Utc::now()).to_std() {
+        tokio::time::sleep(wait).await;
+    }
+}
+
+#[tokio::test]
+async fn a_scheduled_post_stays_hidden_until_its_time_then_appears_and_federates() {
+    let (net, admin) = followed().await;
+    let client = net.blog.client();
+    // Rendered (and cached) before the post exists.
+    let (_, index) = net.blog.get_text(&client, "/").await;
+    assert!(!index.contains("Opening Hours"));
+    let (due, field) = in_seconds(3);
+
+    let editor = net
+        .blog
+        .write_post(
+            &admin,
+            &[
+                ("title", "Opening Hours"),
+                ("body", "We open at *nine*."),
+                ("publish_at", &field),
+            ],
+            "publish",
+        )
+        .await;
+
+    assert!(editor.ends_with("notice=scheduled"), "{editor}");
+    let (_, page) = net.blog.get_text(&admin, &editor).await;
+    assert!(page.contains("Scheduled for"), "{page}");
+    assert!(
+        page.contains(&field[..16]),
+        "the field keeps the time: {page}"
+    );
+    let (_, list) = net.blog.get_text(&admin, "/admin").await;
+    assert!(list.contains("Goes public"), "{list}");
+    for path in ["/posts/opening-hours", "/"] {
+        let (status, body) = net.blog.get_text(&client, path).await;
+        assert!(
+            status == 404 || !body.contains("Opening Hours"),
+            "{path} shows the post early"
+        );
+    }
+    let (_, feed) = net.blog.get_text(&client, "/feed.atom").await;
+    assert!(!feed.contains("Opening Hours"));
+    let (status, _, _) = net.get_json("/posts/opening-hours").await;
+    assert_eq!(status, 404, "the Article is not served before its time");
+    assert_eq!(creates_sent(&net).await, 0);
+
+    let creates = net.peers[0].wait_for("Create", 1).await;
+
+    assert!(Utc::now() >= due, "sent before its time");
+    assert_eq!(creates[0].activity["object"]["name"], "Opening Hours");
+    let published = creates[0].activity["object"]["published"]
+        .as_str()
+        .expect("published");
+    assert_eq!(published, due.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    let (status, page) = net.blog.get_text(&client, "/posts/opening-hours").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<em>nine</em>"));
+    let (_, index) = net.blog.get_text(&client, "/").await;
+    assert!(
+        index.contains("Opening Hours"),
+        "the cached index was renewed"
+    );
+    let (_, feed) = net.blog.get_text(&client, "/feed.atom").await;
+    assert!(feed.contains("Opening Hours"));
+}
+
+#[tokio::test]
+async fn a_post_due_while_the_server_was_down_goes_out_at_the_next_start() {
+    let (mut net, admin) = followed().await;
+    let (due, field) = in_seconds(2);
+    net.blog
+        .write_post(
+            &admin,
+            &[
+                ("title", "While You Were Out"),
+                ("body", "Posted in the dark."),
+                ("publish_at", &field),
+            ],
+            "publish",
+        )
+        .await;
+    net.blog.shutdown().await;
+    assert_eq!(creates_sent(&net).await, 0, "nothing went out early");
+
+    wait_until(due + chrono::Duration::milliseconds(500)).await;
+    net.blog = net.blog.restart().await;
+
+    let creates = net.peers[0].wait_for("Create", 1).await;
+    assert_eq!(creates[0].activity["object"]["name"], "While You Were Out");
+    let (status, _) = net
+        .blog
+        .get_text(&net.blog.client(), "/posts/while-you-were-out")
+        .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn saving_a_scheduled_post_as_a_draft_cancels_it() {
+    let (net, admin) = followed().await;
+    let (due, field) = in_seconds(2);
+    let editor = net
+        .blog
+        .write_post(
+            &admin,
+            &[
+                ("title", "Never Mind"),
+                ("body", "Changed my mind."),
+                ("publish_at", &field),
+            ],
+            "publish",
+        )
+        .await;
+    let id = post_id(&editor);
+    let edit = format!("/admin/posts/{id}/edit");
+
+    let response = net
+        .blog
+        .submit(
+            &admin,
+            &edit,
+            &edit,
+            &[
+                ("title", "Never Mind"),
+                ("body", "Changed my mind."),
+                ("publish_at", &field),
+                ("action", "draft"),
+            ],
+        )
+        .await;
+
+    assert_eq!(response.status(), 303);
+    wait_until(due + chrono::Duration::seconds(2)).await;
+    let (status, _) = net
+        .blog
+        .get_text(&net.blog.client(), "/posts/never-mind")
+        .await;
+    assert_eq!(status, 404, "the draft stayed private");
+    assert_eq!(creates_sent(&net).await, 0);
+    let (_, page) = net.blog.get_text(&admin, &edit).await;
+    assert!(!page.contains("Scheduled for"));
+}
+
+#[tokio::test]
+async fn a_publish_time_gone_by_backdates_the_post_and_sends_it_at_once() {
+    let (net, admin) = followed().await;
+    let started = Instant::now();
+
+    net.blog
+        .write_post(
+            &admin,
+            &[
+                ("title", "From the Archive"),
+                ("body", "Written long ago."),
+                ("publish_at", "2014-05-01T10:00"),
+            ],
+            "publish",
+        )
+        .await;
+
+    let creates = net.peers[0].wait_for("Create", 1).await;
+    assert!(started.elapsed() < Duration::from_secs(15));
+    assert_eq!(
+        creates[0].activity["object"]["published"],
+        "2014-05-01T10:00:00Z"
+    );
+    let (_, page) = net
+        .blog
+        .get_text(&net.blog.client(), "/posts/from-the-archive")
+        .await;
+    assert!(page.contains("1 May 2014"), "{page}");
+}
+
+#[tokio::test]
+async fn publish_times_are_read_in_the_configured_time_zone() {
+    let app = crate::helpers::TestApp::spawn_with(|c| c.blog.timezone = "Asia/Tokyo".into()).await;
+    let admin = app.logged_in_admin().await;
+
+    let editor = app
+        .write_post(
+            &admin,
+            &[
+                ("title", "Far Future"),
+                ("body", "Later."),
+                ("publish_at", "2099-01-01T09:00"),
+            ],
+            "publish",
+        )
+        .await;
+
+    let (_, page) = app.get_text(&admin, &editor).await;
+    // 09:00 in Tokyo is midnight UTC.
+    assert!(
+        page.contains(r#"datetime="2099-01-01T00:00:00Z""#),
+        "{page}"
+    );
+    assert!(page.contains("1 January 2099, 09:00 JST"), "{page}");
+    assert!(page.contains(r#"value="2099-01-01T09:00""#), "{page}");
+    let bad = app
+        .submit(
+            &admin,
+            "/admin/posts/new",
+            "/admin/posts/new",
+            &[
+                ("title", "Bad"),
+                ("body", "x"),
+                ("publish_at", "soon"),
+                ("action", "publish"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.expect("body").contains("2026-12-01T09:30"));
+}
