@@ -108,6 +108,38 @@ pub fn render_markdown(markdown: &str) -> SafeHtml {
     SafeHtml(SANITIZER.clean(&html).to_string())
 }
 
+/// An image the Markdown shows: `![alt](url)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    pub url: String,
+    pub alt: String,
+}
+
+/// Every image in the Markdown, in order.
+pub fn images(markdown: &str) -> Vec<ImageRef> {
+    let arena = Arena::new();
+    let options = comrak_options();
+    let root = parse_document(&arena, markdown, &options);
+    root.descendants()
+        .filter_map(|node| match &node.data().value {
+            NodeValue::Image(link) => {
+                let alt: String = node
+                    .descendants()
+                    .filter_map(|child| match &child.data().value {
+                        NodeValue::Text(text) => Some(text.to_string()),
+                        _ => None,
+                    })
+                    .collect();
+                Some(ImageRef {
+                    url: link.url.clone(),
+                    alt,
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// The plain text of the first paragraph, cut at a word boundary to `max_chars`.
 pub fn derive_summary(markdown: &str, max_chars: usize) -> String {
     let arena = Arena::new();
@@ -149,6 +181,25 @@ fn truncate_words(text: String, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn images_are_found_with_their_alt_text() {
+        let found =
+            images("Intro\n\n![A *red* door](/media/a.jpg)\n\n- ![](https://x.org/b.png)\n");
+        assert_eq!(
+            found,
+            vec![
+                ImageRef {
+                    url: "/media/a.jpg".into(),
+                    alt: "A red door".into()
+                },
+                ImageRef {
+                    url: "https://x.org/b.png".into(),
+                    alt: String::new()
+                },
+            ]
+        );
+    }
 
     #[test]
     fn remote_html_keeps_formatting_and_links_but_nothing_active() {

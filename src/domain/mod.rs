@@ -1,10 +1,12 @@
 //! Plain types that can only hold valid values: parse, don't validate.
 
 mod markdown;
+mod media;
 mod names;
 
 pub use markdown::{
-    SafeHtml, derive_summary, render_markdown, render_remote_markdown, sanitize_remote,
-    text_to_html,
+    ImageRef, SafeHtml, derive_summary, images, render_markdown, render_remote_markdown,
+    sanitize_remote, text_to_html,
 };
+pub use media::{ImageFormat, MediaName};
 pub use names::{Password, Slug, TagName, Username, ValidationError, parse_tags};

@@ -22,6 +22,16 @@ impl Urls {
         format!("{}{}", self.base, path)
     }
 
+    /// A stored image.
+    pub fn media(&self, name: &crate::domain::MediaName) -> String {
+        self.absolute(&format!("/media/{name}"))
+    }
+
+    /// The blog's own image named by `url` (absolute or `/media/...`), if it is one.
+    pub fn own_media(&self, url: &str) -> Option<crate::domain::MediaName> {
+        crate::domain::MediaName::from_url(url, &self.base)
+    }
+
     pub fn home(&self) -> String {
         self.absolute("/")
     }

@@ -8,6 +8,7 @@ pub mod comments;
 pub mod deliveries;
 pub mod export;
 pub mod followers;
+pub mod media;
 pub mod outbox;
 pub mod posts;
 pub mod reactions;

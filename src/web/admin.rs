@@ -12,7 +12,8 @@ use serde::Deserialize;
 use super::{
     AppState,
     auth::CurrentUser,
-    csrf::{CsrfForm, NoFields, form_token},
+    csrf::{CsrfForm, CsrfUpload, NoFields, Upload, form_token},
+    media::{IMAGE_FIELD, take_upload},
     templates::{base_context, to_value},
 };
 use crate::{
@@ -101,6 +102,7 @@ struct Editor<'a> {
     errors: FieldErrors,
     preview: Option<String>,
     notice: Option<&'static str>,
+    image_alt: String,
 }
 
 async fn editor(
@@ -120,6 +122,8 @@ async fn editor(
         errors => to_value(&view.errors),
         preview => view.preview,
         notice => view.notice,
+        image_alt => view.image_alt,
+        max_upload_mib => state.config.media.max_upload_mib,
     };
     page(state, user, token, "admin/editor.html", status, extra).await
 }
@@ -134,6 +138,7 @@ pub async fn new_form(
         errors: FieldErrors::default(),
         preview: None,
         notice: None,
+        image_alt: String::new(),
     };
     editor(
         &state,
@@ -152,20 +157,25 @@ pub struct EditorSubmit {
     form: PostForm,
     #[serde(default)]
     action: String,
+    /// The description of an image sent with the form.
+    #[serde(default)]
+    image_alt: String,
 }
 
 enum Action {
     Preview,
+    Upload,
     Save(PostStatus),
 }
 
 fn parse_action(action: &str) -> AppResult<Action> {
     match action {
         "preview" => Ok(Action::Preview),
+        "upload" => Ok(Action::Upload),
         "publish" => Ok(Action::Save(PostStatus::Published)),
         "draft" => Ok(Action::Save(PostStatus::Draft)),
         other => Err(AppError::BadRequest(format!(
-            "unknown editor action \"{other}\": use publish, draft or preview"
+            "unknown editor action \"{other}\": use publish, draft, upload or preview"
         ))),
     }
 }
@@ -180,71 +190,133 @@ fn saved_redirect(saved: &crate::entities::post::Model) -> Response {
     Redirect::to(&format!("/admin/posts/{id}/edit?notice={notice}")).into_response()
 }
 
-/// Shows the form again with the author's input and what went wrong.
-async fn rejected(
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    token: CsrfToken,
+    CsrfUpload(submit, files): CsrfUpload<EditorSubmit>,
+) -> AppResult<Response> {
+    submitted(&state, &user, token, None, submit, files).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    token: CsrfToken,
+    Path(id): Path<i32>,
+    CsrfUpload(submit, files): CsrfUpload<EditorSubmit>,
+) -> AppResult<Response> {
+    let (post, _) = load(&state, id).await?;
+    submitted(&state, &user, token, Some(&post), submit, files).await
+}
+
+/// The editor's form, sent to create a post (`post` is `None`) or to change
+/// one: an image sent along is stored and added to the end of the body
+/// first, then the form is previewed, shown again, or saved.
+async fn submitted(
     state: &AppState,
     user: &CurrentUser,
     token: CsrfToken,
-    form: &PostForm,
     post: Option<&PostView>,
-    err: SaveError,
+    submit: EditorSubmit,
+    files: Vec<Upload>,
 ) -> AppResult<Response> {
-    match err {
-        SaveError::Invalid(errors) => {
+    let action = parse_action(&submit.action)?;
+    let mut form = submit.form;
+    let again =
+        |errors: FieldErrors, preview: Option<String>, notice: Option<&'static str>| Editor {
+            post,
+            errors,
+            preview,
+            notice,
+            image_alt: submit.image_alt.clone(),
+        };
+    let no_file = files.is_empty();
+    match take_upload(state, user, files, &submit.image_alt).await? {
+        Ok(Some(image)) => {
+            let body = form.body.trim_end();
+            let gap = if body.is_empty() { "" } else { "\n\n" };
+            form.body = format!("{body}{gap}{}\n", image.markdown);
+        }
+        Ok(None) if no_file && matches!(action, Action::Upload) => {
+            let errors = FieldErrors::one(IMAGE_FIELD, "Choose an image to upload.");
+            let view = again(errors, None, None);
+            return editor(
+                state,
+                user,
+                token,
+                &form,
+                view,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        Ok(None) => {}
+        Err(errors) => {
+            let view = again(errors, None, None);
+            return editor(
+                state,
+                user,
+                token,
+                &form,
+                view,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    }
+    let valid = match form.validate(state.config.timezone()) {
+        Ok(valid) => valid,
+        Err(errors) => {
+            let view = again(errors, None, None);
+            return editor(
+                state,
+                user,
+                token,
+                &form,
+                view,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let status = match action {
+        Action::Preview | Action::Upload => {
+            let preview = Some(render_markdown(&valid.body).into_string());
+            let notice = matches!(action, Action::Upload)
+                .then_some("Image uploaded and added at the end of the text. Move it where you like, then save.");
             let view = Editor {
-                post,
-                errors,
-                preview: None,
-                notice: None,
+                image_alt: String::new(),
+                ..again(FieldErrors::default(), preview, notice)
             };
+            return editor(state, user, token, &form, view, StatusCode::OK).await;
+        }
+        Action::Save(status) => status,
+    };
+    let saved = match post {
+        None => posts::create(&state.db, user.0.id, valid, status).await,
+        Some(post) => posts::update(&state.db, post.id, valid, status).await,
+    };
+    match saved {
+        Ok(saved) => {
+            state.wake_delivery();
+            state.wake_scheduler();
+            Ok(saved_redirect(&saved))
+        }
+        Err(SaveError::Invalid(errors)) => {
+            let view = again(errors, None, None);
             editor(
                 state,
                 user,
                 token,
-                form,
+                &form,
                 view,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
-        SaveError::NotFound(_) => Err(AppError::NotFound),
-        SaveError::Other(err) => Err(AppError::Internal(err)),
-    }
-}
-
-pub async fn create(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    token: CsrfToken,
-    CsrfForm(submit): CsrfForm<EditorSubmit>,
-) -> AppResult<Response> {
-    let action = parse_action(&submit.action)?;
-    let form = &submit.form;
-    let valid = match form.validate(state.config.timezone()) {
-        Ok(valid) => valid,
-        Err(errors) => {
-            return rejected(&state, &user, token, form, None, SaveError::Invalid(errors)).await;
-        }
-    };
-    match action {
-        Action::Preview => {
-            let preview = Some(render_markdown(&valid.body).into_string());
-            let view = Editor {
-                post: None,
-                errors: FieldErrors::default(),
-                preview,
-                notice: None,
-            };
-            editor(&state, &user, token, form, view, StatusCode::OK).await
-        }
-        Action::Save(status) => match posts::create(&state.db, user.0.id, valid, status).await {
-            Ok(saved) => {
-                state.wake_delivery();
-                state.wake_scheduler();
-                Ok(saved_redirect(&saved))
-            }
-            Err(err) => rejected(&state, &user, token, form, None, err).await,
-        },
+        Err(SaveError::NotFound(_)) => Err(AppError::NotFound),
+        Err(SaveError::Other(err)) => Err(AppError::Internal(err)),
     }
 }
 
@@ -268,54 +340,9 @@ pub async fn edit_form(
         errors: FieldErrors::default(),
         preview: None,
         notice,
+        image_alt: String::new(),
     };
     editor(&state, &user, token, &form, view, StatusCode::OK).await
-}
-
-pub async fn update(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    token: CsrfToken,
-    Path(id): Path<i32>,
-    CsrfForm(submit): CsrfForm<EditorSubmit>,
-) -> AppResult<Response> {
-    let action = parse_action(&submit.action)?;
-    let (post, _) = load(&state, id).await?;
-    let form = &submit.form;
-    let valid = match form.validate(state.config.timezone()) {
-        Ok(valid) => valid,
-        Err(errors) => {
-            return rejected(
-                &state,
-                &user,
-                token,
-                form,
-                Some(&post),
-                SaveError::Invalid(errors),
-            )
-            .await;
-        }
-    };
-    match action {
-        Action::Preview => {
-            let preview = Some(render_markdown(&valid.body).into_string());
-            let view = Editor {
-                post: Some(&post),
-                errors: FieldErrors::default(),
-                preview,
-                notice: None,
-            };
-            editor(&state, &user, token, form, view, StatusCode::OK).await
-        }
-        Action::Save(status) => match posts::update(&state.db, id, valid, status).await {
-            Ok(saved) => {
-                state.wake_delivery();
-                state.wake_scheduler();
-                Ok(saved_redirect(&saved))
-            }
-            Err(err) => rejected(&state, &user, token, form, Some(&post), err).await,
-        },
-    }
 }
 
 pub async fn delete_form(

@@ -183,7 +183,8 @@ fn is_private(path: &str) -> bool {
 
 /// Pages that depend on more than their URL and `Accept` header.
 fn is_uncacheable(path: &str) -> bool {
-    path.ends_with("/interact") || path == "/healthz"
+    // Images are files with their own long-lived cache headers.
+    path.ends_with("/interact") || path == "/healthz" || path.starts_with("/media/")
 }
 
 /// The one content coding this answer will use: brotli, then gzip, when the

@@ -29,29 +29,108 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, AppError> {
         let (mut parts, body) = request.into_parts();
-        if !same_origin(&parts.headers, state) {
-            return Err(AppError::Forbidden(
-                "This form was sent from another site, so it was refused.".into(),
-            ));
-        }
-        let token = CsrfToken::from_request_parts(&mut parts, state)
-            .await
-            .map_err(|(_, msg)| AppError::Internal(anyhow::anyhow!(msg)))?;
+        let token = origin_and_token(&mut parts, state).await?;
         let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
             .await
             .map_err(|err| AppError::BadRequest(err.body_text()))?;
         let field: TokenField = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-        token.verify(&field.authenticity_token).map_err(|_| {
-            AppError::Forbidden(
-                "This form has expired or did not come from this site. \
-                 Go back, reload the page and submit it again."
-                    .into(),
-            )
-        })?;
+        verify(&token, &field.authenticity_token)?;
         let value = serde_html_form::from_bytes(&bytes)
             .map_err(|err| AppError::BadRequest(format!("the form could not be read: {err}")))?;
         Ok(CsrfForm(value))
     }
+}
+
+/// A file sent with a form.
+pub struct Upload {
+    pub field: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A form that may carry files (`multipart/form-data`) or not (URL-encoded),
+/// whose CSRF token was checked.
+pub struct CsrfUpload<T>(pub T, pub Vec<Upload>);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CsrfUpload<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, AppError> {
+        let is_multipart = request
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if !is_multipart {
+            let CsrfForm(value) = CsrfForm::from_request(request, state).await?;
+            return Ok(CsrfUpload(value, Vec::new()));
+        }
+        let (mut parts, body) = request.into_parts();
+        let token = origin_and_token(&mut parts, state).await?;
+        let mut multipart =
+            axum::extract::Multipart::from_request(Request::from_parts(parts, body), state)
+                .await
+                .map_err(|err| AppError::BadRequest(err.body_text()))?;
+        let mut fields: Vec<(String, String)> = Vec::new();
+        let mut files = Vec::new();
+        while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+            let name = field.name().unwrap_or_default().to_owned();
+            if field.file_name().is_some() {
+                let bytes = field.bytes().await.map_err(multipart_error)?;
+                if !bytes.is_empty() {
+                    files.push(Upload {
+                        field: name,
+                        bytes: bytes.to_vec(),
+                    });
+                }
+            } else {
+                let text = field.text().await.map_err(multipart_error)?;
+                fields.push((name, text));
+            }
+        }
+        let sent = fields
+            .iter()
+            .find(|(name, _)| name == "authenticity_token")
+            .map(|(_, value)| value.as_str())
+            .unwrap_or_default();
+        verify(&token, sent)?;
+        let encoded = serde_urlencoded::to_string(&fields)
+            .map_err(|err| AppError::BadRequest(format!("the form could not be read: {err}")))?;
+        let value = serde_html_form::from_str(&encoded)
+            .map_err(|err| AppError::BadRequest(format!("the form could not be read: {err}")))?;
+        Ok(CsrfUpload(value, files))
+    }
+}
+
+fn multipart_error(err: axum::extract::multipart::MultipartError) -> AppError {
+    if err.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::TooLarge("The upload is too large. Make the image smaller and try again.".into())
+    } else {
+        AppError::BadRequest(format!("the form could not be read: {}", err.body_text()))
+    }
+}
+
+async fn origin_and_token(
+    parts: &mut axum::http::request::Parts,
+    state: &AppState,
+) -> Result<CsrfToken, AppError> {
+    if !same_origin(&parts.headers, state) {
+        return Err(AppError::Forbidden(
+            "This form was sent from another site, so it was refused.".into(),
+        ));
+    }
+    CsrfToken::from_request_parts(parts, state)
+        .await
+        .map_err(|(_, msg)| AppError::Internal(anyhow::anyhow!(msg)))
+}
+
+fn verify(token: &CsrfToken, sent: &str) -> Result<(), AppError> {
+    token.verify(sent).map_err(|_| {
+        AppError::Forbidden(
+            "This form has expired or did not come from this site. \
+             Go back, reload the page and submit it again."
+                .into(),
+        )
+    })
 }
 
 /// Browsers say where a form was sent from; it must be this site, as seen

@@ -7,6 +7,7 @@ pub mod caching;
 mod csrf;
 mod errors;
 mod feeds;
+mod media;
 mod moderation;
 mod public;
 mod site;
@@ -18,7 +19,9 @@ pub use templates::Templates;
 
 use axum::http::{HeaderValue, header};
 use axum::{
-    Router, middleware,
+    Router,
+    handler::Handler,
+    middleware,
     routing::{get, post},
 };
 use tower_http::{
@@ -64,11 +67,19 @@ pub fn router(state: AppState) -> Router {
             get(moderation::block_list).post(moderation::block_domain),
         )
         .route("/admin/blocks/{id}/delete", post(moderation::unblock))
-        .route("/admin/posts/new", get(admin::new_form).post(admin::create))
+        .route(
+            "/admin/posts/new",
+            get(admin::new_form).post(admin::create.layer(media::upload_limit(&state))),
+        )
         .route(
             "/admin/posts/{id}/edit",
-            get(admin::edit_form).post(admin::update),
+            get(admin::edit_form).post(admin::update.layer(media::upload_limit(&state))),
         )
+        .route(
+            "/admin/media",
+            get(media::library).post(media::upload.layer(media::upload_limit(&state))),
+        )
+        .route("/media/{name}", get(media::serve))
         .route(
             "/admin/posts/{id}/delete",
             get(admin::delete_form).post(admin::delete),

@@ -94,6 +94,11 @@ async fn post_page(
             url => state.config.url(&post.path()),
             activity_url => fed.urls.post(&post.slug),
             edited => post.was_edited(),
+            // Link previews show the first picture.
+            image => crate::domain::images(&post.markdown)
+                .into_iter()
+                .map(|image| if image.url.starts_with('/') { state.config.url(&image.url) } else { image.url })
+                .find(|url| url.starts_with("https://") || url.starts_with("http://")),
             post => to_value(&post),
             comments => to_value(&thread),
             handle => interaction.handle,

@@ -31,6 +31,28 @@ fn hashtag_name(name: &str) -> String {
     format!("#{joined}")
 }
 
+/// The blog's own images in the post, as Mastodon shows attachments: with
+/// type, size and description.
+fn attachments(urls: &Urls, markdown: &str) -> Vec<Value> {
+    let mut seen = std::collections::HashSet::new();
+    crate::domain::images(markdown)
+        .into_iter()
+        .filter_map(|image| {
+            let name = urls.own_media(&image.url)?;
+            seen.insert(name.to_string()).then(|| {
+                json!({
+                    "type": "Image",
+                    "mediaType": name.format.media_type(),
+                    "url": urls.media(&name),
+                    "name": image.alt,
+                    "width": name.width,
+                    "height": name.height,
+                })
+            })
+        })
+        .collect()
+}
+
 fn collection(id: String, total: u64) -> Value {
     json!({ "id": id, "type": "Collection", "totalItems": total })
 }
@@ -64,6 +86,11 @@ pub fn article(urls: &Urls, post: &PostView, language: &str) -> Value {
         "likes": collection(format!("{id}/likes"), post.reactions.likes + post.reactions.reactions),
         "shares": collection(format!("{id}/shares"), post.reactions.boosts),
     });
+    let attachment = attachments(urls, &post.markdown);
+    if let Some(first) = attachment.first() {
+        article["image"] = first.clone();
+        article["attachment"] = json!(attachment);
+    }
     // Mastodon applies an edit only when `updated` is present and newer.
     if post.updated_at > published {
         article["updated"] = json!(timestamp(post.updated_at));

@@ -1,0 +1,149 @@
+//! Images: serving them, the image library, and uploads from the editor.
+
+use axum::{
+    extract::{DefaultBodyLimit, Path, Query, Request, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use axum_csrf::CsrfToken;
+use minijinja::context;
+use serde::Deserialize;
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
+
+use super::{
+    AppState,
+    admin::page,
+    auth::CurrentUser,
+    csrf::{CsrfUpload, Upload},
+    templates::to_value,
+};
+use crate::{
+    error::{AppError, AppResult},
+    services::{
+        media::{self, MediaError, MediaView},
+        posts::FieldErrors,
+    },
+};
+
+/// The form field the editor and the library send an image in.
+pub const IMAGE_FIELD: &str = "image";
+
+/// Room for the largest image plus the rest of the form.
+pub fn upload_limit(state: &AppState) -> DefaultBodyLimit {
+    let bytes = (state.config.media.max_upload_mib + 1) * 1024 * 1024;
+    DefaultBodyLimit::max(usize::try_from(bytes).unwrap_or(usize::MAX))
+}
+
+/// Serves a stored image. Names never change, so caches may keep it forever.
+pub async fn serve(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    request: Request,
+) -> AppResult<Response> {
+    let (path, parsed) = media::path_of(&state.config, &name).ok_or(AppError::NotFound)?;
+    let mut response = ServeFile::new_with_mime(
+        path,
+        &parsed
+            .format
+            .media_type()
+            .parse()
+            .map_err(|_| AppError::NotFound)?,
+    )
+    .oneshot(request)
+    .await
+    .map_err(|err| AppError::Internal(anyhow::anyhow!("failed to read an image: {err}")))?
+    .into_response();
+    if response.status() == StatusCode::NOT_FOUND {
+        return Err(AppError::NotFound);
+    }
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    Ok(response)
+}
+
+/// Stores the image sent with a form, if any. Mistakes the author can fix
+/// come back as a message for the image field.
+pub async fn take_upload(
+    state: &AppState,
+    user: &CurrentUser,
+    files: Vec<Upload>,
+    alt: &str,
+) -> AppResult<Result<Option<MediaView>, FieldErrors>> {
+    let Some(file) = files.into_iter().find(|f| f.field == IMAGE_FIELD) else {
+        return Ok(Ok(None));
+    };
+    match media::store(&state.db, &state.config, Some(user.0.id), file.bytes, alt).await {
+        Ok(view) => Ok(Ok(Some(view))),
+        Err(MediaError::Other(err)) => Err(AppError::Internal(err)),
+        Err(MediaError::MissingAlt | MediaError::AltTooLong) => Ok(Err(FieldErrors::one(
+            "image_alt",
+            media::check_alt(alt)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default(),
+        ))),
+        Err(err) => Ok(Err(FieldErrors::one(IMAGE_FIELD, err.to_string()))),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct LibraryQuery {
+    notice: Option<String>,
+}
+
+/// Every uploaded image with the Markdown that shows it.
+pub async fn library(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    token: CsrfToken,
+    Query(query): Query<LibraryQuery>,
+) -> AppResult<Response> {
+    library_page(&state, &user, token, FieldErrors::default(), query.notice).await
+}
+
+async fn library_page(
+    state: &AppState,
+    user: &CurrentUser,
+    token: CsrfToken,
+    errors: FieldErrors,
+    notice: Option<String>,
+) -> AppResult<Response> {
+    let images = media::list(&state.db, &state.config).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let extra = context! {
+        images => to_value(&images),
+        errors => to_value(&errors),
+        notice => notice.filter(|n| n == "uploaded").map(|_| "Image uploaded."),
+        max_upload_mib => state.config.media.max_upload_mib,
+    };
+    page(state, user, token, "admin/media.html", status, extra).await
+}
+
+#[derive(Deserialize)]
+pub struct LibraryUpload {
+    #[serde(default)]
+    image_alt: String,
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    token: CsrfToken,
+    CsrfUpload(form, files): CsrfUpload<LibraryUpload>,
+) -> AppResult<Response> {
+    if files.is_empty() {
+        let errors = FieldErrors::one(IMAGE_FIELD, MediaError::Empty.to_string());
+        return library_page(&state, &user, token, errors, None).await;
+    }
+    match take_upload(&state, &user, files, &form.image_alt).await? {
+        Ok(_) => Ok(Redirect::to("/admin/media?notice=uploaded").into_response()),
+        Err(errors) => library_page(&state, &user, token, errors, None).await,
+    }
+}
