@@ -15,6 +15,7 @@ pub mod reactions;
 pub mod received;
 pub mod secrets;
 pub mod sessions;
+pub mod tokens;
 pub mod users;
 
 /// Whether a write failed on a unique constraint (a name or id already taken).
