@@ -38,6 +38,8 @@ enum Redirects {
     CreatedAt,
 }
 
+// `MediaType` is the column's name, not a kind of media.
+#[allow(clippy::enum_variant_names)]
 #[derive(DeriveIden)]
 enum Media {
     Table,
