@@ -16,6 +16,7 @@ mod feeds;
 mod fixtures;
 mod follows;
 mod hardening;
+mod import;
 mod moderation;
 mod mutations;
 mod processes;

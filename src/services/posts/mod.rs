@@ -1,9 +1,11 @@
 //! Writing posts: validation, slugs, tags, publishing and deletion.
 
 mod form;
+mod imported;
 mod queries;
 
-pub use form::{FieldErrors, PostForm, ValidPost};
+pub use form::{CUSTOM_SUMMARY_CHARS, FieldErrors, PostForm, ValidPost};
+pub use imported::{ImportedPost, SCHEDULED, find_imported, insert_imported};
 pub use queries::*;
 
 use anyhow::Context;
