@@ -1,8 +1,9 @@
-//! The command line: `blog [serve]`, `blog user add NAME [--admin]`, `blog migrate`.
+//! The command line: `blog [serve]`, `blog user add NAME [--admin]`, `blog migrate`,
+//! `blog backup`, `blog export`, `blog import wordpress FILE`.
 
 use std::{
     io::{BufRead, IsTerminal},
-    path::PathBuf,
+    path::{Path, PathBuf},
 };
 
 use anyhow::Context;
@@ -12,7 +13,7 @@ use crate::{
     app::{self, App},
     config::Config,
     domain::{Password, Username},
-    services::users,
+    services::{import, users},
 };
 
 #[derive(Parser, Debug)]
@@ -49,6 +50,23 @@ pub enum Command {
     Export {
         /// Where to write the archive; must not exist yet
         file: PathBuf,
+    },
+    /// Bring posts and their comments in from another blog
+    Import {
+        #[command(subcommand)]
+        source: ImportSource,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportSource {
+    /// Read a WordPress export (WXR, from Tools > Export): posts, drafts, tags, comment threads and old addresses
+    Wordpress {
+        /// The export file (.xml)
+        file: PathBuf,
+        /// Announce the newly imported published posts to the followers
+        #[arg(long)]
+        federate: bool,
     },
 }
 
@@ -96,6 +114,66 @@ impl Cli {
                 );
                 Ok(())
             }
+            Command::Import {
+                source: ImportSource::Wordpress { file, federate },
+            } => import_wordpress(&config, &file, federate).await,
+        }
+    }
+}
+
+async fn import_wordpress(config: &Config, file: &Path, federate: bool) -> anyhow::Result<()> {
+    let db = app::connect(config).await?;
+    app::migrate(&db).await?;
+    let options = import::Options { federate };
+    let summary = import::wordpress(&db, file, options, &ProgressBar::new())
+        .await
+        .map_err(|err| anyhow::anyhow!("{err:#}\nNothing was imported."))?;
+    println!("Imported {} from {}", summary.site_title, file.display());
+    print!("{summary}");
+    if !summary.is_nothing_new() && !crate::web::caching::invalidate_servers(&db).await? {
+        println!("A running server shows the changes after its next change or restart.");
+    }
+    Ok(())
+}
+
+/// The import's progress on standard error, when that is a terminal.
+struct ProgressBar(std::sync::Mutex<Option<indicatif::ProgressBar>>);
+
+impl ProgressBar {
+    fn new() -> Self {
+        ProgressBar(std::sync::Mutex::new(None))
+    }
+}
+
+impl import::Progress for ProgressBar {
+    fn begin(&self, stage: &'static str, total: u64) {
+        if !std::io::stderr().is_terminal() {
+            return;
+        }
+        let bar = indicatif::ProgressBar::new(total).with_message(stage);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{msg:8} [{bar:40}] {pos}/{len} {eta}")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        if let Ok(mut current) = self.0.lock() {
+            *current = Some(bar);
+        }
+    }
+
+    fn advance(&self) {
+        if let Ok(current) = self.0.lock()
+            && let Some(bar) = current.as_ref()
+        {
+            bar.inc(1);
+        }
+    }
+
+    fn finish(&self) {
+        if let Ok(mut current) = self.0.lock()
+            && let Some(bar) = current.take()
+        {
+            bar.finish_and_clear();
         }
     }
 }

@@ -118,7 +118,8 @@ pub async fn post_collection(
             let items: Vec<String> = comments::thread(&state.db, post.id)
                 .await?
                 .into_iter()
-                .filter(|c| !c.deleted)
+                // Imported comments have no ActivityPub object to fetch.
+                .filter(|c| !c.deleted && !c.is_imported)
                 .map(|c| c.ap_id)
                 .collect();
             json!({ "id": id, "type": "Collection", "totalItems": items.len(), "items": items })

@@ -3,8 +3,8 @@
 use anyhow::Context;
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 
 use super::is_unique_violation;
@@ -83,6 +83,16 @@ pub async fn admin_exists(db: &DatabaseConnection) -> anyhow::Result<bool> {
         .await
         .context("failed to count admin users")?;
     Ok(count > 0)
+}
+
+/// The first admin account made, who owns posts brought in from elsewhere.
+pub async fn first_admin(db: &impl ConnectionTrait) -> anyhow::Result<Option<user::Model>> {
+    user::Entity::find()
+        .filter(user::Column::IsAdmin.eq(true))
+        .order_by_asc(user::Column::Id)
+        .one(db)
+        .await
+        .context("failed to load the first admin user")
 }
 
 /// Returns the user when the name and password match. Takes the same time

@@ -124,6 +124,25 @@ impl PageCache {
     }
 }
 
+/// Tells every server process on this PostgreSQL database to drop its
+/// pages, after a change made outside them (by a command such as `blog
+/// import`). Returns false on SQLite, where nothing can tell a running server.
+pub async fn invalidate_servers(db: &DatabaseConnection) -> anyhow::Result<bool> {
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(false);
+    }
+    let notify = Statement::from_sql_and_values(
+        DatabaseBackend::Postgres,
+        "SELECT pg_notify($1, $2)",
+        // No process has this token, so every one of them listens to it.
+        [CHANNEL.into(), "command".into()],
+    );
+    db.execute_raw(notify)
+        .await
+        .map_err(|err| anyhow::Error::new(err).context("failed to notify the servers"))?;
+    Ok(true)
+}
+
 /// Listens for other processes' invalidations (PostgreSQL only) until the
 /// process ends. Whenever the connection is lost, everything is dropped,
 /// since notifications sent meanwhile are gone.

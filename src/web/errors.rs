@@ -4,7 +4,7 @@
 use axum::{
     body::{Body, to_bytes},
     extract::{Request, State},
-    http::{HeaderValue, header},
+    http::{HeaderValue, Method, StatusCode, Uri, header},
     middleware::Next,
     response::{Html, IntoResponse, Response},
 };
@@ -13,8 +13,34 @@ use minijinja::context;
 use super::{AppState, templates::base_context};
 use crate::error::AppError;
 
-pub async fn not_found() -> AppError {
-    AppError::NotFound
+/// Nothing else matched: an old address of an imported post moves
+/// permanently to its permalink; anything else is not here.
+pub async fn not_found(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+) -> Result<Response, AppError> {
+    if method != Method::GET && method != Method::HEAD {
+        return Err(AppError::NotFound);
+    }
+    moved_permanently(&state, uri.path(), uri.query()).await
+}
+
+/// 301 to where an old address now lives, or 404.
+pub async fn moved_permanently(
+    state: &AppState,
+    path: &str,
+    query: Option<&str>,
+) -> Result<Response, AppError> {
+    let target = crate::services::redirects::target(&state.db, path, query)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let location = HeaderValue::from_str(&target).map_err(|_| AppError::NotFound)?;
+    Ok((
+        StatusCode::MOVED_PERMANENTLY,
+        [(header::LOCATION, location)],
+    )
+        .into_response())
 }
 
 pub async fn render_error_pages(

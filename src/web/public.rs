@@ -26,12 +26,26 @@ pub struct PageQuery {
     page: Option<u64>,
 }
 
+#[derive(Deserialize)]
+pub struct IndexQuery {
+    page: Option<u64>,
+    /// An imported blog's post number: `/?p=123`.
+    p: Option<String>,
+}
+
 pub async fn index(
     State(state): State<AppState>,
-    Query(query): Query<PageQuery>,
-) -> AppResult<Html<String>> {
+    Query(query): Query<IndexQuery>,
+) -> AppResult<Response> {
+    if let Some(id) = &query.p {
+        return super::errors::moved_permanently(&state, "/", Some(&format!("p={id}"))).await;
+    }
+    Ok(home(&state, query.page).await?.into_response())
+}
+
+async fn home(state: &AppState, page: Option<u64>) -> AppResult<Html<String>> {
     let per_page = state.config.blog.posts_per_page;
-    let page = posts::published_page(&state.db, query.page.unwrap_or(1), per_page)
+    let page = posts::published_page(&state.db, page.unwrap_or(1), per_page)
         .await?
         .ok_or(AppError::NotFound)?;
     let ctx = context! {

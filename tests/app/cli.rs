@@ -95,6 +95,7 @@ fn every_command_has_help() {
         vec!["serve", "--help"],
         vec!["user", "add", "--help"],
         vec!["migrate", "--help"],
+        vec!["import", "wordpress", "--help"],
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_blog"))
             .args(&args)

@@ -16,6 +16,7 @@ mod feeds;
 mod fixtures;
 mod follows;
 mod hardening;
+mod import;
 mod media;
 mod moderation;
 mod mutations;

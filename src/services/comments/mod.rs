@@ -1,8 +1,10 @@
 //! Comments: replies received from the fediverse, their edits and deletions,
 //! moderation, and the author's answers.
 
+mod imported;
 mod queries;
 
+pub use imported::{ImportedComment, insert_imported, stored_ids};
 pub use queries::*;
 
 use anyhow::Context;

@@ -33,7 +33,10 @@ pub struct CommentView {
     pub author_ap_id: Option<String>,
     pub author_url: Option<String>,
     pub avatar_url: Option<String>,
+    /// Written by the blog's author here.
     pub is_local: bool,
+    /// Brought in with its post from another blog: no fediverse account.
+    pub is_imported: bool,
     pub content_html: String,
     pub content_warning: Option<String>,
     pub sensitive: bool,
@@ -66,13 +69,23 @@ fn view(
             Some(a.url.clone().unwrap_or_else(|| a.ap_id.clone())),
             a.icon_url.clone(),
         ),
-        None => {
+        None if c.local_author_id.is_some() => {
             let name = c
                 .local_author_id
                 .and_then(|id| locals.get(&id).cloned())
                 .unwrap_or_default();
-            (name.clone(), String::new(), None, None, None)
+            (name, String::new(), None, None, None)
         }
+        // Imported with a post: a name and perhaps a website, nothing to follow.
+        None => (
+            c.author_name.clone().unwrap_or_default(),
+            String::new(),
+            None,
+            c.author_url
+                .clone()
+                .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+            None,
+        ),
     };
     CommentView {
         id: c.id,
@@ -88,7 +101,8 @@ fn view(
         author_ap_id,
         author_url,
         avatar_url,
-        is_local: c.local_author_id.is_some() || a.is_none(),
+        is_local: c.local_author_id.is_some(),
+        is_imported: a.is_none() && c.local_author_id.is_none(),
         content_html: c.content_html,
         content_warning: c.content_warning,
         sensitive: c.sensitive,

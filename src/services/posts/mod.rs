@@ -1,11 +1,13 @@
 //! Writing posts: validation, slugs, tags, publishing and deletion.
 
 mod form;
+mod imported;
 mod queries;
 
 mod schedule;
 
-pub use form::{FieldErrors, PostForm, ValidPost, local_time_field};
+pub use form::{CUSTOM_SUMMARY_CHARS, FieldErrors, PostForm, ValidPost, local_time_field};
+pub use imported::{ImportedPost, SCHEDULED, find_imported, insert_imported};
 pub use queries::*;
 pub use schedule::{next_due, publish_due};
 
@@ -39,7 +41,7 @@ pub enum PostStatus {
 }
 
 impl PostStatus {
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             PostStatus::Draft => "draft",
             PostStatus::Scheduled => "scheduled",

@@ -118,7 +118,12 @@ async fn views(db: &DatabaseConnection, posts: Vec<post::Model>) -> anyhow::Resu
     Ok(posts
         .into_iter()
         .map(|p| PostView {
-            author: authors.get(&p.author_id).cloned().unwrap_or_default(),
+            // An imported post keeps the byline it had on the old blog.
+            author: p
+                .author_name
+                .clone()
+                .or_else(|| authors.get(&p.author_id).cloned())
+                .unwrap_or_default(),
             tags: tags.remove(&p.id).unwrap_or_default(),
             reply_count: replies.remove(&p.id).unwrap_or_default(),
             reactions: reactions.remove(&p.id).unwrap_or_default(),
