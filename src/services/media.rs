@@ -97,15 +97,20 @@ pub fn check_alt(alt: &str) -> Result<String, MediaError> {
     Ok(alt)
 }
 
-/// Stores an uploaded image and records it.
+/// Stores an uploaded image and records it. The description is required,
+/// except from an app's media endpoint (`None`): the app sends it with the
+/// post that shows the image.
 pub async fn store(
     db: &DatabaseConnection,
     config: &Config,
     uploader: Option<i32>,
     bytes: Vec<u8>,
-    alt: &str,
+    alt: Option<&str>,
 ) -> Result<MediaView, MediaError> {
-    let alt = check_alt(alt)?;
+    let alt = match alt {
+        Some(alt) => check_alt(alt)?,
+        None => String::new(),
+    };
     if bytes.is_empty() {
         return Err(MediaError::Empty);
     }

@@ -35,15 +35,27 @@ pub async fn account(
 ) -> AppResult<Response> {
     let notice = (query.notice.as_deref() == Some("password"))
         .then_some("Your password was changed. Other sessions were logged out.");
-    page(
+    account_page(
         &state,
         &user,
         token,
-        "admin/account.html",
         StatusCode::OK,
         context! { notice => notice, error => None::<String> },
     )
     .await
+}
+
+/// The account page with the user's app tokens.
+pub(super) async fn account_page(
+    state: &AppState,
+    user: &CurrentUser,
+    token: CsrfToken,
+    status: StatusCode,
+    extra: minijinja::Value,
+) -> AppResult<Response> {
+    let tokens = crate::services::tokens::list(&state.db, user.0.id).await?;
+    let extra = context! { tokens => super::templates::to_value(&tokens), ..extra };
+    page(state, user, token, "admin/account.html", status, extra).await
 }
 
 #[derive(Deserialize)]
@@ -83,11 +95,10 @@ pub async fn change_password(
         Ok(Err(err)) => return Err(AppError::Internal(err)),
         Err(message) => {
             let extra = context! { error => message };
-            return page(
+            return account_page(
                 &state,
                 &user,
                 token,
-                "admin/account.html",
                 StatusCode::UNPROCESSABLE_ENTITY,
                 extra,
             )

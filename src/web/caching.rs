@@ -203,7 +203,11 @@ fn is_private(path: &str) -> bool {
 /// Pages that depend on more than their URL and `Accept` header.
 fn is_uncacheable(path: &str) -> bool {
     // Images are files with their own long-lived cache headers.
-    path.ends_with("/interact") || path == "/healthz" || path.starts_with("/media/")
+    // Micropub answers depend on the token presented.
+    path.ends_with("/interact")
+        || path == "/healthz"
+        || path.starts_with("/media/")
+        || path.starts_with("/micropub")
 }
 
 /// The one content coding this answer will use: brotli, then gzip, when the

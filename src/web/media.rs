@@ -75,7 +75,15 @@ pub async fn take_upload(
     let Some(file) = files.into_iter().find(|f| f.field == IMAGE_FIELD) else {
         return Ok(Ok(None));
     };
-    match media::store(&state.db, &state.config, Some(user.0.id), file.bytes, alt).await {
+    match media::store(
+        &state.db,
+        &state.config,
+        Some(user.0.id),
+        file.bytes,
+        Some(alt),
+    )
+    .await
+    {
         Ok(view) => Ok(Ok(Some(view))),
         Err(MediaError::Other(err)) => Err(AppError::Internal(err)),
         Err(MediaError::MissingAlt | MediaError::AltTooLong) => Ok(Err(FieldErrors::one(

@@ -8,11 +8,13 @@ mod csrf;
 mod errors;
 mod feeds;
 mod media;
+mod micropub;
 mod moderation;
 mod public;
 mod site;
 mod state;
 mod templates;
+mod tokens;
 
 pub use state::AppState;
 pub use templates::Templates;
@@ -50,6 +52,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/fediverse", get(admin::fediverse))
         .route("/admin/account", get(account::account))
         .route("/admin/account/password", post(account::change_password))
+        .route("/admin/account/tokens", post(tokens::create))
+        .route("/admin/account/tokens/{id}/revoke", post(tokens::revoke))
         .route(
             "/admin/account/logout-everywhere",
             post(account::logout_everywhere),
@@ -80,6 +84,14 @@ pub fn router(state: AppState) -> Router {
             get(media::library).post(media::upload.layer(media::upload_limit(&state))),
         )
         .route("/media/{name}", get(media::serve))
+        .route(
+            "/micropub",
+            get(micropub::query).post(micropub::publish.layer(media::upload_limit(&state))),
+        )
+        .route(
+            "/micropub/media",
+            post(micropub::media_endpoint.layer(media::upload_limit(&state))),
+        )
         .route(
             "/admin/posts/{id}/delete",
             get(admin::delete_form).post(admin::delete),

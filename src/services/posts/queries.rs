@@ -327,6 +327,17 @@ pub async fn editable(
     }))
 }
 
+/// The id of any post that is not deleted (drafts and scheduled included).
+pub async fn id_by_slug(db: &DatabaseConnection, slug: &str) -> anyhow::Result<Option<i32>> {
+    Ok(post::Entity::find()
+        .filter(post::Column::Slug.eq(slug))
+        .filter(post::Column::DeletedAt.is_null())
+        .one(db)
+        .await
+        .with_context(|| format!("failed to load post {slug}"))?
+        .map(|p| p.id))
+}
+
 /// Every published post's slug and last change, newest first, for the sitemap.
 pub async fn sitemap(db: &DatabaseConnection) -> anyhow::Result<Vec<(String, DateTime<Utc>)>> {
     published()
