@@ -38,6 +38,8 @@ enum Redirects {
     CreatedAt,
 }
 
+// The column is `media_type`, like the MIME field it stores.
+#[allow(clippy::enum_variant_names)]
 #[derive(DeriveIden)]
 enum Media {
     Table,
