@@ -9,6 +9,7 @@
 mod chromedriver;
 mod screenshots;
 
+mod moderation;
 mod writing;
 
 use std::{any::Any, io::Write, panic::AssertUnwindSafe, time::Duration};
