@@ -6,6 +6,7 @@ mod helpers;
 mod peer;
 
 mod auth;
+mod browser;
 mod caching;
 mod cli;
 mod config;

@@ -1,0 +1,151 @@
+//! The author writes a post in the browser, from the login form to the
+//! public page. Each step a person takes is one function, in order.
+
+use super::{Browser, literal};
+use crate::helpers::TestApp;
+
+const TITLE: &str = "Notes from the Reading Room";
+const BODY: &str = "## What we read\n\n\
+    Reading *slowly* pays off.\n\n\
+    - Moby-Dick\n\
+    - Middlemarch\n\n\
+    Borrow them from [the library](https://library.example/catalogue).\n";
+
+#[tokio::test]
+async fn the_author_logs_in_writes_previews_and_publishes_a_post_that_the_public_sees() {
+    let app = TestApp::spawn().await;
+    app.add_user("alice", true).await;
+
+    super::run(
+        "the_author_logs_in_writes_previews_and_publishes_a_post_that_the_public_sees",
+        &app.base,
+        async |b: &mut Browser| {
+            b.log_in("alice").await;
+            open_the_editor(b).await;
+            write_in_markdown(b).await;
+            preview(b).await;
+            publish(b).await;
+            view_the_post(b).await;
+            log_out(b).await;
+            find_the_post_on_the_home_page(b).await;
+        },
+    )
+    .await;
+}
+
+async fn open_the_editor(b: &mut Browser) {
+    b.step("open the editor").await;
+    b.menu("New post").await;
+    b.see("//h1[normalize-space()='New post']", "the editor's heading")
+        .await;
+}
+
+async fn write_in_markdown(b: &mut Browser) {
+    b.step("write in Markdown").await;
+    b.fill("Title", TITLE).await;
+    b.fill("Body", BODY).await;
+    b.fill("Tags", "reading, libraries").await;
+}
+
+/// The rendered Markdown under `scope`: heading, emphasis, list and link.
+async fn see_rendered_markdown(b: &Browser, scope: &str) {
+    b.see(
+        &format!("{scope}//h2[normalize-space()='What we read']"),
+        "the heading",
+    )
+    .await;
+    b.see(
+        &format!("{scope}//em[normalize-space()='slowly']"),
+        "the emphasis",
+    )
+    .await;
+    b.see(
+        &format!("{scope}//ul/li[normalize-space()='Moby-Dick']"),
+        "the first list item",
+    )
+    .await;
+    b.see(
+        &format!("{scope}//ul/li[normalize-space()='Middlemarch']"),
+        "the second list item",
+    )
+    .await;
+    b.see(
+        &format!(
+            "{scope}//a[@href='https://library.example/catalogue'][normalize-space()='the library']"
+        ),
+        "the link",
+    )
+    .await;
+}
+
+async fn preview(b: &mut Browser) {
+    b.step("preview").await;
+    b.click_button("", "Preview").await;
+    let preview = "//section[contains(@class, 'preview')]";
+    b.see(
+        &format!("{preview}//h1[normalize-space()={}]", literal(TITLE)),
+        "the preview's title",
+    )
+    .await;
+    see_rendered_markdown(b, preview).await;
+    // Nothing is saved yet, and the form keeps what was typed.
+    b.see("//h1[normalize-space()='New post']", "the unsaved editor")
+        .await;
+    assert_eq!(b.value("Title").await, TITLE);
+    assert_eq!(b.value("Body").await.trim_end(), BODY.trim_end());
+}
+
+async fn publish(b: &mut Browser) {
+    b.step("publish").await;
+    b.click_button("", "Publish").await;
+    b.see(
+        "//p[@role='status'][contains(., 'Post published.')]",
+        "the notice that the post is published",
+    )
+    .await;
+    b.see(
+        "//h1[normalize-space()='Edit post']",
+        "the editor of the saved post",
+    )
+    .await;
+}
+
+async fn view_the_post(b: &mut Browser) {
+    b.step("view the post").await;
+    b.click_link("//p[@role='status']", "View post").await;
+    let article = "//article[contains(@class, 'h-entry')]";
+    b.see(
+        &format!("{article}//h1[normalize-space()={}]", literal(TITLE)),
+        "the post's title",
+    )
+    .await;
+    see_rendered_markdown(b, &format!("{article}//div[contains(@class, 'e-content')]")).await;
+    b.see(
+        &format!("{article}//a[@rel='tag'][normalize-space()='reading']"),
+        "the tag",
+    )
+    .await;
+}
+
+async fn log_out(b: &mut Browser) {
+    b.step("log out").await;
+    b.visit("/admin").await;
+    b.click_button("//nav[@aria-label='Admin']", "Log out (alice)")
+        .await;
+    b.see("//nav[@aria-label='Site']", "the public menu").await;
+    b.visit("/admin").await;
+    b.see(
+        "//h1[normalize-space()='Log in']",
+        "the login form, as admin pages need one",
+    )
+    .await;
+}
+
+async fn find_the_post_on_the_home_page(b: &mut Browser) {
+    b.step("find the post on the home page").await;
+    b.visit("/").await;
+    b.click_link("//article[contains(@class, 'post-card')]//h2", TITLE)
+        .await;
+    let content = "//article[contains(@class, 'h-entry')]//div[contains(@class, 'e-content')]";
+    see_rendered_markdown(b, content).await;
+}
