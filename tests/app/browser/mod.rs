@@ -69,6 +69,11 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// The test's own folder (its screenshots' too), for files it needs.
+    pub fn folder(&self) -> &std::path::Path {
+        self.shots.dir()
+    }
+
     /// Ends the current step with its screenshot and begins the next.
     pub async fn step(&mut self, name: &str) {
         if let Some(done) = self.step.take() {
@@ -159,6 +164,21 @@ impl Browser {
         let field = self.find(&xpath, &format!("the field “{label}”")).await;
         field.clear().await.expect("field cleared");
         field.send_keys(text).await.expect("text typed");
+    }
+
+    /// Chooses the file at `path` in the file field labelled `label`.
+    pub async fn attach(&self, label: &str, path: &std::path::Path) {
+        let xpath = format!(
+            "//input[@type='file'][@id=//label[starts-with(normalize-space(), {})]/@for]",
+            literal(label)
+        );
+        let field = self
+            .find(&xpath, &format!("the file field “{label}”"))
+            .await;
+        field
+            .send_keys(&path.display().to_string())
+            .await
+            .expect("file chosen");
     }
 
     /// The value of the field labelled `label`.

@@ -23,6 +23,7 @@ async fn the_author_logs_in_writes_previews_and_publishes_a_post_that_the_public
             b.log_in("alice").await;
             open_the_editor(b).await;
             write_in_markdown(b).await;
+            add_an_image(b).await;
             preview(b).await;
             publish(b).await;
             view_the_post(b).await;
@@ -45,6 +46,38 @@ async fn write_in_markdown(b: &mut Browser) {
     b.fill("Title", TITLE).await;
     b.fill("Body", BODY).await;
     b.fill("Tags", "reading, libraries").await;
+}
+
+const ALT: &str = "Two armchairs by a sunny window";
+
+/// A photo from disk, described, uploaded from the editor and added to the text.
+async fn add_an_image(b: &mut Browser) {
+    b.step("add an image").await;
+    let photo = b.folder().join("armchairs.jpg");
+    image::RgbImage::from_fn(90, 60, |x, y| {
+        image::Rgb([(x * 2) as u8, (y * 3) as u8, 120])
+    })
+    .save(&photo)
+    .expect("photo written");
+    b.attach("Image", &photo).await;
+    b.fill("Description", ALT).await;
+    b.click_button("", "Upload and add to the text").await;
+    b.see(
+        "//p[@role='status'][contains(., 'Image uploaded and added')]",
+        "the notice that the image was added",
+    )
+    .await;
+    b.see(
+        &format!(
+            "//section[contains(@class, 'preview')]//img[@alt={}][contains(@src, '/media/')]",
+            literal(ALT)
+        ),
+        "the image in the preview",
+    )
+    .await;
+    let body = b.value("Body").await;
+    assert!(body.starts_with(BODY.trim_end()), "{body}");
+    assert!(body.contains(&format!("![{ALT}](")), "{body}");
 }
 
 /// The rendered Markdown under `scope`: heading, emphasis, list and link.
@@ -92,7 +125,12 @@ async fn preview(b: &mut Browser) {
     b.see("//h1[normalize-space()='New post']", "the unsaved editor")
         .await;
     assert_eq!(b.value("Title").await, TITLE);
-    assert_eq!(b.value("Body").await.trim_end(), BODY.trim_end());
+    let body = b.value("Body").await;
+    assert!(body.starts_with(BODY.trim_end()), "{body}");
+    assert!(
+        body.contains(&format!("![{ALT}](")),
+        "the image stays: {body}"
+    );
 }
 
 async fn publish(b: &mut Browser) {
@@ -120,6 +158,14 @@ async fn view_the_post(b: &mut Browser) {
     )
     .await;
     see_rendered_markdown(b, &format!("{article}//div[contains(@class, 'e-content')]")).await;
+    b.see(
+        &format!(
+            "{article}//div[contains(@class, 'e-content')]//img[@alt={}][contains(@src, '/media/')]",
+            literal(ALT)
+        ),
+        "the image in the post",
+    )
+    .await;
     b.see(
         &format!("{article}//a[@rel='tag'][normalize-space()='reading']"),
         "the tag",
