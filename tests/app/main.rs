@@ -19,6 +19,7 @@ mod follows;
 mod hardening;
 mod import;
 mod media;
+mod micropub;
 mod moderation;
 mod mutations;
 mod processes;

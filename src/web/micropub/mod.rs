@@ -330,8 +330,9 @@ async fn store_photos(
     files: Vec<(String, Vec<u8>)>,
 ) -> Result<(), MicropubError> {
     let alts = properties.get("mp-photo-alt").cloned().unwrap_or_default();
-    let mut index = properties.get("photo").map_or(0, Vec::len);
-    for (name, bytes) in files.into_iter().filter(|(name, _)| name == "photo") {
+    let first = properties.get("photo").map_or(0, Vec::len);
+    let photos = files.into_iter().filter(|(name, _)| name == "photo");
+    for (index, (name, bytes)) in (first..).zip(photos) {
         let alt = alts.get(index).and_then(Value::as_str).unwrap_or_default();
         let stored = media::store(
             &state.db,
@@ -346,7 +347,6 @@ async fn store_photos(
             .entry(name)
             .or_default()
             .push(json!({ "value": stored.url, "alt": stored.alt_text }));
-        index += 1;
     }
     Ok(())
 }
