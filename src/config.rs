@@ -30,6 +30,9 @@ pub struct Config {
     pub page_cache_mib: u64,
     /// `text` for people, `json` (one object per line) for log collectors.
     pub log_format: LogFormat,
+    /// Reverse proxies (addresses or networks such as `10.0.0.0/8`) whose
+    /// `X-Forwarded-For` names the real client; nobody else's is believed.
+    pub trusted_proxies: Vec<String>,
     pub blog: BlogConfig,
     pub federation: FederationConfig,
     pub moderation: ModerationConfig,
@@ -161,6 +164,7 @@ impl Default for Config {
             theme_dir: None,
             page_cache_mib: 16,
             log_format: LogFormat::Text,
+            trusted_proxies: Vec::new(),
             blog: BlogConfig::default(),
             federation: FederationConfig::default(),
             moderation: ModerationConfig::default(),
@@ -255,6 +259,11 @@ impl Config {
                 self.blog.timezone
             )
         })?;
+        for proxy in &self.trusted_proxies {
+            parse_network(proxy).with_context(|| {
+                format!("trusted_proxies: {proxy} is not an address or network like 10.0.0.0/8")
+            })?;
+        }
         anyhow::ensure!(
             self.media.max_upload_mib > 0 && self.media.max_dimension >= 16,
             "media.max_upload_mib must be at least 1 and media.max_dimension at least 16"
@@ -307,6 +316,14 @@ impl Config {
         self.blog.timezone.parse().unwrap_or(chrono_tz::Tz::UTC)
     }
 
+    /// The trusted proxies' networks (checked when the configuration was loaded).
+    pub fn trusted_networks(&self) -> Vec<ipnet::IpNet> {
+        self.trusted_proxies
+            .iter()
+            .filter_map(|p| parse_network(p).ok())
+            .collect()
+    }
+
     /// Where uploaded images are stored.
     pub fn media_dir(&self) -> PathBuf {
         self.media
@@ -320,4 +337,13 @@ impl Config {
         let base = self.public_url.as_str().trim_end_matches('/');
         format!("{base}{path}")
     }
+}
+
+/// `10.0.0.0/8`, or one address as a network of one.
+fn parse_network(text: &str) -> anyhow::Result<ipnet::IpNet> {
+    let text = text.trim();
+    if let Ok(net) = text.parse::<ipnet::IpNet>() {
+        return Ok(net);
+    }
+    Ok(ipnet::IpNet::from(text.parse::<std::net::IpAddr>()?))
 }

@@ -4,6 +4,7 @@ mod account;
 mod admin;
 mod auth;
 pub mod caching;
+mod client;
 mod csrf;
 mod errors;
 mod feeds;
@@ -112,6 +113,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             caching::pages,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            client::real_address,
         ))
         .with_state(state);
     with_security_headers(router)

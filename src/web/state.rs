@@ -23,6 +23,8 @@ pub struct AppState {
     pub federation: Federation,
     /// Rendered public pages; see `web::caching`.
     pub pages: Arc<PageCache>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed; see `web::client`.
+    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
     /// Wakes the scheduler (`crate::scheduler`) when a post is scheduled.
     pub schedule: Arc<tokio::sync::Notify>,
 }
@@ -37,6 +39,7 @@ impl AppState {
         let templates = Templates::new(config.theme_dir.clone(), config.timezone());
         let inbox_rate = config.federation.inbox_rate_per_minute;
         let pages = Arc::new(PageCache::new(config.page_cache_mib));
+        let trusted_proxies = Arc::new(config.trusted_networks());
         AppState {
             db,
             config,
@@ -46,6 +49,7 @@ impl AppState {
             inbox_limits: Arc::new(InboxLimits::new(inbox_rate)),
             federation,
             pages,
+            trusted_proxies,
             schedule: Arc::new(tokio::sync::Notify::new()),
         }
     }

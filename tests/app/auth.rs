@@ -415,3 +415,53 @@ async fn the_session_id_is_renewed_at_every_login() {
     let id = |cookie: &str| cookie.split(';').next().expect("pair").to_owned();
     assert_ne!(id(&first), id(&second));
 }
+
+/// Failed logins from `client` as a proxy reports it; their statuses.
+async fn failed_logins_via(app: &TestApp, client: &str, times: usize) -> Vec<u16> {
+    let browser = app.client();
+    let mut statuses = Vec::new();
+    for _ in 0..times {
+        let (_, page) = app.get_text(&browser, "/login").await;
+        let token = crate::helpers::csrf_token(&page);
+        let response = browser
+            .post(app.url("/login"))
+            // What the client claimed, then the address the proxy saw.
+            .header("x-forwarded-for", format!("198.51.100.1, {client}"))
+            .form(&[
+                ("authenticity_token", token.as_str()),
+                ("username", "alice"),
+                ("password", "wrong guess"),
+            ])
+            .send()
+            .await
+            .expect("POST");
+        statuses.push(response.status().as_u16());
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_real_client_has_its_own_login_limit() {
+    let app = TestApp::spawn_with(|c| c.trusted_proxies = vec!["127.0.0.1".into()]).await;
+    app.add_user("alice", true).await;
+
+    let first = failed_logins_via(&app, "203.0.113.1", 6).await;
+    let other = failed_logins_via(&app, "203.0.113.2", 1).await;
+
+    // The last hop before the proxy counts, not what the client claimed.
+    assert_eq!(first, [401, 401, 401, 401, 401, 429]);
+    assert_eq!(other, [401], "another client behind the same proxy");
+}
+
+#[tokio::test]
+async fn without_a_trusted_proxy_forwarded_addresses_are_ignored() {
+    let app = TestApp::spawn().await;
+    app.add_user("alice", true).await;
+
+    let mut statuses = Vec::new();
+    for n in 1..=6 {
+        statuses.extend(failed_logins_via(&app, &format!("203.0.113.{n}"), 1).await);
+    }
+
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
+}
