@@ -105,11 +105,13 @@ impl Cli {
             Command::Export { file } => {
                 let db = app::connect(&config).await?;
                 app::migrate(&db).await?;
-                let summary = crate::services::export::write_zip(&db, &file).await?;
+                let summary =
+                    crate::services::export::write_zip(&db, &file, &config.media_dir()).await?;
                 println!(
-                    "wrote {} posts and {} replies to {}",
+                    "wrote {} posts, {} replies and {} images to {}",
                     summary.posts,
                     summary.comments,
+                    summary.images,
                     file.display()
                 );
                 Ok(())

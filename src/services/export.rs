@@ -1,6 +1,8 @@
 //! `blog export FILE.zip`: every post as Markdown with TOML front matter
 //! (`posts/SLUG.md`, the format static site generators such as Hugo read)
-//! and every reply, with its author and thread, as `comments.json`.
+//! and every reply, with its author and thread, as `comments.json`, and
+//! the uploaded images as `media/NAME`, where the posts' image addresses
+//! (`/media/NAME`) point.
 
 use std::{io::Write, path::Path};
 
@@ -29,10 +31,15 @@ struct FrontMatter<'a> {
 pub struct Summary {
     pub posts: usize,
     pub comments: usize,
+    pub images: usize,
 }
 
 /// Writes the archive to `file`, which must not exist yet.
-pub async fn write_zip(db: &DatabaseConnection, file: &Path) -> anyhow::Result<Summary> {
+pub async fn write_zip(
+    db: &DatabaseConnection,
+    file: &Path,
+    media_dir: &Path,
+) -> anyhow::Result<Summary> {
     let posts = posts::all_for_admin(db).await?;
     let comments = comments::all(db).await?;
     let out = std::fs::File::create_new(file)
@@ -56,9 +63,37 @@ pub async fn write_zip(db: &DatabaseConnection, file: &Path) -> anyhow::Result<S
     }
     zip.start_file("comments.json", options)?;
     serde_json::to_writer_pretty(&mut zip, &comments).context("cannot write comments")?;
+    let images = add_images(&mut zip, media_dir)?;
     zip.finish().context("cannot finish the archive")?;
     Ok(Summary {
+        images,
         posts: posts.len(),
         comments: comments.len(),
     })
+}
+
+/// Copies the stored images (already compressed, so stored as they are).
+fn add_images(zip: &mut ZipWriter<std::fs::File>, media_dir: &Path) -> anyhow::Result<usize> {
+    let entries = match std::fs::read_dir(media_dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(err) => {
+            return Err(err).with_context(|| format!("cannot read {}", media_dir.display()));
+        }
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|name| crate::domain::MediaName::parse(name).is_some())
+        .collect();
+    names.sort();
+    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+    for name in &names {
+        let path = media_dir.join(name);
+        let mut image = std::fs::File::open(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        zip.start_file(format!("media/{name}"), options)?;
+        std::io::copy(&mut image, zip).with_context(|| format!("cannot copy {name}"))?;
+    }
+    Ok(names.len())
 }

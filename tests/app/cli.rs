@@ -340,6 +340,11 @@ async fn export_writes_posts_as_markdown_and_replies_as_json() {
     comments::receive(&app.db, &reader, reply, &open)
         .await
         .expect("reply stored");
+    let media = app.config.media_dir();
+    std::fs::create_dir_all(&media).expect("media folder");
+    let image = "0123456789abcdef0123456789abcdef-1x1.png";
+    std::fs::write(media.join(image), b"not really a png").expect("image");
+    std::fs::write(media.join(format!(".{image}.partial")), b"half").expect("partial");
     let file = app.store.dir.path().join("export.zip");
 
     let output = blog(&app.store)
@@ -350,7 +355,7 @@ async fn export_writes_posts_as_markdown_and_replies_as_json() {
 
     assert!(output.status.success(), "{output:?}");
     assert!(
-        String::from_utf8_lossy(&output.stdout).contains("wrote 2 posts and 1 replies"),
+        String::from_utf8_lossy(&output.stdout).contains("wrote 2 posts, 1 replies and 1 images"),
         "{output:?}"
     );
     let mut archive =
@@ -395,6 +400,22 @@ async fn export_writes_posts_as_markdown_and_replies_as_json() {
             .as_str()
             .expect("html")
             .contains("Thank you!")
+    );
+
+    let mut copied = Vec::new();
+    archive
+        .by_name(&format!("media/{image}"))
+        .expect("the image")
+        .read_to_end(&mut copied)
+        .expect("bytes");
+    assert_eq!(copied, b"not really a png");
+    assert_eq!(
+        archive
+            .file_names()
+            .filter(|n| n.as_ref().is_ok_and(|n| n.starts_with("media/")))
+            .count(),
+        1,
+        "half-written files are left out"
     );
 
     // An existing file is never overwritten.
