@@ -232,40 +232,24 @@ async fn submitted(
             image_alt: submit.image_alt.clone(),
         };
     let no_file = files.is_empty();
-    match take_upload(state, user, files, &submit.image_alt).await? {
+    let problem = match take_upload(state, user, files, &submit.image_alt).await? {
         Ok(Some(image)) => {
             let body = form.body.trim_end();
             let gap = if body.is_empty() { "" } else { "\n\n" };
             form.body = format!("{body}{gap}{}\n", image.markdown);
+            None
         }
         Ok(None) if no_file && matches!(action, Action::Upload) => {
-            let errors = FieldErrors::one(IMAGE_FIELD, "Choose an image to upload.");
-            let view = again(errors, None, None);
-            return editor(
-                state,
-                user,
-                token,
-                &form,
-                view,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            Some(FieldErrors::one(IMAGE_FIELD, "Choose an image to upload."))
         }
-        Ok(None) => {}
-        Err(errors) => {
-            let view = again(errors, None, None);
-            return editor(
-                state,
-                user,
-                token,
-                &form,
-                view,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
-    }
-    let valid = match form.validate(state.config.timezone()) {
+        Ok(None) => None,
+        Err(errors) => Some(errors),
+    };
+    let checked = match problem {
+        Some(errors) => Err(errors),
+        None => form.validate(state.config.timezone()),
+    };
+    let valid = match checked {
         Ok(valid) => valid,
         Err(errors) => {
             let view = again(errors, None, None);
