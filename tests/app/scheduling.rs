@@ -250,3 +250,80 @@ async fn publish_times_are_read_in_the_configured_time_zone() {
     assert_eq!(bad.status(), 422);
     assert!(bad.text().await.expect("body").contains("2026-12-01T09:30"));
 }
+
+/// Several processes (here: the server's scheduler and eight more callers on
+/// the same database) publishing at once announce each post exactly once.
+#[tokio::test]
+async fn racing_publishers_announce_each_scheduled_post_exactly_once() {
+    use blog::{
+        entities::{activity, post},
+        services::posts::{self, PostForm, PostStatus},
+    };
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+    let app = crate::helpers::TestApp::spawn().await;
+    app.add_user("alice", true).await;
+    let follower = app
+        .remote_actor(
+            "https://social.example/users/reader",
+            "https://social.example/inbox",
+        )
+        .await;
+    blog::services::followers::accept(&app.db, &follower, "https://social.example/follow", |_| {
+        "{}".into()
+    })
+    .await
+    .expect("follower");
+    let due = Utc::now() + chrono::Duration::seconds(2);
+    for n in 0..5 {
+        let form = PostForm {
+            title: format!("Timed {n}"),
+            body: "Later.".into(),
+            ..Default::default()
+        };
+        let mut valid = form.validate(chrono_tz::Tz::UTC).expect("valid post");
+        valid.publish_at = Some(due);
+        let saved = posts::create(&app.db, 1, valid, PostStatus::Published)
+            .await
+            .expect("scheduled");
+        assert_eq!(saved.status, "scheduled");
+    }
+
+    wait_until(due).await;
+    let racers: Vec<_> = (0..8)
+        .map(|_| {
+            let db = app.db.clone();
+            tokio::spawn(async move { posts::publish_due(&db, Utc::now()).await })
+        })
+        .collect();
+    let mut claimed = Vec::new();
+    for racer in racers {
+        claimed.extend(racer.await.expect("task").expect("published"));
+    }
+
+    let mut unique = claimed.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), claimed.len(), "a post was claimed twice");
+    let started = Instant::now();
+    while post::Entity::find()
+        .filter(post::Column::Status.eq("scheduled"))
+        .count(&app.db)
+        .await
+        .expect("count")
+        > 0
+    {
+        assert!(started.elapsed() < Duration::from_secs(10));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let creates = activity::Entity::find()
+        .filter(activity::Column::Kind.eq("create"))
+        .all(&app.db)
+        .await
+        .expect("activities");
+    let mut announced: Vec<Option<i32>> = creates.iter().map(|a| a.post_id).collect();
+    announced.sort();
+    assert_eq!(announced.len(), 5, "{announced:?}");
+    announced.dedup();
+    assert_eq!(announced.len(), 5, "one Create per post");
+}
