@@ -245,6 +245,17 @@ impl TestApp {
         .expect("actor stored")
     }
 
+    /// A remote account (`ap_id`, with `inbox`) that follows the blog, as
+    /// if its Follow had been accepted; no peer is needed.
+    pub async fn add_follower(&self, ap_id: &str, inbox: &str) {
+        let actor = self.remote_actor(ap_id, inbox).await;
+        blog::services::followers::accept(&self.db, &actor, &format!("{ap_id}#follow"), |_| {
+            "{}".into()
+        })
+        .await
+        .expect("follower");
+    }
+
     pub async fn add_user(&self, name: &str, admin: bool) {
         let username = Username::parse(name).expect("valid username");
         let password = Password::parse(PASSWORD.into()).expect("valid password");

@@ -104,17 +104,11 @@ async fn shutting_down_finishes_a_request_in_flight() {
 async fn a_post_and_its_deliveries_are_saved_together_or_not_at_all() {
     use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
     let app = TestApp::spawn().await;
-    let follower = app
-        .remote_actor(
-            "https://social.example/users/reader",
-            "https://social.example/inbox",
-        )
-        .await;
-    blog::services::followers::accept(&app.db, &follower, "https://social.example/follow", |_| {
-        "{}".into()
-    })
-    .await
-    .expect("follower");
+    app.add_follower(
+        "https://social.example/users/reader",
+        "https://social.example/inbox",
+    )
+    .await;
     // Make writing any delivery fail, as a full disk or a lost connection would.
     let statements: &[&str] = if app.store.is_postgres() {
         &[

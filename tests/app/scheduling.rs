@@ -263,17 +263,11 @@ async fn racing_publishers_announce_each_scheduled_post_exactly_once() {
 
     let app = crate::helpers::TestApp::spawn().await;
     app.add_user("alice", true).await;
-    let follower = app
-        .remote_actor(
-            "https://social.example/users/reader",
-            "https://social.example/inbox",
-        )
-        .await;
-    blog::services::followers::accept(&app.db, &follower, "https://social.example/follow", |_| {
-        "{}".into()
-    })
-    .await
-    .expect("follower");
+    app.add_follower(
+        "https://social.example/users/reader",
+        "https://social.example/inbox",
+    )
+    .await;
     let due = Utc::now() + chrono::Duration::seconds(2);
     for n in 0..5 {
         let form = PostForm {

@@ -48,17 +48,11 @@ async fn create_deliveries(db: &DatabaseConnection) -> (u64, u64) {
 
 async fn followed_blog() -> TestApp {
     let app = blog().await;
-    let reader = app
-        .remote_actor(
-            "https://social.example/users/reader",
-            "https://social.example/inbox",
-        )
-        .await;
-    blog::services::followers::accept(&app.db, &reader, "https://social.example/follows/1", |_| {
-        "{}".into()
-    })
-    .await
-    .expect("follower");
+    app.add_follower(
+        "https://social.example/users/reader",
+        "https://social.example/inbox",
+    )
+    .await;
     app
 }
 
