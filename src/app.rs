@@ -213,7 +213,7 @@ impl App {
             delivery: self.federation.to_request_data().wake.clone(),
             wake: self.schedule.clone(),
         }
-        .spawn(worker_stop.clone());
+        .spawn();
         let worker = delivery::spawn(self.federation, self.client, worker_stop);
         let result = axum::serve(
             self.listener,

@@ -7,10 +7,7 @@ use std::{sync::Arc, time::Duration};
 
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
-use tokio::{
-    sync::{Notify, watch},
-    task::JoinHandle,
-};
+use tokio::{sync::Notify, task::JoinHandle};
 
 use crate::{services::posts, web::caching::PageCache};
 
@@ -27,14 +24,14 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    pub fn spawn(self, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
+    /// Runs until the handle is aborted; a pass cut short rolls back.
+    pub fn spawn(self) -> JoinHandle<()> {
         tokio::spawn(async move {
             loop {
                 let wait = self.pass().await;
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
                     _ = self.wake.notified() => {}
-                    _ = stop.changed() => break,
                 }
             }
         })

@@ -86,13 +86,9 @@ pub async fn take_upload(
     {
         Ok(view) => Ok(Ok(Some(view))),
         Err(MediaError::Other(err)) => Err(AppError::Internal(err)),
-        Err(MediaError::MissingAlt | MediaError::AltTooLong) => Ok(Err(FieldErrors::one(
-            "image_alt",
-            media::check_alt(alt)
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_default(),
-        ))),
+        Err(err @ (MediaError::MissingAlt | MediaError::AltTooLong)) => {
+            Ok(Err(FieldErrors::one("image_alt", err.to_string())))
+        }
         Err(err) => Ok(Err(FieldErrors::one(IMAGE_FIELD, err.to_string()))),
     }
 }
