@@ -13,6 +13,7 @@ use crate::{services::posts, web::caching::PageCache};
 
 const LONGEST_SLEEP: Duration = Duration::from_secs(60);
 const AFTER_ERROR: Duration = Duration::from_secs(5);
+const AFTER_RACE: Duration = Duration::from_millis(200);
 
 pub struct Scheduler {
     pub db: DatabaseConnection,
@@ -37,28 +38,35 @@ impl Scheduler {
         })
     }
 
-    /// Publishes what is due; returns how long to sleep.
+    /// Publishes what is due; returns how long to sleep. Only reads until a
+    /// post is due, so an idle blog never opens a write transaction here
+    /// (on SQLite, one would make a concurrent save retry or fail).
     async fn pass(&self) -> Duration {
+        let due = match posts::next_due(&self.db).await {
+            Ok(Some(due)) => due,
+            Ok(None) => return LONGEST_SLEEP,
+            Err(err) => {
+                tracing::warn!(error = %format!("{err:#}"), "failed to look for scheduled posts");
+                return AFTER_ERROR;
+            }
+        };
+        if let Ok(wait) = (due - Utc::now()).to_std()
+            && !wait.is_zero()
+        {
+            return wait.min(LONGEST_SLEEP);
+        }
         match posts::publish_due(&self.db, Utc::now()).await {
             Ok(ids) if !ids.is_empty() => {
                 tracing::info!(posts = ?ids, "scheduled posts published");
                 self.pages.invalidate(&self.db).await;
                 self.delivery.notify_one();
+                // Straight on to the next one.
+                Duration::ZERO
             }
-            Ok(_) => {}
+            // Another process was quicker.
+            Ok(_) => AFTER_RACE,
             Err(err) => {
                 tracing::warn!(error = %format!("{err:#}"), "failed to publish scheduled posts");
-                return AFTER_ERROR;
-            }
-        }
-        match posts::next_due(&self.db).await {
-            Ok(Some(due)) => (due - Utc::now())
-                .to_std()
-                .unwrap_or(Duration::ZERO)
-                .min(LONGEST_SLEEP),
-            Ok(None) => LONGEST_SLEEP,
-            Err(err) => {
-                tracing::warn!(error = %format!("{err:#}"), "failed to look for scheduled posts");
                 AFTER_ERROR
             }
         }
