@@ -9,6 +9,11 @@ use axum::{
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// Marks a response whose error was already logged with its cause, so that
+/// the error-page layer (`web::errors`) does not log it a second time.
+#[derive(Clone, Copy, Debug)]
+pub struct Logged;
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("Bad request: {0}")]
@@ -61,13 +66,16 @@ impl IntoResponse for AppError {
         let status = self.status();
         let message = match &self {
             AppError::Internal(err) => {
-                tracing::error!(error = ?err, "request failed");
+                tracing::error!(error = %format!("{err:#}"), "request failed");
                 "Something went wrong on our side. It has been logged; please try again later."
                     .to_owned()
             }
             other => other.to_string(),
         };
         let mut response = (status, message).into_response();
+        if status.is_server_error() {
+            response.extensions_mut().insert(Logged);
+        }
         match &self {
             AppError::LoginRequired { next } => {
                 let target = format!("/login?next={}", urlencode(next));

@@ -110,13 +110,16 @@ impl From<activitypub_federation::error::Error> for FedError {
 impl IntoResponse for FedError {
     fn into_response(self) -> Response {
         let message = if self.status.is_server_error() {
-            tracing::error!(error = ?self.error, "federation request failed");
+            tracing::error!(error = %format!("{:#}", self.error), "federation request failed");
             "internal error".to_owned()
         } else {
             tracing::info!(status = %self.status, error = %format!("{:#}", self.error), "refused a federation request");
             format!("{:#}", self.error)
         };
         let mut response = (self.status, Json(json!({ "error": message }))).into_response();
+        if self.status.is_server_error() {
+            response.extensions_mut().insert(crate::error::Logged);
+        }
         response.headers_mut().insert(
             axum::http::header::VARY,
             axum::http::HeaderValue::from_static("Accept"),

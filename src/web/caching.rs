@@ -28,7 +28,7 @@ use sha2::{Digest, Sha256};
 
 use super::AppState;
 
-/// Pages larger than this are neither tagged nor kept.
+/// Pages larger than this are served but neither tagged nor kept.
 const MAX_PAGE: usize = 4 * 1024 * 1024;
 /// Accept headers longer than this are not worth a cache entry of their own.
 const MAX_ACCEPT: usize = 256;
@@ -299,9 +299,21 @@ pub async fn pages(State(state): State<AppState>, mut request: Request, next: Ne
     {
         return response;
     }
+    let Some(key) = key else {
+        return response;
+    };
     let (parts, body) = response.into_parts();
-    let Ok(body) = to_bytes(body, MAX_PAGE).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    // The page is in memory already (rendered, then compressed); a page too
+    // large to keep is still served whole.
+    let body = match to_bytes(body, usize::MAX).await {
+        Ok(body) if body.len() > MAX_PAGE => return Response::from_parts(parts, Body::from(body)),
+        Ok(body) => body,
+        Err(err) => {
+            tracing::error!(error = %err, "failed to read a page to cache it");
+            let mut failed = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            failed.extensions_mut().insert(crate::error::Logged);
+            return failed;
+        }
     };
     let mut headers = parts.headers;
     if !headers.contains_key(header::CACHE_CONTROL) {
@@ -316,9 +328,7 @@ pub async fn pages(State(state): State<AppState>, mut request: Request, next: Ne
         body,
     };
     let response = answer(&entry, if_none_match.as_ref(), "miss");
-    if let Some(key) = key
-        && method == Method::GET
-    {
+    if method == Method::GET {
         state.pages.store(key, entry);
     }
     response

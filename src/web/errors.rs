@@ -2,16 +2,18 @@
 //! extractor is shown inside the site layout.
 
 use axum::{
-    body::{Body, to_bytes},
+    Json,
+    body::to_bytes,
     extract::{Request, State},
     http::{HeaderValue, Method, StatusCode, Uri, header},
     middleware::Next,
     response::{Html, IntoResponse, Response},
 };
 use minijinja::context;
+use serde_json::json;
 
 use super::{AppState, templates::base_context};
-use crate::error::AppError;
+use crate::error::{AppError, Logged};
 
 /// Nothing else matched: an old address of an imported post moves
 /// permanently to its permalink; anything else is not here.
@@ -43,11 +45,18 @@ pub async fn moved_permanently(
         .into_response())
 }
 
+const SERVER_ERROR: &str =
+    "Something went wrong on our side. It has been logged; please try again later.";
+
+/// Every error answer as a page in the site's layout, or as JSON for
+/// ActivityPub clients; every server error is logged with its cause once.
 pub async fn render_error_pages(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
+    let wants_json = crate::federation::wants_activity_json(request.headers());
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
     let response = next.run(request).await;
     let status = response.status();
     let is_text = response
@@ -55,16 +64,47 @@ pub async fn render_error_pages(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_none_or(|v| v.starts_with("text/plain"));
-    if !(status.is_client_error() || status.is_server_error()) || !is_text {
+    let logged = response.extensions().get::<Logged>().is_some();
+    let unlogged_failure = status.is_server_error() && !logged;
+    if !(status.is_client_error() || status.is_server_error()) || (!is_text && !unlogged_failure) {
         return response;
     }
-    let (mut parts, body) = response.into_parts();
+    let (parts, body) = response.into_parts();
+    let bytes = to_bytes(body, 16 * 1024).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    if unlogged_failure {
+        tracing::error!(%method, path, status = status.as_u16(), cause = %text, "request failed");
+    }
     let message = if status.is_server_error() {
-        "Something went wrong on our side. It has been logged; please try again later.".to_owned()
+        SERVER_ERROR.to_owned()
     } else {
-        let bytes = to_bytes(body, 16 * 1024).await.unwrap_or_default();
-        String::from_utf8_lossy(&bytes).into_owned()
+        text
     };
+    let mut answer = error_response(&state, status, message, wants_json);
+    // Keep what the handler said besides the body (Location, Retry-After, cookies).
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            answer.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    answer
+}
+
+/// An error answer: the error page for people, `{"error": ...}` for
+/// ActivityPub clients.
+pub fn error_response(
+    state: &AppState,
+    status: StatusCode,
+    message: String,
+    wants_json: bool,
+) -> Response {
+    if wants_json {
+        let mut response = (status, Json(json!({ "error": message }))).into_response();
+        response
+            .headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("Accept"));
+        return response;
+    }
     let ctx = context! {
         ..base_context(&state.config, None, None),
         ..context! {
@@ -74,14 +114,7 @@ pub async fn render_error_pages(
         }
     };
     match state.templates.render("error.html", ctx) {
-        Ok(page) => {
-            parts.headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            );
-            parts.headers.remove(header::CONTENT_LENGTH);
-            Response::from_parts(parts, Body::from(page))
-        }
+        Ok(page) => (status, Html(page)).into_response(),
         Err(err) => {
             tracing::error!(error = ?err, "failed to render the error page");
             (status, Html(format!("<h1>{status}</h1>"))).into_response()

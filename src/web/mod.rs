@@ -133,10 +133,12 @@ pub fn catch_panics<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Rout
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
             tracing::error!(panic = %message, "a request handler panicked");
-            axum::response::IntoResponse::into_response((
+            let mut response = axum::response::IntoResponse::into_response((
                 axum::http::StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong on our side. It has been logged; please try again later.",
-            ))
+            ));
+            response.extensions_mut().insert(crate::error::Logged);
+            response
         },
     ))
 }

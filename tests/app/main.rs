@@ -13,6 +13,7 @@ mod config;
 mod delivery;
 mod discovery;
 mod editor;
+mod errors;
 mod feeds;
 mod fixtures;
 mod follows;

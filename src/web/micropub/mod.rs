@@ -41,7 +41,7 @@ impl MicropubError {
     }
 
     fn internal(err: anyhow::Error) -> Self {
-        tracing::error!(error = ?err, "micropub request failed");
+        tracing::error!(error = %format!("{err:#}"), "micropub request failed");
         MicropubError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             code: "server_error",
@@ -64,6 +64,9 @@ impl IntoResponse for MicropubError {
             body["scope"] = json!(scope);
         }
         let mut response = (self.status, no_store(), Json(body)).into_response();
+        if self.status.is_server_error() {
+            response.extensions_mut().insert(crate::error::Logged);
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
