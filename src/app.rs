@@ -21,6 +21,7 @@ use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite as SessionSam
 use crate::{
     config::Config,
     federation::{self, Federation, delivery},
+    pages::{self, PageCache},
     scheduler::Scheduler,
     services::{secrets, sessions::DbSessionStore, users},
     web::{self, AppState},
@@ -34,7 +35,7 @@ pub struct App {
     config: Arc<Config>,
     federation: Federation,
     client: reqwest::Client,
-    pages: Arc<web::caching::PageCache>,
+    pages: Arc<PageCache>,
     schedule: Arc<Notify>,
 }
 
@@ -151,8 +152,18 @@ impl App {
         migrate(&db).await?;
         let csrf = csrf_config(&db, &config).await?;
         let wake = Arc::new(Notify::new());
-        let federation =
-            federation::build(db.clone(), config.clone(), client.clone(), wake).await?;
+        let pages = Arc::new(PageCache::new(
+            config.page_cache_mib,
+            config.page_cache_coalesce(),
+        ));
+        let federation = federation::build(
+            db.clone(),
+            config.clone(),
+            client.clone(),
+            wake,
+            pages.clone(),
+        )
+        .await?;
         let state = AppState::new(db.clone(), config.clone(), csrf, federation.clone());
 
         let store = DbSessionStore::new(db.clone());
@@ -162,7 +173,6 @@ impl App {
             .with_same_site(SessionSameSite::Lax)
             .with_secure(config.https())
             .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
-        let pages = state.pages.clone();
         let schedule = state.schedule.clone();
         let router = web::router(state).layer(sessions);
         let addr = listener.local_addr()?;
@@ -205,7 +215,8 @@ impl App {
             );
         }
         let cleanup = tokio::spawn(delete_expired_sessions(self.db.clone()));
-        let listener = web::caching::spawn_listener(self.pages.clone(), &self.db);
+        let listener = pages::spawn_listener(self.pages.clone(), &self.db);
+        let flusher = self.pages.spawn_flusher(self.db.clone());
         let (stop_worker, worker_stop) = watch::channel(false);
         let scheduler = Scheduler {
             db: self.db.clone(),
@@ -225,6 +236,7 @@ impl App {
         .context("server error");
         cleanup.abort();
         scheduler.abort();
+        flusher.abort();
         if let Some(listener) = listener {
             listener.abort();
         }

@@ -132,7 +132,7 @@ async fn import_wordpress(config: &Config, file: &Path, federate: bool) -> anyho
         .map_err(|err| anyhow::anyhow!("{err:#}\nNothing was imported."))?;
     println!("Imported {} from {}", summary.site_title, file.display());
     print!("{summary}");
-    if !summary.is_nothing_new() && !crate::web::caching::invalidate_servers(&db).await? {
+    if !summary.is_nothing_new() && !crate::pages::invalidate_servers(&db).await? {
         println!("A running server shows the changes after its next change or restart.");
     }
     Ok(())

@@ -28,6 +28,10 @@ pub struct Config {
     pub theme_dir: Option<PathBuf>,
     /// Memory for rendered public pages, in MiB; 0 renders every request.
     pub page_cache_mib: u64,
+    /// Changes from the fediverse (replies, likes, boosts, follows) reach
+    /// cached pages after at most this long, gathered together; 0 applies
+    /// each at once.
+    pub page_cache_coalesce_ms: u64,
     /// `text` for people, `json` (one object per line) for log collectors.
     pub log_format: LogFormat,
     /// Reverse proxies (addresses or networks such as `10.0.0.0/8`) whose
@@ -61,6 +65,16 @@ pub enum ModerationPolicy {
     Open,
 }
 
+/// Which comment threads come first under a post; answers within a thread
+/// always read from the oldest.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CommentOrder {
+    #[default]
+    OldestFirst,
+    NewestFirst,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ModerationConfig {
@@ -80,6 +94,11 @@ pub struct BlogConfig {
     pub language: String,
     /// Posts shown per page on the home and tag pages.
     pub posts_per_page: u64,
+    /// Comment threads (a top-level comment and its answers) shown per page
+    /// under a post; longer discussions continue on further pages.
+    pub comments_per_page: u64,
+    /// `oldest_first` or `newest_first`: which threads the first page shows.
+    pub comments_order: CommentOrder,
     /// The blog's picture on the fediverse: an absolute URL, or a path on
     /// this blog. A built-in picture is used when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -163,6 +182,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./data"),
             theme_dir: None,
             page_cache_mib: 16,
+            page_cache_coalesce_ms: 1000,
             log_format: LogFormat::Text,
             trusted_proxies: Vec::new(),
             blog: BlogConfig::default(),
@@ -181,6 +201,8 @@ impl Default for BlogConfig {
             username: "blog".into(),
             language: "en".into(),
             posts_per_page: 10,
+            comments_per_page: 50,
+            comments_order: CommentOrder::OldestFirst,
             avatar_url: None,
             me_links: Vec::new(),
             fediverse_creator: None,
@@ -273,6 +295,10 @@ impl Config {
             "blog.posts_per_page must be at least 1"
         );
         anyhow::ensure!(
+            (1..=500).contains(&self.blog.comments_per_page),
+            "blog.comments_per_page must be between 1 and 500"
+        );
+        anyhow::ensure!(
             self.federation.delivery_concurrency > 0
                 && self.federation.delivery_concurrency_per_host > 0
                 && self.federation.delivery_lease_secs > 0,
@@ -330,6 +356,11 @@ impl Config {
             .dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("media"))
+    }
+
+    /// How long changes from the fediverse may take to reach cached pages.
+    pub fn page_cache_coalesce(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.page_cache_coalesce_ms)
     }
 
     /// An absolute URL for a path on this blog.

@@ -7,6 +7,7 @@ pub mod domain;
 pub mod entities;
 pub mod error;
 pub mod federation;
+pub mod pages;
 pub mod scheduler;
 pub mod services;
 pub mod web;

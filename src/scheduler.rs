@@ -9,7 +9,10 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use tokio::{sync::Notify, task::JoinHandle};
 
-use crate::{services::posts, web::caching::PageCache};
+use crate::{
+    pages::{Change, PageCache},
+    services::posts,
+};
 
 const LONGEST_SLEEP: Duration = Duration::from_secs(60);
 const AFTER_ERROR: Duration = Duration::from_secs(5);
@@ -58,7 +61,8 @@ impl Scheduler {
         match posts::publish_due(&self.db, Utc::now()).await {
             Ok(ids) if !ids.is_empty() => {
                 tracing::info!(posts = ?ids, "scheduled posts published");
-                self.pages.invalidate(&self.db).await;
+                let changes: Vec<Change> = ids.iter().map(|id| Change::Post(*id)).collect();
+                self.pages.changed(&self.db, &changes).await;
                 self.delivery.notify_one();
                 // Straight on to the next one.
                 Duration::ZERO

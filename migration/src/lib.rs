@@ -7,6 +7,7 @@ mod m20261129_000002_federation;
 mod m20261129_000003_comments;
 mod m20261129_000004_session_epoch;
 mod m20261129_000005_publishing;
+mod m20261129_000006_threads;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_comments::Migration),
             Box::new(m20261129_000004_session_epoch::Migration),
             Box::new(m20261129_000005_publishing::Migration),
+            Box::new(m20261129_000006_threads::Migration),
         ]
     }
 }

@@ -3,6 +3,8 @@ use sea_orm::entity::prelude::*;
 /// A reply under a post: from the fediverse (`actor_id`) or by the blog's
 /// author (`local_author_id`). `status` is `pending`, `approved`, `rejected`
 /// or `spam`; a deleted comment keeps its row as a placeholder in the thread.
+/// `visible`, `listed` and `thread_size` are derived and kept up to date by
+/// `services::comments` so that pages never count.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "comments")]
 pub struct Model {
@@ -40,6 +42,18 @@ pub struct Model {
     /// Name and website of the author of an imported comment.
     pub author_name: Option<String>,
     pub author_url: Option<String>,
+    /// The top-level comment this one answers, however deep; `None` for a
+    /// top-level comment.
+    pub thread_id: Option<i32>,
+    /// Its author or their server is blocked.
+    pub hidden: bool,
+    /// Approved, not hidden, not deleted: kept by `services::comments`.
+    pub visible: bool,
+    /// On a top-level comment: the thread has something to show.
+    pub listed: bool,
+    /// On a top-level comment: its approved, unhidden answers, deleted
+    /// ones included (they stay as placeholders).
+    pub thread_size: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -51,6 +65,19 @@ pub enum Relation {
         on_delete = "Cascade"
     )]
     Actor,
+    #[sea_orm(
+        belongs_to = "super::post::Entity",
+        from = "Column::PostId",
+        to = "super::post::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Post,
+}
+
+impl Related<super::post::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Post.def()
+    }
 }
 
 impl Related<super::actor::Entity> for Entity {

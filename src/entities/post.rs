@@ -26,6 +26,12 @@ pub struct Model {
     pub author_name: Option<String>,
     /// Where an imported post came from (its WordPress guid).
     pub imported_from: Option<String>,
+    /// Visible comments, likes, boosts and emoji reactions: kept by the
+    /// services that change them, so that pages never count.
+    pub reply_count: i32,
+    pub like_count: i32,
+    pub boost_count: i32,
+    pub emoji_count: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::{activity_json, context::with_context, error::FedError, objects::article::article};
 use crate::{
+    pages::{PageTags, Tag},
     services::{comments, followers, posts},
     web::AppState,
 };
@@ -101,11 +102,22 @@ pub async fn following(State(state): State<AppState>) -> Result<Response, FedErr
     Ok(activity_json(StatusCode::OK, &doc))
 }
 
-/// `/posts/{slug}/replies` (the approved comments' ids), `/likes` and
-/// `/shares` (counts only: who reacted is their business).
+#[derive(Deserialize)]
+pub struct RepliesQuery {
+    page: Option<String>,
+    after: Option<i32>,
+}
+
+/// Comments per page of a post's `replies` collection.
+const REPLIES_PAGE: u64 = 50;
+
+/// `/posts/{slug}/replies` (the shown comments' ids, a page at a time, the
+/// first page embedded), `/likes` and `/shares` (counts only: who reacted is
+/// their business).
 pub async fn post_collection(
     State(state): State<AppState>,
     Path((slug, which)): Path<(String, String)>,
+    Query(query): Query<RepliesQuery>,
 ) -> Result<Response, FedError> {
     let data = state.federation.to_request_data();
     let post = match posts::published_by_slug(&state.db, &slug).await? {
@@ -115,14 +127,17 @@ pub async fn post_collection(
     let id = format!("{}/{which}", data.urls.post(&slug));
     let doc = match which.as_str() {
         "replies" => {
-            let items: Vec<String> = comments::thread(&state.db, post.id)
-                .await?
-                .into_iter()
-                // Imported comments have no ActivityPub object to fetch.
-                .filter(|c| !c.deleted && !c.is_imported)
-                .map(|c| c.ap_id)
-                .collect();
-            json!({ "id": id, "type": "Collection", "totalItems": items.len(), "items": items })
+            let page = replies_page(&state, &id, post.id, query.after).await?;
+            if query.page.is_some() || query.after.is_some() {
+                page
+            } else {
+                json!({
+                    "id": id,
+                    "type": "OrderedCollection",
+                    "totalItems": post.reply_count,
+                    "first": page,
+                })
+            }
         }
         "likes" => json!({
             "id": id,
@@ -132,5 +147,29 @@ pub async fn post_collection(
         "shares" => json!({ "id": id, "type": "Collection", "totalItems": post.reactions.boosts }),
         _ => return Err(FedError::not_found()),
     };
-    Ok(activity_json(StatusCode::OK, &with_context(doc)))
+    let doc = activity_json(StatusCode::OK, &with_context(doc));
+    Ok(PageTags(vec![Tag::Post(post.id)]).on(doc))
+}
+
+async fn replies_page(
+    state: &AppState,
+    collection: &str,
+    post_id: i32,
+    after: Option<i32>,
+) -> Result<serde_json::Value, FedError> {
+    let (items, next) = comments::replies_page(&state.db, post_id, after, REPLIES_PAGE).await?;
+    let page_id = |after: Option<i32>| match after {
+        Some(after) => format!("{collection}?page=true&after={after}"),
+        None => format!("{collection}?page=true"),
+    };
+    let mut page = json!({
+        "id": page_id(after),
+        "type": "OrderedCollectionPage",
+        "partOf": collection,
+        "orderedItems": items,
+    });
+    if let Some(next) = next {
+        page["next"] = json!(page_id(Some(next)));
+    }
+    Ok(page)
 }

@@ -12,6 +12,7 @@ use super::{
     wants_activity_json,
 };
 use crate::{
+    pages::{PageTags, Tag},
     services::posts::{self, Lookup},
     web::AppState,
 };
@@ -39,7 +40,7 @@ pub async fn article(state: &AppState, slug: &str) -> Result<Response, FedError>
     match posts::published_by_slug(&state.db, slug).await? {
         Lookup::Found(post) => {
             let doc = article::article_document(&data.urls, &post, &state.config.blog.language);
-            Ok(activity_json(StatusCode::OK, &doc))
+            Ok(PageTags(vec![Tag::Post(post.id)]).on(activity_json(StatusCode::OK, &doc)))
         }
         Lookup::Deleted => {
             let doc = super::context::with_context(article::tombstone(&data.urls, slug));
@@ -64,13 +65,11 @@ pub async fn activity(
     Ok(activity_json(StatusCode::OK, &value))
 }
 
-/// The author's answers, as the `Note`s they were sent as.
-pub async fn comment(
-    State(state): State<AppState>,
-    Path(uuid): Path<String>,
-) -> Result<Response, FedError> {
+/// The author's answers, as the `Note`s they were sent as (the web layer
+/// hands over when the request asks for ActivityPub).
+pub async fn comment(state: &AppState, uuid: &str) -> Result<Response, FedError> {
     let data = state.federation.to_request_data();
-    let answer = crate::services::comments::by_uuid(&state.db, &uuid)
+    let answer = crate::services::comments::by_uuid(&state.db, uuid)
         .await?
         .filter(|c| c.is_local && !c.deleted)
         .ok_or_else(FedError::not_found)?;
@@ -80,8 +79,6 @@ pub async fn comment(
     }
     .ok_or_else(FedError::not_found)?;
     let note = super::activities::outbound::answer_note(&data.urls, &answer, &answered);
-    Ok(activity_json(
-        StatusCode::OK,
-        &super::context::with_context(note),
-    ))
+    let doc = activity_json(StatusCode::OK, &super::context::with_context(note));
+    Ok(PageTags(vec![Tag::Post(answer.post_id)]).on(doc))
 }

@@ -34,7 +34,7 @@ use tokio::sync::Notify;
 pub use actor::LocalActor;
 pub use urls::Urls;
 
-use crate::config::Config;
+use crate::{config::Config, pages};
 
 /// What federation handlers and the delivery worker need.
 #[derive(Clone)]
@@ -51,6 +51,8 @@ pub struct FedData {
     pub signer: signing::Signer,
     /// Remote actors recently read.
     pub actors: Arc<actor::ActorCache>,
+    /// Rendered public pages, told what activities change.
+    pub pages: Arc<crate::pages::PageCache>,
 }
 
 pub type Federation = FederationConfig<FedData>;
@@ -81,6 +83,7 @@ pub async fn build(
     config: Arc<Config>,
     client: reqwest::Client,
     wake: Arc<Notify>,
+    pages: Arc<crate::pages::PageCache>,
 ) -> anyhow::Result<Federation> {
     let urls = Urls::new(&config);
     let actor = Arc::new(LocalActor::load(&db, &urls).await?);
@@ -100,6 +103,7 @@ pub async fn build(
         client: client.clone(),
         signer: signing::Signer::new(urls_key_id, actor.signing_key_pem())?,
         actors: Arc::new(actor::ActorCache::new()),
+        pages,
     };
     FederationConfig::builder()
         .domain(domain)
@@ -145,25 +149,50 @@ pub fn routes(config: &Config) -> axum::Router<crate::web::AppState> {
     let actor = format!("/users/{}", config.blog.username);
     // Larger bodies are refused with 413 before any parsing.
     let inbox_limit = RequestBodyLimitLayer::new(1024 * 1024);
+    let fixed = || axum::middleware::map_response(pages::shows_nothing_changing);
     axum::Router::new()
-        .route("/.well-known/webfinger", get(discovery::webfinger))
-        .route("/.well-known/nodeinfo", get(discovery::nodeinfo_links))
-        .route("/nodeinfo/2.1", get(discovery::nodeinfo))
-        .route("/.well-known/host-meta", get(discovery::host_meta))
+        .route(
+            "/.well-known/webfinger",
+            get(discovery::webfinger).layer(fixed()),
+        )
+        .route(
+            "/.well-known/nodeinfo",
+            get(discovery::nodeinfo_links).layer(fixed()),
+        )
+        .route(
+            "/nodeinfo/2.1",
+            get(discovery::nodeinfo).layer(axum::middleware::map_response(pages::shows_listing)),
+        )
+        .route(
+            "/.well-known/host-meta",
+            get(discovery::host_meta).layer(fixed()),
+        )
         .route(
             "/.well-known/host-meta.json",
-            get(discovery::host_meta_json),
+            get(discovery::host_meta_json).layer(fixed()),
         )
-        .route(&actor, get(documents::actor))
+        .route(&actor, get(documents::actor).layer(fixed()))
         .route(
             &format!("{actor}/inbox"),
             post(inbox::inbox).layer(inbox_limit),
         )
         .route("/inbox", post(inbox::inbox).layer(inbox_limit))
-        .route(&format!("{actor}/outbox"), get(collections::outbox))
-        .route(&format!("{actor}/followers"), get(collections::followers))
-        .route(&format!("{actor}/following"), get(collections::following))
-        .route("/activities/{uuid}", get(documents::activity))
-        .route("/comments/{uuid}", get(documents::comment))
+        .route(
+            &format!("{actor}/outbox"),
+            get(collections::outbox).layer(axum::middleware::map_response(pages::shows_outbox)),
+        )
+        .route(
+            &format!("{actor}/followers"),
+            get(collections::followers)
+                .layer(axum::middleware::map_response(pages::shows_followers)),
+        )
+        .route(
+            &format!("{actor}/following"),
+            get(collections::following).layer(fixed()),
+        )
+        .route(
+            "/activities/{uuid}",
+            get(documents::activity).layer(fixed()),
+        )
         .route("/posts/{slug}/{which}", get(collections::post_collection))
 }

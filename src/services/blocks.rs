@@ -111,16 +111,45 @@ pub async fn is_blocked(db: &DatabaseConnection, actor_ap_id: &str) -> anyhow::R
     Ok(found.is_some())
 }
 
-/// Blocks an actor (`kind` = `actor`) or a domain; removes matching followers.
-pub async fn add(db: &DatabaseConnection, kind: &str, value: &str) -> anyhow::Result<()> {
+/// The ids of known actors that `list` blocks.
+async fn actors_blocked_by(db: &DatabaseConnection, list: &BlockList) -> anyhow::Result<Vec<i32>> {
+    let known: Vec<(i32, String)> = actor::Entity::find()
+        .select_only()
+        .column(actor::Column::Id)
+        .column(actor::Column::ApId)
+        .into_tuple()
+        .all(db)
+        .await
+        .context("failed to load actors")?;
+    Ok(known
+        .into_iter()
+        .filter(|(_, ap_id)| list.blocks(ap_id))
+        .map(|(id, _)| id)
+        .collect())
+}
+
+fn single(kind: &str, value: String) -> BlockList {
+    let mut list = BlockList::default();
+    match kind {
+        ACTOR => list.actors.push(value),
+        _ => list.domains.push(value),
+    }
+    list
+}
+
+/// Blocks an actor (`kind` = `actor`) or a domain: removes matching
+/// followers and hides their comments. Returns the posts whose comments
+/// changed.
+pub async fn add(db: &DatabaseConnection, kind: &str, value: &str) -> anyhow::Result<Vec<i32>> {
     let value = if kind == DOMAIN {
         value.trim().to_ascii_lowercase()
     } else {
         value.trim().to_owned()
     };
     anyhow::ensure!(!value.is_empty(), "nothing to block");
+    let kind = if kind == DOMAIN { DOMAIN } else { ACTOR };
     block::Entity::insert(block::ActiveModel {
-        kind: Set(if kind == DOMAIN { DOMAIN } else { ACTOR }.to_owned()),
+        kind: Set(kind.to_owned()),
         value: Set(value.clone()),
         created_at: Set(Utc::now()),
         ..Default::default()
@@ -129,7 +158,7 @@ pub async fn add(db: &DatabaseConnection, kind: &str, value: &str) -> anyhow::Re
     .exec(db)
     .await
     .with_context(|| format!("failed to block {value}"))?;
-    let list = list(db).await?;
+    let list = single(kind, value);
     let followers: Vec<(i32, String)> = follower::Entity::find()
         .inner_join(actor::Entity)
         .select_only()
@@ -151,13 +180,33 @@ pub async fn add(db: &DatabaseConnection, kind: &str, value: &str) -> anyhow::Re
             .await
             .context("failed to remove blocked followers")?;
     }
-    Ok(())
+    let authors = actors_blocked_by(db, &list).await?;
+    super::comments::hide_authors(db, &authors, true).await
 }
 
-pub async fn remove(db: &DatabaseConnection, id: i32) -> anyhow::Result<bool> {
-    let result = block::Entity::delete_by_id(id)
+/// Lifts a block: comments it hid are shown again unless another block
+/// still covers their authors. `None` when there was no such block, else
+/// the posts whose comments changed.
+pub async fn remove(db: &DatabaseConnection, id: i32) -> anyhow::Result<Option<Vec<i32>>> {
+    let Some(found) = block::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .with_context(|| format!("failed to load block {id}"))?
+    else {
+        return Ok(None);
+    };
+    block::Entity::delete_by_id(id)
         .exec(db)
         .await
         .with_context(|| format!("failed to remove block {id}"))?;
-    Ok(result.rows_affected > 0)
+    let remaining = list(db).await?;
+    let freed: Vec<i32> = actors_blocked_by(db, &single(&found.kind, found.value))
+        .await?
+        .into_iter()
+        .collect();
+    let still = actors_blocked_by(db, &remaining).await?;
+    let freed: Vec<i32> = freed.into_iter().filter(|a| !still.contains(a)).collect();
+    super::comments::hide_authors(db, &freed, false)
+        .await
+        .map(Some)
 }

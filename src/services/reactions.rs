@@ -1,13 +1,15 @@
-//! Likes, boosts and emoji reactions to posts: one of each kind per actor.
+//! Likes, boosts and emoji reactions to posts: one of each kind per actor,
+//! counted on the post as they come and go.
 
 use anyhow::Context;
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement,
+    TransactionSession, TransactionTrait, TryInsertResult,
 };
 use serde::Serialize;
 
-use crate::entities::reaction;
+use crate::entities::{post, reaction};
 
 pub const LIKE: &str = "like";
 pub const ANNOUNCE: &str = "announce";
@@ -20,17 +22,55 @@ pub struct ReactionCounts {
     pub reactions: u64,
 }
 
+impl ReactionCounts {
+    /// The counts kept on the post.
+    pub fn kept(post: &post::Model) -> ReactionCounts {
+        let count = |n: i32| u64::try_from(n).unwrap_or_default();
+        ReactionCounts {
+            likes: count(post.like_count),
+            boosts: count(post.boost_count),
+            reactions: count(post.emoji_count),
+        }
+    }
+}
+
+/// The post column that counts reactions of `kind`.
+fn counter(kind: &str) -> &'static str {
+    match kind {
+        ANNOUNCE => "boost_count",
+        EMOJI => "emoji_count",
+        _ => "like_count",
+    }
+}
+
+async fn count(
+    db: &impl ConnectionTrait,
+    post_id: i32,
+    kind: &str,
+    delta: i64,
+) -> anyhow::Result<()> {
+    let column = counter(kind);
+    db.execute_raw(Statement::from_string(
+        db.get_database_backend(),
+        format!("UPDATE posts SET {column} = {column} + ({delta}) WHERE id = {post_id}"),
+    ))
+    .await
+    .context("failed to count a reaction")?;
+    Ok(())
+}
+
 /// Records a reaction; a second one of the same kind by the same actor
-/// replaces nothing and counts once.
+/// replaces nothing and counts once. Whether it was new.
 pub async fn add(
-    db: &DatabaseConnection,
+    db: &(impl ConnectionTrait + TransactionTrait),
     post_id: i32,
     actor_id: i32,
     kind: &str,
     emoji: Option<String>,
     activity_ap_id: &str,
-) -> anyhow::Result<()> {
-    reaction::Entity::insert(reaction::ActiveModel {
+) -> anyhow::Result<bool> {
+    let txn = db.begin().await?;
+    let inserted = reaction::Entity::insert(reaction::ActiveModel {
         post_id: Set(post_id),
         actor_id: Set(actor_id),
         kind: Set(kind.to_owned()),
@@ -44,69 +84,54 @@ pub async fn add(
         reaction::Column::ActorId,
         reaction::Column::Kind,
     ])
-    .exec(db)
+    .exec(&txn)
     .await
     .context("failed to store reaction")?;
-    Ok(())
+    let new = matches!(inserted, TryInsertResult::Inserted(_));
+    if new {
+        count(&txn, post_id, kind, 1).await?;
+    }
+    txn.commit().await.context("failed to commit a reaction")?;
+    Ok(new)
 }
 
 /// Removes what `Undo` names: the reaction with that activity id, or the
-/// actor's reaction of that kind to that post.
+/// actor's reaction of that kind to that post. The post it was on, if any.
 pub async fn remove(
-    db: &DatabaseConnection,
+    db: &(impl ConnectionTrait + TransactionTrait),
     actor_id: i32,
     activity_ap_id: Option<&str>,
     post_and_kind: Option<(i32, &str)>,
-) -> anyhow::Result<bool> {
-    let mut removed = 0;
+) -> anyhow::Result<Option<i32>> {
+    let txn = db.begin().await?;
+    let mut found = None;
     if let Some(ap_id) = activity_ap_id {
-        removed += reaction::Entity::delete_many()
+        found = reaction::Entity::find()
             .filter(reaction::Column::ActorId.eq(actor_id))
             .filter(reaction::Column::ActivityApId.eq(ap_id))
-            .exec(db)
+            .one(&txn)
             .await
-            .context("failed to remove reaction")?
-            .rows_affected;
+            .context("failed to find a reaction")?;
     }
-    if let (0, Some((post_id, kind))) = (removed, post_and_kind) {
-        removed += reaction::Entity::delete_many()
+    if let (None, Some((post_id, kind))) = (&found, post_and_kind) {
+        found = reaction::Entity::find()
             .filter(reaction::Column::ActorId.eq(actor_id))
             .filter(reaction::Column::PostId.eq(post_id))
             .filter(reaction::Column::Kind.eq(kind))
-            .exec(db)
+            .one(&txn)
             .await
-            .context("failed to remove reaction")?
-            .rows_affected;
+            .context("failed to find a reaction")?;
     }
-    Ok(removed > 0)
-}
-
-/// Counts per post for `post_ids`, in one query.
-pub async fn counts(
-    db: &DatabaseConnection,
-    post_ids: Vec<i32>,
-) -> anyhow::Result<std::collections::HashMap<i32, ReactionCounts>> {
-    let rows: Vec<(i32, String, i64)> = reaction::Entity::find()
-        .select_only()
-        .column(reaction::Column::PostId)
-        .column(reaction::Column::Kind)
-        .column_as(reaction::Column::Id.count(), "n")
-        .filter(reaction::Column::PostId.is_in(post_ids))
-        .group_by(reaction::Column::PostId)
-        .group_by(reaction::Column::Kind)
-        .into_tuple()
-        .all(db)
+    let Some(found) = found else {
+        return Ok(None);
+    };
+    let removed = reaction::Entity::delete_by_id(found.id)
+        .exec(&txn)
         .await
-        .context("failed to count reactions")?;
-    let mut counts: std::collections::HashMap<i32, ReactionCounts> = Default::default();
-    for (post_id, kind, n) in rows {
-        let entry = counts.entry(post_id).or_default();
-        let n = u64::try_from(n).unwrap_or_default();
-        match kind.as_str() {
-            ANNOUNCE => entry.boosts += n,
-            EMOJI => entry.reactions += n,
-            _ => entry.likes += n,
-        }
+        .context("failed to remove reaction")?;
+    if removed.rows_affected > 0 {
+        count(&txn, found.post_id, &found.kind, -1).await?;
     }
-    Ok(counts)
+    txn.commit().await.context("failed to commit a reaction")?;
+    Ok(Some(found.post_id))
 }

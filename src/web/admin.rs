@@ -19,6 +19,7 @@ use super::{
 use crate::{
     domain::render_markdown,
     error::{AppError, AppResult},
+    pages::Change,
     services::posts::{self, FieldErrors, PostForm, PostStatus, PostView, SaveError},
 };
 
@@ -283,6 +284,7 @@ async fn submitted(
     };
     match saved {
         Ok(saved) => {
+            state.changed(&[Change::Post(saved.id)]).await;
             state.wake_delivery();
             state.wake_scheduler();
             Ok(saved_redirect(&saved))
@@ -356,6 +358,7 @@ pub async fn delete(
     if !posts::delete(&state.db, id).await? {
         return Err(AppError::NotFound);
     }
+    state.changed(&[Change::Post(id)]).await;
     state.wake_delivery();
     Ok(Redirect::to("/admin?notice=deleted"))
 }

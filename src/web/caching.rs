@@ -1,199 +1,84 @@
-//! HTTP caching for pages. Public pages are rendered once and kept in memory
-//! until something changes; every public answer carries a strong `ETag` and
-//! answers `If-None-Match` with 304; admin pages are never stored.
+//! HTTP caching for pages. Public pages are rendered once and kept in
+//! memory (`crate::pages`) until something they show changes; every public
+//! answer carries a strong `ETag` and answers `If-None-Match` with 304; admin
+//! pages are never stored. When many readers ask for a page that is not
+//! kept, one renders it and the others wait for that rendering.
 //!
-//! Invalidation is deliberately coarse: any request that may write (every
-//! method but GET and HEAD, which includes the inbox) empties the cache once
-//! it has finished, and so does anything else that changes what readers see
-//! (see [`PageCache::invalidate`]). Entries carry the generation they were
-//! rendered in, so a page rendered from data read before a write can never
-//! be served after it. With PostgreSQL, invalidations are broadcast with
-//! `NOTIFY` so that every process sharing the database drops its copies.
+//! Nothing here guesses what a write changed: every write tells the cache
+//! itself (`AppState::changed` for what people do, at once;
+//! `PageCache::changed_soon` for what arrives from the fediverse), so that a
+//! flood of requests that change nothing public (held replies, failed
+//! logins) never empties the cache.
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicU64, Ordering},
+use std::{
+    collections::HashMap,
+    sync::{Mutex, PoisonError},
+    time::Duration,
 };
 
 use axum::{
-    body::{Body, Bytes, to_bytes},
+    body::{Body, to_bytes},
     extract::{Request, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use quick_cache::{Weighter, sync::Cache};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 use sha2::{Digest, Sha256};
+use tokio::sync::watch;
 
 use super::AppState;
+use crate::pages::{Entry, Key, PageTags};
 
 /// Pages larger than this are served but neither tagged nor kept.
 const MAX_PAGE: usize = 4 * 1024 * 1024;
 /// Accept headers longer than this are not worth a cache entry of their own.
 const MAX_ACCEPT: usize = 256;
-/// The PostgreSQL channel invalidations travel on.
-const CHANNEL: &str = "blog_pages";
+/// How long a reader waits for someone else's rendering before rendering
+/// the page itself.
+const WAIT_FOR_RENDER: Duration = Duration::from_secs(5);
 
-#[derive(Clone, Hash, PartialEq, Eq)]
-struct Key {
-    path_and_query: String,
-    accept: String,
-    encoding: Option<&'static str>,
+/// Renderings under way, by page, so that readers of a page that is not
+/// kept wait for one rendering rather than each making their own.
+#[derive(Default)]
+pub struct Renderings {
+    under_way: Mutex<HashMap<Key, watch::Receiver<()>>>,
 }
 
-struct Entry {
-    generation: u64,
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Bytes,
-    etag: HeaderValue,
+/// Held by the one rendering a page; dropping it lets the waiting readers go.
+struct Rendering<'a> {
+    renderings: &'a Renderings,
+    key: Key,
+    _done: watch::Sender<()>,
 }
 
-#[derive(Clone)]
-struct ByBytes;
-
-impl Weighter<Key, Arc<Entry>> for ByBytes {
-    fn weight(&self, key: &Key, entry: &Arc<Entry>) -> u64 {
-        // The key's encoding is a static string; it costs nothing to keep.
-        (key.path_and_query.len() + key.accept.len() + entry.body.len() + 512) as u64
+impl Drop for Rendering<'_> {
+    fn drop(&mut self) {
+        self.renderings
+            .under_way
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.key);
     }
 }
 
-/// Rendered public pages, shared by all requests of one process.
-pub struct PageCache {
-    generation: AtomicU64,
-    entries: Option<Cache<Key, Arc<Entry>, ByBytes>>,
-    /// Tells this process's own notifications apart from other processes'.
-    token: String,
-}
-
-impl PageCache {
-    pub fn new(mebibytes: u64) -> Self {
-        let bytes = mebibytes.saturating_mul(1024 * 1024);
-        let entries = (bytes > 0).then(|| {
-            let estimated_items = (bytes / (32 * 1024)).clamp(16, 4096) as usize;
-            Cache::with_weighter(estimated_items, bytes, ByBytes)
-        });
-        PageCache {
-            generation: AtomicU64::new(0),
-            entries,
-            token: uuid::Uuid::new_v4().simple().to_string(),
+impl Renderings {
+    /// Either the right to render `key`, or a rendering to wait for.
+    fn join(&self, key: &Key) -> Result<Rendering<'_>, watch::Receiver<()>> {
+        let mut under_way = self
+            .under_way
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(done) = under_way.get(key) {
+            return Err(done.clone());
         }
+        let (sender, receiver) = watch::channel(());
+        under_way.insert(key.clone(), receiver);
+        Ok(Rendering {
+            renderings: self,
+            key: key.clone(),
+            _done: sender,
+        })
     }
-
-    /// Forgets every page in this process.
-    pub fn invalidate_local(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        if let Some(entries) = &self.entries {
-            entries.clear();
-        }
-    }
-
-    /// Forgets every page here and, with PostgreSQL, in every other process
-    /// serving the same database. Call after the change is committed.
-    pub async fn invalidate(&self, db: &DatabaseConnection) {
-        self.invalidate_local();
-        if db.get_database_backend() == DatabaseBackend::Postgres {
-            let notify = Statement::from_sql_and_values(
-                DatabaseBackend::Postgres,
-                "SELECT pg_notify($1, $2)",
-                [CHANNEL.into(), self.token.clone().into()],
-            );
-            if let Err(err) = db.execute_raw(notify).await {
-                tracing::warn!(error = %err, "failed to tell other processes to drop cached pages");
-            }
-        }
-    }
-
-    fn current(&self) -> u64 {
-        self.generation.load(Ordering::SeqCst)
-    }
-
-    fn lookup(&self, key: &Key) -> Option<Arc<Entry>> {
-        let entry = self.entries.as_ref()?.get(key)?;
-        (entry.generation == self.current()).then_some(entry)
-    }
-
-    fn store(&self, key: Key, entry: Entry) {
-        if let Some(entries) = &self.entries
-            && entry.generation == self.current()
-        {
-            entries.insert(key, Arc::new(entry));
-        }
-    }
-}
-
-/// Tells every server process on this PostgreSQL database to drop its
-/// pages, after a change made outside them (by a command such as `blog
-/// import`). Returns false on SQLite, where nothing can tell a running server.
-pub async fn invalidate_servers(db: &DatabaseConnection) -> anyhow::Result<bool> {
-    if db.get_database_backend() != DatabaseBackend::Postgres {
-        return Ok(false);
-    }
-    let notify = Statement::from_sql_and_values(
-        DatabaseBackend::Postgres,
-        "SELECT pg_notify($1, $2)",
-        // No process has this token, so every one of them listens to it.
-        [CHANNEL.into(), "command".into()],
-    );
-    db.execute_raw(notify)
-        .await
-        .map_err(|err| anyhow::Error::new(err).context("failed to notify the servers"))?;
-    Ok(true)
-}
-
-/// Listens for other processes' invalidations (PostgreSQL only) until the
-/// process ends. Whenever the connection is lost, everything is dropped,
-/// since notifications sent meanwhile are gone.
-pub fn spawn_listener(
-    cache: Arc<PageCache>,
-    db: &DatabaseConnection,
-) -> Option<tokio::task::JoinHandle<()>> {
-    use sea_orm::sqlx::postgres::PgListener;
-    if db.get_database_backend() != DatabaseBackend::Postgres {
-        return None;
-    }
-    let pool = db.get_postgres_connection_pool().clone();
-    Some(tokio::spawn(async move {
-        loop {
-            let mut listener = match PgListener::connect_with(&pool).await {
-                Ok(listener) => listener,
-                Err(err) => {
-                    tracing::warn!(error = %err, "cannot listen for page invalidations; retrying");
-                    cache.invalidate_local();
-                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                    continue;
-                }
-            };
-            if let Err(err) = listener.listen(CHANNEL).await {
-                tracing::warn!(error = %err, "cannot listen for page invalidations; retrying");
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                continue;
-            }
-            // Anything written before the listener was in place is unseen.
-            cache.invalidate_local();
-            loop {
-                match listener.try_recv().await {
-                    Ok(Some(notification)) => {
-                        if notification.payload() != cache.token {
-                            cache.invalidate_local();
-                        }
-                    }
-                    Ok(None) => {
-                        // Reconnected: notifications may have been missed.
-                        cache.invalidate_local();
-                    }
-                    Err(err) => {
-                        tracing::warn!(error = %err, "page invalidation listener failed; reconnecting");
-                        cache.invalidate_local();
-                        break;
-                    }
-                }
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        }
-    }))
 }
 
 fn is_private(path: &str) -> bool {
@@ -252,9 +137,7 @@ fn negotiate_encoding(headers: &mut HeaderMap) -> Option<&'static str> {
 pub async fn pages(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let method = request.method().clone();
     if method != Method::GET && method != Method::HEAD {
-        let response = next.run(request).await;
-        state.pages.invalidate(&state.db).await;
-        return response;
+        return next.run(request).await;
     }
     let path = request.uri().path();
     if is_private(path) {
@@ -274,19 +157,47 @@ pub async fn pages(State(state): State<AppState>, mut request: Request, next: Ne
         .join(",");
     let encoding = negotiate_encoding(request.headers_mut());
     let path = request.uri().path();
-    let key = (!is_uncacheable(path) && accept.len() <= MAX_ACCEPT).then(|| Key {
+    if is_uncacheable(path) || accept.len() > MAX_ACCEPT {
+        return next.run(request).await;
+    }
+    let key = Key {
         path_and_query: request
             .uri()
             .path_and_query()
             .map_or_else(|| path.to_owned(), |p| p.as_str().to_owned()),
         accept,
         encoding,
-    });
-    if let Some(entry) = key.as_ref().and_then(|key| state.pages.lookup(key)) {
+    };
+    if let Some(entry) = state.pages.lookup(&key) {
         return answer(&entry, if_none_match.as_ref(), "hit");
     }
-    let generation = state.pages.current();
+    let rendering = match state.renderings.join(&key) {
+        Ok(rendering) => Some(rendering),
+        Err(mut done) => {
+            // Someone is rendering this page: wait, then take theirs.
+            let _ = tokio::time::timeout(WAIT_FOR_RENDER, done.changed()).await;
+            if let Some(entry) = state.pages.lookup(&key) {
+                return answer(&entry, if_none_match.as_ref(), "hit");
+            }
+            None
+        }
+    };
+    let stamp = state.pages.now();
     let response = next.run(request).await;
+    let response = keep(&state, key, stamp, method, response, if_none_match.as_ref()).await;
+    drop(rendering);
+    response
+}
+
+/// Keeps a fresh rendering when it can be kept, and answers with it.
+async fn keep(
+    state: &AppState,
+    key: Key,
+    stamp: u64,
+    method: Method,
+    response: Response,
+    if_none_match: Option<&HeaderValue>,
+) -> Response {
     let private = response
         .headers()
         .get(header::CACHE_CONTROL)
@@ -299,9 +210,7 @@ pub async fn pages(State(state): State<AppState>, mut request: Request, next: Ne
     {
         return response;
     }
-    let Some(key) = key else {
-        return response;
-    };
+    let tags = response.extensions().get::<PageTags>().map(|t| t.0.clone());
     let (parts, body) = response.into_parts();
     // The page is in memory already (rendered, then compressed); a page too
     // large to keep is still served whole.
@@ -321,13 +230,14 @@ pub async fn pages(State(state): State<AppState>, mut request: Request, next: Ne
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     }
     let entry = Entry {
-        generation,
+        stamp,
+        tags,
         status: parts.status,
         etag: etag(&body),
         headers,
         body,
     };
-    let response = answer(&entry, if_none_match.as_ref(), "miss");
+    let response = answer(&entry, if_none_match, "miss");
     if method == Method::GET {
         state.pages.store(key, entry);
     }

@@ -18,6 +18,8 @@ mod templates;
 mod tokens;
 
 pub use state::AppState;
+
+use crate::pages;
 pub use templates::Templates;
 
 use axum::http::{HeaderValue, header};
@@ -35,18 +37,46 @@ use tower_http::{
 pub fn router(state: AppState) -> Router {
     let federation = crate::federation::routes(&state.config);
     let router = Router::new()
-        .route("/", get(public::index))
+        .route(
+            "/",
+            get(public::index).layer(middleware::map_response(pages::shows_listing)),
+        )
         .route("/posts/{slug}", get(public::post))
         .route("/posts/{slug}/interact", get(public::interact))
-        .route("/tags/{slug}", get(public::tag))
-        .route("/feed.atom", get(feeds::atom))
-        .route("/feed.rss", get(feeds::rss))
-        .route("/feed.json", get(feeds::json_feed))
-        .route("/sitemap.xml", get(site::sitemap))
-        .route("/robots.txt", get(site::robots))
+        .route("/comments/{uuid}", get(public::comment))
+        .route(
+            "/tags/{slug}",
+            get(public::tag).layer(middleware::map_response(pages::shows_listing)),
+        )
+        .route(
+            "/feed.atom",
+            get(feeds::atom).layer(middleware::map_response(pages::shows_listing)),
+        )
+        .route(
+            "/feed.rss",
+            get(feeds::rss).layer(middleware::map_response(pages::shows_listing)),
+        )
+        .route(
+            "/feed.json",
+            get(feeds::json_feed).layer(middleware::map_response(pages::shows_listing)),
+        )
+        .route(
+            "/sitemap.xml",
+            get(site::sitemap).layer(middleware::map_response(pages::shows_listing)),
+        )
+        .route(
+            "/robots.txt",
+            get(site::robots).layer(middleware::map_response(pages::shows_nothing_changing)),
+        )
         .route("/healthz", get(site::healthz))
-        .route("/style.css", get(public::stylesheet))
-        .route("/avatar.png", get(public::avatar))
+        .route(
+            "/style.css",
+            get(public::stylesheet).layer(middleware::map_response(pages::shows_nothing_changing)),
+        )
+        .route(
+            "/avatar.png",
+            get(public::avatar).layer(middleware::map_response(pages::shows_nothing_changing)),
+        )
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/admin", get(admin::list))

@@ -20,6 +20,7 @@ use super::{
 use crate::{
     domain::render_markdown,
     error::{AppError, AppResult},
+    pages::Change,
     services::{
         blocks,
         comments::{self, APPROVED, PENDING, REJECTED, SPAM, STATUSES},
@@ -103,40 +104,20 @@ pub async fn moderate(
     if ids.is_empty() {
         return Err(AppError::BadRequest("select at least one comment".into()));
     }
-    let notice = match action.as_str() {
-        "approve" => set(&state, &ids, APPROVED).await?,
-        "reject" => set(&state, &ids, REJECTED).await?,
-        "spam" => set(&state, &ids, SPAM).await?,
-        "pending" => set(&state, &ids, PENDING).await?,
-        "delete" => {
-            comments::delete(&state.db, &ids).await?;
-            "done"
-        }
-        "block_author" | "block_domain" => {
-            for id in &ids {
-                let Some(author) = comments::by_id(&state.db, *id)
-                    .await?
-                    .and_then(|c| c.author_ap_id)
-                else {
-                    continue;
-                };
-                match action.as_str() {
-                    "block_author" => blocks::add(&state.db, blocks::ACTOR, &author).await?,
-                    _ => {
-                        if let Some(domain) = blocks::domain_of(&author) {
-                            blocks::add(&state.db, blocks::DOMAIN, &domain).await?;
-                        }
-                    }
-                }
-            }
-            "blocked"
-        }
+    let (notice, changes) = match action.as_str() {
+        "approve" => ("done", set(&state, &ids, APPROVED).await?),
+        "reject" => ("done", set(&state, &ids, REJECTED).await?),
+        "spam" => ("done", set(&state, &ids, SPAM).await?),
+        "pending" => ("done", set(&state, &ids, PENDING).await?),
+        "delete" => ("done", replies(comments::delete(&state.db, &ids).await?)),
+        "block_author" | "block_domain" => ("blocked", block_authors(&state, &action, &ids).await?),
         other => {
             return Err(AppError::BadRequest(format!(
                 "unknown moderation action \"{other}\""
             )));
         }
     };
+    state.changed(&changes).await;
     let back = if STATUSES.contains(&form.status.as_str()) {
         form.status.as_str()
     } else {
@@ -147,9 +128,35 @@ pub async fn moderate(
     )))
 }
 
-async fn set(state: &AppState, ids: &[i32], status: &str) -> AppResult<&'static str> {
-    comments::set_status(&state.db, ids, status).await?;
-    Ok("done")
+async fn set(state: &AppState, ids: &[i32], status: &str) -> AppResult<Vec<Change>> {
+    Ok(replies(comments::set_status(&state.db, ids, status).await?))
+}
+
+/// The pages of these posts show other replies now.
+fn replies(posts: Vec<i32>) -> Vec<Change> {
+    posts.into_iter().map(Change::Replies).collect()
+}
+
+/// Blocks the authors of these comments, or their servers.
+async fn block_authors(state: &AppState, action: &str, ids: &[i32]) -> AppResult<Vec<Change>> {
+    let mut changes = vec![Change::Followers];
+    for id in ids {
+        let Some(author) = comments::by_id(&state.db, *id)
+            .await?
+            .and_then(|c| c.author_ap_id)
+        else {
+            continue;
+        };
+        let posts = match action {
+            "block_author" => blocks::add(&state.db, blocks::ACTOR, &author).await?,
+            _ => match blocks::domain_of(&author) {
+                Some(domain) => blocks::add(&state.db, blocks::DOMAIN, &domain).await?,
+                None => Vec::new(),
+            },
+        };
+        changes.extend(replies(posts));
+    }
+    Ok(changes)
 }
 
 pub async fn answer_form(
@@ -209,13 +216,10 @@ pub async fn answer(
     }
     let fed = state.federation.to_request_data();
     let html = render_markdown(&form.body);
-    comments::answer(&state.db, &user.0, id, html, |uuid| fed.urls.comment(uuid))
+    let saved = comments::answer(&state.db, &user.0, id, html, |uuid| fed.urls.comment(uuid))
         .await?
         .ok_or(AppError::NotFound)?;
-    // The comment answered is plainly welcome: show it too.
-    if comment.status == PENDING {
-        comments::set_status(&state.db, &[id], APPROVED).await?;
-    }
+    state.changed(&[Change::Replies(saved.post_id)]).await;
     state.wake_delivery();
     Ok(axum::response::IntoResponse::into_response(Redirect::to(
         "/admin/comments?status=approved&notice=answered",
@@ -263,7 +267,9 @@ pub async fn block_domain(
             "type a server's name, such as spam.example".into(),
         ));
     }
-    blocks::add(&state.db, blocks::DOMAIN, domain).await?;
+    let mut changes = replies(blocks::add(&state.db, blocks::DOMAIN, domain).await?);
+    changes.push(Change::Followers);
+    state.changed(&changes).await;
     Ok(Redirect::to("/admin/blocks?notice=blocked"))
 }
 
@@ -273,8 +279,9 @@ pub async fn unblock(
     Path(id): Path<i32>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Redirect> {
-    if !blocks::remove(&state.db, id).await? {
-        return Err(AppError::NotFound);
-    }
+    let posts = blocks::remove(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    state.changed(&replies(posts)).await;
     Ok(Redirect::to("/admin/blocks?notice=unblocked"))
 }

@@ -13,10 +13,12 @@ use super::{
     templates::{base_context, to_value},
 };
 use crate::{
+    config::CommentOrder,
     error::{AppError, AppResult},
     federation,
+    pages::{PageTags, Tag},
     services::{
-        comments,
+        comments::{self, PageStart},
         posts::{self, Lookup},
     },
 };
@@ -59,11 +61,20 @@ async fn home(state: &AppState, page: Option<u64>) -> AppResult<Html<String>> {
     Ok(Html(state.templates.render("index.html", ctx)?))
 }
 
+/// Which page of a post's comments: from a thread, and within it after an
+/// answer (see `services::comments::thread_page`).
+#[derive(Default, Deserialize)]
+pub struct CommentsQuery {
+    from: Option<i32>,
+    after: Option<i32>,
+}
+
 /// One URL, two representations: the Article for ActivityPub clients, the
 /// page for everyone else.
 pub async fn post(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    Query(page): Query<CommentsQuery>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
     if federation::wants_activity_json(&headers) {
@@ -71,9 +82,45 @@ pub async fn post(
             .await
             .into_response());
     }
-    let mut response = post_page(&state, &slug, Interaction::default())
-        .await
-        .into_response();
+    let start = PageStart {
+        from: page.from,
+        after: page.after,
+    };
+    let mut response = match post_page(&state, &slug, Interaction::default(), start).await {
+        Ok((page, post_id)) => PageTags(vec![Tag::Post(post_id)]).on(page),
+        Err(err) => err.into_response(),
+    };
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    Ok(response)
+}
+
+/// A comment's own address. ActivityPub clients get the author's answers as
+/// `Note`s; people are sent to the page of the post that shows the comment.
+pub async fn comment(
+    State(state): State<AppState>,
+    Path(uuid): Path<String>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    if federation::wants_activity_json(&headers) {
+        return Ok(federation::documents::comment(&state, &uuid)
+            .await
+            .into_response());
+    }
+    let blog = &state.config.blog;
+    let found = comments::locate(
+        &state.db,
+        &uuid,
+        blog.comments_per_page,
+        blog.comments_order,
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let page = comments_url(&found.post_slug, &found.start);
+    let page = page.trim_end_matches("#replies");
+    let mut response =
+        Redirect::to(&format!("{page}#comment-{}", found.comment_id)).into_response();
     response
         .headers_mut()
         .insert(header::VARY, HeaderValue::from_static("Accept"));
@@ -90,18 +137,39 @@ pub struct Interaction {
     error: Option<String>,
 }
 
+/// The address of a page of a post's comments.
+fn comments_url(slug: &str, start: &PageStart) -> String {
+    let path = posts::post_path(slug);
+    match (start.from, start.after) {
+        (Some(from), Some(after)) => format!("{path}?from={from}&after={after}#replies"),
+        (Some(from), None) => format!("{path}?from={from}#replies"),
+        _ => format!("{path}#replies"),
+    }
+}
+
 async fn post_page(
     state: &AppState,
     slug: &str,
     interaction: Interaction,
-) -> AppResult<Html<String>> {
+    start: PageStart,
+) -> AppResult<(Html<String>, i32)> {
     let fed = state.federation.to_request_data();
     let post = match posts::published_by_slug(&state.db, slug).await? {
         Lookup::Found(post) => post,
         Lookup::Deleted => return Err(AppError::Gone),
         Lookup::Missing => return Err(AppError::NotFound),
     };
-    let thread = comments::thread(&state.db, post.id).await?;
+    let blog = &state.config.blog;
+    let thread = comments::thread_page(
+        &state.db,
+        (post.id, &post.slug, &post.title),
+        start,
+        blog.comments_per_page,
+        blog.comments_order,
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let link = |start: &Option<PageStart>| start.as_ref().map(|s| comments_url(slug, s));
     let ctx = context! {
         ..base_context(&state.config, None, None),
         ..context! {
@@ -114,12 +182,18 @@ async fn post_page(
                 .map(|image| if image.url.starts_with('/') { state.config.url(&image.url) } else { image.url })
                 .find(|url| url.starts_with("https://") || url.starts_with("http://")),
             post => to_value(&post),
-            comments => to_value(&thread),
+            comments => to_value(&thread.comments),
+            paged => start != PageStart::default(),
+            continued => thread.continued,
+            earlier_url => link(&thread.earlier),
+            later_url => link(&thread.later),
+            last_url => link(&thread.last),
+            oldest_first => blog.comments_order == CommentOrder::OldestFirst,
             handle => interaction.handle,
             interact_error => interaction.error,
         }
     };
-    Ok(Html(state.templates.render("post.html", ctx)?))
+    Ok((Html(state.templates.render("post.html", ctx)?), post.id))
 }
 
 /// Sends a visitor to their own server to reply to the post there.
@@ -134,7 +208,7 @@ pub async fn interact(
         Ok(url) => Ok(Redirect::to(&url).into_response()),
         Err(err) => {
             interaction.error = Some(err.to_string());
-            let page = post_page(&state, &slug, interaction).await?;
+            let (page, _) = post_page(&state, &slug, interaction, PageStart::default()).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }

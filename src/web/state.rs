@@ -5,10 +5,11 @@ use axum_csrf::CsrfConfig;
 use governor::{DefaultKeyedRateLimiter, Quota};
 use sea_orm::DatabaseConnection;
 
-use super::{Templates, caching::PageCache};
+use super::{Templates, caching::Renderings};
 use crate::{
     config::Config,
     federation::{Federation, limits::InboxLimits},
+    pages::{Change, PageCache},
 };
 
 /// What every handler may reach: cheap to clone.
@@ -21,8 +22,9 @@ pub struct AppState {
     pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     pub inbox_limits: Arc<InboxLimits>,
     pub federation: Federation,
-    /// Rendered public pages; see `web::caching`.
+    /// Rendered public pages; see `crate::pages` and `web::caching`.
     pub pages: Arc<PageCache>,
+    pub renderings: Arc<Renderings>,
     /// Reverse proxies whose `X-Forwarded-For` is believed; see `web::client`.
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
     /// Wakes the scheduler (`crate::scheduler`) when a post is scheduled.
@@ -38,7 +40,7 @@ impl AppState {
     ) -> Self {
         let templates = Templates::new(config.theme_dir.clone(), config.timezone());
         let inbox_rate = config.federation.inbox_rate_per_minute;
-        let pages = Arc::new(PageCache::new(config.page_cache_mib));
+        let pages = federation.to_request_data().pages.clone();
         let trusted_proxies = Arc::new(config.trusted_networks());
         AppState {
             db,
@@ -49,6 +51,7 @@ impl AppState {
             inbox_limits: Arc::new(InboxLimits::new(inbox_rate)),
             federation,
             pages,
+            renderings: Arc::new(Renderings::default()),
             trusted_proxies,
             schedule: Arc::new(tokio::sync::Notify::new()),
         }
@@ -62,6 +65,12 @@ impl AppState {
     /// Tells the scheduler that the next scheduled post may have changed.
     pub fn wake_scheduler(&self) {
         self.schedule.notify_one();
+    }
+
+    /// Drops the cached pages a write by a person changed, at once (after
+    /// its commit).
+    pub async fn changed(&self, changes: &[Change]) {
+        self.pages.changed(&self.db, changes).await;
     }
 }
 

@@ -159,6 +159,13 @@ async fn processes_sharing_a_database_drop_their_copies_together() {
             "publish",
         )
         .await;
+    first
+        .write_post(
+            &admin,
+            &[("title", "Other"), ("body", "Unchanged.")],
+            "publish",
+        )
+        .await;
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let mut config = first.config.clone();
     config.listen = listener.local_addr().expect("address");
@@ -190,6 +197,8 @@ async fn processes_sharing_a_database_drop_their_copies_together() {
         assert!(started.elapsed() < Duration::from_secs(10), "never cached");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let other = format!("{second_base}/posts/other");
+    reader.get(&other).send().await.expect("GET");
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     edit(&first, &admin, &editor, "Shared", "Second version.").await;
@@ -213,6 +222,9 @@ async fn processes_sharing_a_database_drop_their_copies_together() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // Only what the edit changed was dropped there.
+    let untouched = reader.get(&other).send().await.expect("GET");
+    assert_eq!(cache_status(&untouched), "hit");
     // The session and the CSRF keys are shared too: the admin logged in on
     // the first server edits through the second, and the first shows it.
     let path = format!("/admin/posts/{}/edit", post_id(&editor));
@@ -301,4 +313,161 @@ async fn pages_are_compressed_once_for_clients_that_accept_it() {
         .await
         .expect("GET");
     assert_eq!(brotli.headers()["content-encoding"], "br");
+}
+
+#[tokio::test]
+async fn an_edit_drops_the_pages_that_show_the_post_and_keeps_the_others() {
+    let app = TestApp::spawn().await;
+    let admin = app.logged_in_admin().await;
+    let edited = app
+        .write_post(
+            &admin,
+            &[("title", "Edited"), ("body", "Before.")],
+            "publish",
+        )
+        .await;
+    app.write_post(
+        &admin,
+        &[("title", "Untouched"), ("body", "Same.")],
+        "publish",
+    )
+    .await;
+    let reader = app.client();
+    for path in ["/posts/edited", "/posts/untouched", "/", "/robots.txt"] {
+        app.get(&reader, path).await;
+        assert_eq!(cache_status(&app.get(&reader, path).await), "hit", "{path}");
+    }
+
+    edit(&app, &admin, &edited, "Edited", "After.").await;
+
+    let page = app.get(&reader, "/posts/edited").await;
+    assert_eq!(cache_status(&page), "miss");
+    assert!(page.text().await.expect("body").contains("After."));
+    let home = app.get(&reader, "/").await;
+    assert_eq!(cache_status(&home), "miss", "the home page lists it");
+    assert_eq!(
+        cache_status(&app.get(&reader, "/posts/untouched").await),
+        "hit"
+    );
+    assert_eq!(cache_status(&app.get(&reader, "/robots.txt").await), "hit");
+}
+
+/// A blog on the fediverse with `policy`, whose fediverse changes reach
+/// pages after `coalesce_ms`, with one published post.
+async fn federated(
+    policy: blog::config::ModerationPolicy,
+    coalesce_ms: u64,
+) -> (crate::fediverse::Fediverse, reqwest::Client, String) {
+    let mut net = crate::fediverse::Fediverse::start(&[("peer.test", &["alice", "bob"])]).await;
+    let config = net.blog.config.clone();
+    net.blog = net
+        .blog
+        .restart_with(move |c| {
+            *c = config;
+            c.moderation.policy = policy;
+            c.page_cache_coalesce_ms = coalesce_ms;
+        })
+        .await;
+    let admin = net.blog.logged_in_admin().await;
+    net.blog
+        .write_post(
+            &admin,
+            &[("title", "Popular"), ("body", "Read me.")],
+            "publish",
+        )
+        .await;
+    let post = net.blog_url("/posts/popular");
+    (net, admin, post)
+}
+
+#[tokio::test]
+async fn a_held_reply_changes_no_public_page() {
+    let (net, admin, post) = federated(blog::config::ModerationPolicy::FirstTime, 1000).await;
+    let reader = net.blog.client();
+    for path in ["/posts/popular", "/"] {
+        net.blog.get(&reader, path).await;
+    }
+    let peer = &net.peers[0];
+
+    peer.send_activity(
+        "alice",
+        "Create",
+        peer.reply("alice", &post, "<p>Waiting for approval</p>"),
+        &net.inbox(),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let (_, queue) = net.blog.get_text(&admin, "/admin/comments").await;
+    assert!(queue.contains("Waiting for approval"), "held: {queue}");
+    for path in ["/posts/popular", "/"] {
+        let page = net.blog.get(&reader, path).await;
+        assert_eq!(cache_status(&page), "hit", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn reactions_from_the_fediverse_reach_the_page_within_the_interval_gathered() {
+    let (net, _admin, post) = federated(blog::config::ModerationPolicy::Open, 1000).await;
+    let reader = net.blog.client();
+    let peer = &net.peers[0];
+    let started = Instant::now();
+    let mut misses = 0;
+    let read = || {
+        let reader = reader.clone();
+        let url = net.blog.url("/posts/popular");
+        async move {
+            let page = reader.get(url).send().await.expect("GET");
+            let missed = cache_status(&page) == "miss";
+            (missed, page.text().await.expect("body"))
+        }
+    };
+
+    for user in ["alice", "bob"] {
+        peer.send_activity(user, "Like", serde_json::json!(post), &net.inbox())
+            .await;
+        peer.send_activity(user, "Announce", serde_json::json!(post), &net.inbox())
+            .await;
+        let (missed, _) = read().await;
+        misses += usize::from(missed);
+    }
+    let reply = peer.reply("alice", &post, "<p>Shown at once under the open policy</p>");
+    peer.send_activity("alice", "Create", reply, &net.inbox())
+        .await;
+    let sent = Instant::now();
+    loop {
+        let (missed, page) = read().await;
+        misses += usize::from(missed);
+        if page.contains("2 likes") && page.contains("2 boosts") && page.contains("Shown at once") {
+            break;
+        }
+        assert!(
+            sent.elapsed() < Duration::from_millis(2500),
+            "not within the interval: {page}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Five changes, gathered: a rendering per interval at most (and the first).
+    let allowed = started.elapsed().as_secs() as usize + 3;
+    assert!(misses <= allowed, "{misses} renderings for five changes");
+}
+
+#[tokio::test]
+async fn the_authors_changes_show_at_once_while_the_fediverses_are_gathered() {
+    let app = TestApp::spawn_with(|c| c.page_cache_coalesce_ms = 60_000).await;
+    let admin = app.logged_in_admin().await;
+    let editor = app
+        .write_post(
+            &admin,
+            &[("title", "Notice"), ("body", "Closed today.")],
+            "publish",
+        )
+        .await;
+    let reader = app.client();
+    app.get(&reader, "/posts/notice").await;
+
+    edit(&app, &admin, &editor, "Notice", "Open after all.").await;
+
+    let (_, page) = app.get_text(&reader, "/posts/notice").await;
+    assert!(page.contains("Open after all."), "{page}");
 }

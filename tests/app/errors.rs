@@ -86,11 +86,11 @@ async fn a_server_error_is_logged_with_its_cause_and_answered_with_a_page_or_jso
         assert!(started.elapsed() < Duration::from_secs(30), "never up");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    // The replies are gone from under the running server.
+    // The posts' tags are gone from under the running server.
     let drop = if store.is_postgres() {
-        "DROP TABLE comments CASCADE"
+        "DROP TABLE post_tags CASCADE"
     } else {
-        "DROP TABLE comments"
+        "DROP TABLE post_tags"
     };
     db.execute_unprepared(drop).await.expect("table dropped");
 
@@ -116,7 +116,7 @@ async fn a_server_error_is_logged_with_its_cause_and_answered_with_a_page_or_jso
     let html = page.text().await.expect("body");
     assert!(html.contains("Something went wrong on our side"), "{html}");
     assert!(html.contains("</html>"), "the whole error page: {html}");
-    assert!(!html.contains("comments"), "no internals leak: {html}");
+    assert!(!html.contains("post_tags"), "no internals leak: {html}");
     assert_eq!(json.status(), 500);
     let error: serde_json::Value = json.json().await.expect("a JSON error");
     assert!(error["error"].is_string(), "{error}");
@@ -125,7 +125,7 @@ async fn a_server_error_is_logged_with_its_cause_and_answered_with_a_page_or_jso
     let logged = std::fs::read_to_string(&log).expect("log");
     let failures: Vec<&str> = logged
         .lines()
-        .filter(|l| l.contains("ERROR") && l.contains("comments"))
+        .filter(|l| l.contains("ERROR") && l.contains("post_tags"))
         .collect();
     assert!(
         failures.len() >= 2,

@@ -140,6 +140,9 @@ impl TestApp {
             ..Config::default()
         };
         config.blog.title = "The Reading Room".into();
+        // What the fediverse changes shows at once, so that tests read it
+        // straight after; tests of the gathering set their own interval.
+        config.page_cache_coalesce_ms = 0;
         change(&mut config);
         let app = match &client {
             Some(client) => App::with_client(config.clone(), listener, client.clone()).await,

@@ -9,6 +9,7 @@ mod auth;
 mod browser;
 mod caching;
 mod cli;
+mod comment_pages;
 mod config;
 mod delivery;
 mod discovery;

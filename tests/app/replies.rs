@@ -111,7 +111,9 @@ async fn a_reply_is_held_then_approved_and_shown_under_the_post() {
     let (_, _, article) = net.get_json("/posts/customer-service").await;
     assert_eq!(article["replies"]["totalItems"], 1);
     let (_, _, replies) = net.get_json("/posts/customer-service/replies").await;
-    assert_eq!(replies["items"], json!([note["id"]]));
+    assert_eq!(replies["type"], "OrderedCollection");
+    assert_eq!(replies["totalItems"], 1);
+    assert_eq!(replies["first"]["orderedItems"], json!([note["id"]]));
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ use url::Url;
 use super::{Ctx, FedResult, id_of};
 use crate::{
     federation::{FedData, actor::RemoteActorId, error::FedError},
+    pages::Change,
     services::{posts, reactions},
 };
 
@@ -50,7 +51,7 @@ impl Activity for Announce {
             return Ok(());
         };
         let actor = self.actor.dereference(data).await?;
-        reactions::add(
+        let new = reactions::add(
             &data.db,
             post_id,
             actor.row.id,
@@ -59,6 +60,9 @@ impl Activity for Announce {
             self.id.as_str(),
         )
         .await?;
+        if new {
+            data.pages.changed_soon(&[Change::Reactions(post_id)]);
+        }
         Ok(())
     }
 }

@@ -16,6 +16,7 @@ use crate::{
         error::FedError,
         objects::note::{MAX_REPLY_BYTES, parse_reply},
     },
+    pages::Change,
     services::comments::{self, Received},
 };
 
@@ -63,6 +64,9 @@ impl Activity for Create {
         match comments::receive(&data.db, &actor.row, reply, &data.config.moderation).await? {
             Received::Stored(comment) => {
                 tracing::info!(id = %comment.ap_id, status = %comment.status, "reply received");
+                if comment.visible {
+                    data.pages.changed_soon(&[Change::Replies(comment.post_id)]);
+                }
             }
             Received::Duplicate | Received::NotForUs => {}
         }

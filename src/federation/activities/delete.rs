@@ -11,6 +11,7 @@ use url::Url;
 use super::{Ctx, FedResult, embedded_id};
 use crate::{
     federation::{FedData, actor::RemoteActorId, error::FedError},
+    pages::Change as Shown,
     services::{
         comments::{self, Change},
         followers,
@@ -58,8 +59,11 @@ impl Activity for Delete {
         let actor = self.actor.inner().as_str();
         if self.is_self_delete() {
             followers::remove(&data.db, actor).await?;
-            let removed = comments::delete_all_by(&data.db, actor).await?;
+            let (removed, posts) = comments::delete_all_by(&data.db, actor).await?;
             tracing::info!(actor, comments = removed, "account deleted");
+            let mut changes: Vec<Shown> = posts.into_iter().map(Shown::Replies).collect();
+            changes.push(Shown::Followers);
+            data.pages.changed_soon(&changes);
             return Ok(());
         }
         let Some(id) = embedded_id(&self.object) else {
@@ -70,7 +74,13 @@ impl Activity for Delete {
                 StatusCode::FORBIDDEN,
                 "only a comment's author may delete it",
             )),
-            Change::Done | Change::Missing => Ok(()),
+            Change::Done { post_id, public } => {
+                if public {
+                    data.pages.changed_soon(&[Shown::Replies(post_id)]);
+                }
+                Ok(())
+            }
+            Change::Missing => Ok(()),
         }
     }
 }

@@ -10,6 +10,7 @@ use url::Url;
 use super::{Ctx, FedResult, id_of, outbound};
 use crate::{
     federation::{FedData, actor::RemoteActorId, error::FedError},
+    pages::Change,
     services::followers,
 };
 
@@ -62,6 +63,7 @@ impl Activity for Follow {
         })
         .await?;
         data.wake.notify_one();
+        data.pages.changed_soon(&[Change::Followers]);
         tracing::info!(follower = %self.actor.inner(), "new follower");
         Ok(())
     }

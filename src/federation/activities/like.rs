@@ -7,6 +7,7 @@ use url::Url;
 use super::{Ctx, FedResult, id_of};
 use crate::{
     federation::{FedData, actor::RemoteActorId, error::FedError},
+    pages::Change,
     services::{posts, reactions},
 };
 
@@ -69,7 +70,7 @@ impl Activity for Like {
         };
         let actor = self.actor.dereference(data).await?;
         let emoji = self.content.clone().or(self.misskey_reaction.clone());
-        reactions::add(
+        let new = reactions::add(
             &data.db,
             post_id,
             actor.row.id,
@@ -78,6 +79,9 @@ impl Activity for Like {
             self.id.as_str(),
         )
         .await?;
+        if new {
+            data.pages.changed_soon(&[Change::Reactions(post_id)]);
+        }
         Ok(())
     }
 }

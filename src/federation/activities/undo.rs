@@ -11,6 +11,7 @@ use url::Url;
 use super::{Ctx, FedResult, embedded_id, embedded_type};
 use crate::{
     federation::{FedData, actor::RemoteActorId, error::FedError},
+    pages::Change,
     services::{followers, posts, reactions},
 };
 
@@ -73,13 +74,17 @@ impl Activity for Undo {
                 post.map(|p| (p, reaction_kind)),
             )
             .await?;
-            if removed || kind.is_some() {
+            if let Some(post_id) = removed {
+                data.pages.changed_soon(&[Change::Reactions(post_id)]);
+            }
+            if removed.is_some() || kind.is_some() {
                 return Ok(());
             }
         }
         // A Follow, embedded or (from a known follower) given by id.
         if followers::remove(&data.db, self.actor.inner().as_str()).await? {
             tracing::info!(follower = %self.actor.inner(), "follower left");
+            data.pages.changed_soon(&[Change::Followers]);
         }
         Ok(())
     }

@@ -16,6 +16,7 @@ use crate::{
         error::FedError,
         objects::note::{MAX_REPLY_BYTES, parse_reply},
     },
+    pages::Change as Shown,
     services::comments::{self, Change},
 };
 
@@ -65,7 +66,13 @@ impl Activity for Update {
                 StatusCode::FORBIDDEN,
                 "only a comment's author may edit it",
             )),
-            Change::Done | Change::Missing => Ok(()),
+            Change::Done { post_id, public } => {
+                if public {
+                    data.pages.changed_soon(&[Shown::Replies(post_id)]);
+                }
+                Ok(())
+            }
+            Change::Missing => Ok(()),
         }
     }
 }

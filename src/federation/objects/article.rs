@@ -82,7 +82,12 @@ pub fn article(urls: &Urls, post: &PostView, language: &str) -> Value {
         "cc": [urls.followers()],
         "tag": tags,
         "sensitive": false,
-        "replies": collection(format!("{id}/replies"), post.reply_count),
+        "replies": {
+            "id": format!("{id}/replies"),
+            "type": "OrderedCollection",
+            "totalItems": post.reply_count,
+            "first": format!("{id}/replies?page=true"),
+        },
         "likes": collection(format!("{id}/likes"), post.reactions.likes + post.reactions.reactions),
         "shares": collection(format!("{id}/shares"), post.reactions.boosts),
     });

@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 
 use crate::{domain::SafeHtml, entities::comment};
@@ -54,7 +53,15 @@ pub async fn insert_imported(
     parent_id: Option<i32>,
     imported: &ImportedComment,
 ) -> anyhow::Result<comment::Model> {
-    comment::ActiveModel {
+    let thread = match parent_id {
+        Some(parent) => comment::Entity::find_by_id(parent)
+            .one(db)
+            .await
+            .context("failed to load the comment answered")?
+            .map(|p| p.thread_id.unwrap_or(p.id)),
+        None => None,
+    };
+    let row = comment::ActiveModel {
         uuid: Set(uuid::Uuid::new_v4().to_string()),
         post_id: Set(post_id),
         parent_id: Set(parent_id),
@@ -77,8 +84,8 @@ pub async fn insert_imported(
         author_name: Set(Some(imported.author_name.clone())),
         author_url: Set(imported.author_url.clone()),
         ..Default::default()
-    }
-    .insert(db)
-    .await
-    .with_context(|| format!("failed to store the comment {}", imported.ap_id))
+    };
+    super::kept::insert(db, row, thread)
+        .await
+        .with_context(|| format!("failed to store the comment {}", imported.ap_id))
 }

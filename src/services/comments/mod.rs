@@ -2,16 +2,19 @@
 //! moderation, and the author's answers.
 
 mod imported;
+mod kept;
 mod queries;
+mod threads;
 
 pub use imported::{ImportedComment, insert_imported, stored_ids};
 pub use queries::*;
+pub use threads::*;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QuerySelect, TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -76,7 +79,11 @@ pub enum Received {
 /// What happened to an edit or deletion by a remote actor.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Change {
-    Done,
+    /// Made, to a comment under `post_id`, shown publicly when `public`.
+    Done {
+        post_id: i32,
+        public: bool,
+    },
     Missing,
     /// Someone other than the comment's author tried.
     NotTheAuthor,
@@ -86,11 +93,24 @@ fn json_list<T: Serialize>(items: &[T]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
 }
 
+/// Where a reply goes: its post, the comment it answers and that comment's
+/// thread.
+struct Place {
+    post_id: i32,
+    parent_id: Option<i32>,
+    thread: Option<i32>,
+}
+
+fn place_under(parent: &comment::Model) -> Place {
+    Place {
+        post_id: parent.post_id,
+        parent_id: Some(parent.id),
+        thread: Some(parent.thread_id.unwrap_or(parent.id)),
+    }
+}
+
 /// Finds the post and parent a reply belongs under.
-async fn resolve(
-    db: &DatabaseConnection,
-    target: &ReplyTarget,
-) -> anyhow::Result<Option<(i32, Option<i32>)>> {
+async fn resolve(db: &impl ConnectionTrait, target: &ReplyTarget) -> anyhow::Result<Option<Place>> {
     match target {
         ReplyTarget::Post { slug } => Ok(post::Entity::find()
             .filter(post::Column::Slug.eq(slug.as_str()))
@@ -99,18 +119,22 @@ async fn resolve(
             .one(db)
             .await
             .context("failed to look up the replied post")?
-            .map(|p| (p.id, None))),
+            .map(|p| Place {
+                post_id: p.id,
+                parent_id: None,
+                thread: None,
+            })),
         ReplyTarget::Comment { ap_id } => Ok(comment::Entity::find()
             .filter(comment::Column::ApId.eq(ap_id.as_str()))
             .one(db)
             .await
             .context("failed to look up the replied comment")?
-            .map(|c| (c.post_id, Some(c.id)))),
+            .map(|c| place_under(&c))),
     }
 }
 
 async fn initial_status(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     actor: &actor::Model,
     content: &str,
     moderation: &ModerationConfig,
@@ -128,12 +152,15 @@ async fn initial_status(
         ModerationPolicy::All => PENDING,
         ModerationPolicy::FirstTime => {
             let approved_before = comment::Entity::find()
+                .select_only()
+                .column(comment::Column::Id)
                 .filter(comment::Column::ActorId.eq(actor.id))
                 .filter(comment::Column::Status.eq(APPROVED))
-                .count(db)
+                .into_tuple::<i32>()
+                .one(db)
                 .await
                 .context("failed to check the author's history")?;
-            if approved_before > 0 {
+            if approved_before.is_some() {
                 APPROVED
             } else {
                 PENDING
@@ -144,20 +171,20 @@ async fn initial_status(
 
 /// Stores a reply from `actor` as a comment, held or approved by the policy.
 pub async fn receive(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     actor: &actor::Model,
     reply: IncomingReply,
     moderation: &ModerationConfig,
 ) -> anyhow::Result<Received> {
     // A reply seen before is caught by the unique ap_id on insert.
-    let Some((post_id, parent_id)) = resolve(db, &reply.target).await? else {
+    let Some(place) = resolve(db, &reply.target).await? else {
         return Ok(Received::NotForUs);
     };
     let status = initial_status(db, actor, reply.content.as_str(), moderation).await?;
     let model = comment::ActiveModel {
         uuid: Set(uuid::Uuid::new_v4().to_string()),
-        post_id: Set(post_id),
-        parent_id: Set(parent_id),
+        post_id: Set(place.post_id),
+        parent_id: Set(place.parent_id),
         ap_id: Set(reply.ap_id),
         url: Set(reply.url),
         actor_id: Set(Some(actor.id)),
@@ -176,7 +203,7 @@ pub async fn receive(
         created_at: Set(Utc::now()),
         ..Default::default()
     };
-    match model.insert(db).await {
+    match kept::insert(db, model, place.thread).await {
         Ok(saved) => Ok(Received::Stored(Box::new(saved))),
         // The same reply arrived twice at once.
         Err(err) if super::is_unique_violation(&err) => Ok(Received::Duplicate),
@@ -185,7 +212,7 @@ pub async fn receive(
 }
 
 async fn owned(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     actor_ap_id: &str,
     ap_id: &str,
 ) -> anyhow::Result<Result<comment::Model, Change>> {
@@ -206,7 +233,7 @@ async fn owned(
 
 /// Applies an edit by the comment's author.
 pub async fn edit(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     actor_ap_id: &str,
     reply: IncomingReply,
 ) -> anyhow::Result<Change> {
@@ -217,6 +244,10 @@ pub async fn edit(
     if found.deleted_at.is_some() {
         return Ok(Change::Missing);
     }
+    let done = Change::Done {
+        post_id: found.post_id,
+        public: found.visible,
+    };
     let mut model: comment::ActiveModel = found.into();
     model.content_html = Set(reply.content.into_string());
     model.content_warning = Set(reply.content_warning);
@@ -226,7 +257,7 @@ pub async fn edit(
     model.attachments = Set(json_list(&reply.attachments));
     model.edited_at = Set(Some(Utc::now()));
     model.update(db).await.context("failed to edit comment")?;
-    Ok(Change::Done)
+    Ok(done)
 }
 
 fn tombstone(found: comment::Model) -> comment::ActiveModel {
@@ -240,80 +271,129 @@ fn tombstone(found: comment::Model) -> comment::ActiveModel {
     model
 }
 
+/// Leaves placeholders for these comments, so that answers to them keep
+/// their place in the thread, and recounts; returns the posts touched.
+async fn tombstone_all(
+    db: &impl ConnectionTrait,
+    rows: Vec<comment::Model>,
+) -> anyhow::Result<Vec<i32>> {
+    let ids: Vec<i32> = rows.iter().map(|c| c.id).collect();
+    for row in rows {
+        tombstone(row)
+            .update(db)
+            .await
+            .context("failed to delete a comment")?;
+    }
+    kept::settle(db, &ids).await
+}
+
 /// Deletion by the comment's author: a placeholder stays so replies to it
 /// keep their place in the thread.
 pub async fn delete_remote(
-    db: &DatabaseConnection,
+    db: &(impl ConnectionTrait + TransactionTrait),
     actor_ap_id: &str,
     ap_id: &str,
 ) -> anyhow::Result<Change> {
-    let found = match owned(db, actor_ap_id, ap_id).await? {
+    let txn = db.begin().await?;
+    let found = match owned(&txn, actor_ap_id, ap_id).await? {
         Ok(found) => found,
         Err(change) => return Ok(change),
     };
-    tombstone(found)
-        .update(db)
-        .await
-        .context("failed to delete comment")?;
-    Ok(Change::Done)
+    let done = Change::Done {
+        post_id: found.post_id,
+        public: found.visible,
+    };
+    tombstone_all(&txn, vec![found]).await?;
+    txn.commit().await.context("failed to delete comment")?;
+    Ok(done)
 }
 
-/// Removes every comment of an account that deleted itself.
-pub async fn delete_all_by(db: &DatabaseConnection, actor_ap_id: &str) -> anyhow::Result<u64> {
-    let Some(author) = super::actors::find_by_ap_id(db, actor_ap_id).await? else {
-        return Ok(0);
-    };
+/// Removes every comment of an account that deleted itself; how many, and
+/// the posts whose pages showed them.
+pub async fn delete_all_by(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    actor_ap_id: &str,
+) -> anyhow::Result<(usize, Vec<i32>)> {
     let txn = db.begin().await?;
+    let Some(author) = actor::Entity::find()
+        .filter(actor::Column::ApId.eq(actor_ap_id))
+        .one(&txn)
+        .await
+        .with_context(|| format!("failed to load actor {actor_ap_id}"))?
+    else {
+        return Ok((0, Vec::new()));
+    };
     let rows = comment::Entity::find()
         .filter(comment::Column::ActorId.eq(author.id))
         .filter(comment::Column::DeletedAt.is_null())
         .all(&txn)
         .await?;
-    let count = rows.len() as u64;
-    for row in rows {
-        tombstone(row).update(&txn).await?;
-    }
+    let count = rows.len();
+    let posts = tombstone_all(&txn, rows).await?;
     txn.commit()
         .await
         .context("failed to delete the account's comments")?;
-    Ok(count)
+    Ok((count, posts))
 }
 
-/// Moves comments to another moderation status.
-pub async fn set_status(db: &DatabaseConnection, ids: &[i32], status: &str) -> anyhow::Result<()> {
+/// Moves comments to another moderation status; returns the posts touched.
+pub async fn set_status(
+    db: &DatabaseConnection,
+    ids: &[i32],
+    status: &str,
+) -> anyhow::Result<Vec<i32>> {
     anyhow::ensure!(
         STATUSES.contains(&status),
         "unknown comment status {status}"
     );
+    let txn = db.begin().await?;
     comment::Entity::update_many()
         .col_expr(
             comment::Column::Status,
             sea_orm::sea_query::Expr::value(status),
         )
         .filter(comment::Column::Id.is_in(ids.iter().copied()))
-        .exec(db)
+        .exec(&txn)
         .await
         .context("failed to change comment status")?;
-    Ok(())
+    let posts = kept::settle(&txn, ids).await?;
+    txn.commit()
+        .await
+        .context("failed to commit comment status")?;
+    Ok(posts)
 }
 
-/// Deletes comments by the admin, leaving placeholders in their threads.
-pub async fn delete(db: &DatabaseConnection, ids: &[i32]) -> anyhow::Result<()> {
+/// Deletes comments by the admin, leaving placeholders in their threads;
+/// returns the posts touched.
+pub async fn delete(db: &DatabaseConnection, ids: &[i32]) -> anyhow::Result<Vec<i32>> {
     let txn = db.begin().await?;
     let rows = comment::Entity::find()
         .filter(comment::Column::Id.is_in(ids.iter().copied()))
         .filter(comment::Column::DeletedAt.is_null())
         .all(&txn)
         .await?;
-    for row in rows {
-        tombstone(row).update(&txn).await?;
-    }
+    let posts = tombstone_all(&txn, rows).await?;
     txn.commit().await.context("failed to delete comments")?;
-    Ok(())
+    Ok(posts)
+}
+
+/// Hides the comments of these authors (a block was added), or shows them
+/// again; returns the posts touched.
+pub async fn hide_authors(
+    db: &DatabaseConnection,
+    actor_ids: &[i32],
+    hidden: bool,
+) -> anyhow::Result<Vec<i32>> {
+    let txn = db.begin().await?;
+    let posts = kept::set_hidden(&txn, actor_ids, hidden).await?;
+    txn.commit().await.context("failed to hide comments")?;
+    Ok(posts)
 }
 
 /// The author's answer to a comment: stored as an approved local comment and
-/// queued for the comment's author and the blog's followers, in one transaction.
+/// queued for the comment's author and the blog's followers, in one
+/// transaction. The comment answered is plainly welcome, so a held one is
+/// approved with it.
 pub async fn answer(
     db: &DatabaseConnection,
     author: &user::Model,
@@ -329,13 +409,26 @@ pub async fn answer(
     else {
         return Ok(None);
     };
+    if parent.status == PENDING {
+        comment::Entity::update_many()
+            .col_expr(
+                comment::Column::Status,
+                sea_orm::sea_query::Expr::value(APPROVED),
+            )
+            .filter(comment::Column::Id.eq(parent.id))
+            .exec(&txn)
+            .await
+            .context("failed to approve the comment answered")?;
+        kept::settle(&txn, &[parent.id]).await?;
+    }
     let uuid = uuid::Uuid::new_v4().to_string();
     let now = Utc::now();
-    let saved = comment::ActiveModel {
+    let place = place_under(&parent);
+    let row = comment::ActiveModel {
         ap_id: Set(ap_id_for(&uuid)),
         uuid: Set(uuid),
-        post_id: Set(parent.post_id),
-        parent_id: Set(Some(parent.id)),
+        post_id: Set(place.post_id),
+        parent_id: Set(place.parent_id),
         url: Set(None),
         actor_id: Set(None),
         local_author_id: Set(Some(author.id)),
@@ -352,10 +445,10 @@ pub async fn answer(
         deleted_at: Set(None),
         created_at: Set(now),
         ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .context("failed to store the answer")?;
+    };
+    let saved = kept::insert(&txn, row, place.thread)
+        .await
+        .context("failed to store the answer")?;
     let direct = parent_author.map(|a| a.shared_inbox.filter(|s| !s.is_empty()).unwrap_or(a.inbox));
     outbox::enqueue_answer(&txn, saved.id, parent.post_id, direct).await?;
     txn.commit().await.context("failed to commit the answer")?;

@@ -5,16 +5,13 @@ use std::collections::HashMap;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 
-use super::{APPROVED, Attachment, Mention, STATUSES};
-use crate::{
-    entities::{actor, comment, post, user},
-    services::blocks::{self, BlockList},
-};
+use super::{Attachment, Mention, STATUSES};
+use crate::entities::{actor, comment, post, user};
 
 /// A comment as pages show it.
 #[derive(Debug, Clone, Serialize)]
@@ -26,6 +23,8 @@ pub struct CommentView {
     pub post_slug: String,
     pub post_title: String,
     pub parent_id: Option<i32>,
+    /// The top-level comment of its thread; `None` for a top-level comment.
+    pub thread_id: Option<i32>,
     /// Nesting level in the thread, 0 for direct replies to the post.
     pub depth: usize,
     pub author_name: String,
@@ -45,12 +44,14 @@ pub struct CommentView {
     pub attachments: Vec<Attachment>,
     pub url: Option<String>,
     pub status: String,
+    /// Its author or their server is blocked.
+    pub hidden: bool,
     pub published_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted: bool,
 }
 
-type Row = (comment::Model, Option<actor::Model>);
+pub(super) type Row = (comment::Model, Option<actor::Model>);
 
 fn view(
     row: Row,
@@ -95,6 +96,7 @@ fn view(
         post_slug,
         post_title,
         parent_id: c.parent_id,
+        thread_id: c.thread_id,
         depth: 0,
         author_name,
         author_handle,
@@ -111,6 +113,7 @@ fn view(
         attachments: serde_json::from_str(&c.attachments).unwrap_or_default(),
         url: c.url,
         status: c.status,
+        hidden: c.hidden,
         published_at: c.published_at,
         edited_at: c.edited_at,
         deleted: c.deleted_at.is_some(),
@@ -127,100 +130,29 @@ async fn views(db: &DatabaseConnection, rows: Vec<Row>) -> anyhow::Result<Vec<Co
         .into_iter()
         .map(|p| (p.id, (p.slug, p.title)))
         .collect();
+    views_of(db, rows, &posts).await
+}
+
+/// Views of comments whose posts' slugs and titles are known.
+pub(super) async fn views_of(
+    db: &impl ConnectionTrait,
+    rows: Vec<Row>,
+    posts: &HashMap<i32, (String, String)>,
+) -> anyhow::Result<Vec<CommentView>> {
     let local_ids: Vec<i32> = rows.iter().filter_map(|(c, _)| c.local_author_id).collect();
-    let locals: HashMap<i32, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(local_ids))
-        .all(db)
-        .await
-        .context("failed to load local authors")?
-        .into_iter()
-        .map(|u| (u.id, u.display_name.unwrap_or(u.username)))
-        .collect();
-    Ok(rows.into_iter().map(|r| view(r, &posts, &locals)).collect())
-}
-
-fn hidden(view: &CommentView, blocks: &BlockList) -> bool {
-    view.author_ap_id
-        .as_deref()
-        .is_some_and(|a| blocks.blocks(a))
-}
-
-/// The approved replies under a post, threaded: each comment is followed by
-/// its answers, with `depth` for indentation. Deleted comments stay as
-/// placeholders while they have visible answers.
-pub async fn thread(db: &DatabaseConnection, post_id: i32) -> anyhow::Result<Vec<CommentView>> {
-    let rows = comment::Entity::find()
-        .filter(comment::Column::PostId.eq(post_id))
-        .find_also_related(actor::Entity)
-        .order_by_asc(comment::Column::PublishedAt)
-        .order_by_asc(comment::Column::Id)
-        .all(db)
-        .await
-        .context("failed to load the thread")?;
-    let blocks = blocks::list(db).await?;
-    let all: Vec<CommentView> = views(db, rows)
-        .await?
-        .into_iter()
-        .filter(|c| c.status == APPROVED && !hidden(c, &blocks))
-        .collect();
-    let mut children: HashMap<Option<i32>, Vec<&CommentView>> = HashMap::new();
-    let ids: std::collections::HashSet<i32> = all.iter().map(|c| c.id).collect();
-    for c in &all {
-        // An answer to something not shown is shown as a direct reply.
-        let parent = c.parent_id.filter(|p| ids.contains(p));
-        children.entry(parent).or_default().push(c);
-    }
-    fn has_visible(c: &CommentView, children: &HashMap<Option<i32>, Vec<&CommentView>>) -> bool {
-        !c.deleted
-            || children
-                .get(&Some(c.id))
-                .is_some_and(|kids| kids.iter().any(|k| has_visible(k, children)))
-    }
-    fn walk(
-        parent: Option<i32>,
-        depth: usize,
-        children: &HashMap<Option<i32>, Vec<&CommentView>>,
-        out: &mut Vec<CommentView>,
-    ) {
-        for c in children.get(&parent).into_iter().flatten() {
-            if has_visible(c, children) {
-                let mut shown = (*c).clone();
-                shown.depth = depth;
-                out.push(shown);
-                walk(Some(c.id), depth + 1, children, out);
-            }
-        }
-    }
-    let mut out = Vec::with_capacity(all.len());
-    walk(None, 0, &children, &mut out);
-    Ok(out)
-}
-
-/// Approved, undeleted replies per post, for lists and the Article's `replies`.
-pub async fn reply_counts(
-    db: &DatabaseConnection,
-    post_ids: Vec<i32>,
-) -> anyhow::Result<HashMap<i32, u64>> {
-    let rows: Vec<(i32, Option<String>)> = comment::Entity::find()
-        .left_join(actor::Entity)
-        .select_only()
-        .column(comment::Column::PostId)
-        .column(actor::Column::ApId)
-        .filter(comment::Column::PostId.is_in(post_ids))
-        .filter(comment::Column::Status.eq(APPROVED))
-        .filter(comment::Column::DeletedAt.is_null())
-        .into_tuple()
-        .all(db)
-        .await
-        .context("failed to count replies")?;
-    let blocks = blocks::list(db).await?;
-    let mut counts = HashMap::new();
-    for (post_id, author) in rows {
-        if author.as_deref().is_none_or(|a| !blocks.blocks(a)) {
-            *counts.entry(post_id).or_insert(0) += 1;
-        }
-    }
-    Ok(counts)
+    let locals: HashMap<i32, String> = if local_ids.is_empty() {
+        HashMap::new()
+    } else {
+        user::Entity::find()
+            .filter(user::Column::Id.is_in(local_ids))
+            .all(db)
+            .await
+            .context("failed to load local authors")?
+            .into_iter()
+            .map(|u| (u.id, u.display_name.unwrap_or(u.username)))
+            .collect()
+    };
+    Ok(rows.into_iter().map(|r| view(r, posts, &locals)).collect())
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -308,4 +240,41 @@ pub async fn all(db: &DatabaseConnection) -> anyhow::Result<Vec<CommentView>> {
         .await
         .context("failed to load comments")?;
     views(db, rows).await
+}
+
+/// A page of a post's shown comments for the ActivityPub `replies`
+/// collection, in arrival order after comment `after`: their ids, and the
+/// comment the next page follows, if there is one. Imported comments have
+/// no ActivityPub object to fetch and are left out.
+pub async fn replies_page(
+    db: &DatabaseConnection,
+    post_id: i32,
+    after: Option<i32>,
+    limit: u64,
+) -> anyhow::Result<(Vec<String>, Option<i32>)> {
+    let mut query = comment::Entity::find()
+        .select_only()
+        .column(comment::Column::Id)
+        .column(comment::Column::ApId)
+        .filter(comment::Column::PostId.eq(post_id))
+        .filter(comment::Column::Visible.eq(true))
+        .filter(
+            sea_orm::Condition::any()
+                .add(comment::Column::ActorId.is_not_null())
+                .add(comment::Column::LocalAuthorId.is_not_null()),
+        );
+    if let Some(after) = after {
+        query = query.filter(comment::Column::Id.gt(after));
+    }
+    let mut rows: Vec<(i32, String)> = query
+        .order_by_asc(comment::Column::Id)
+        .limit(limit + 1)
+        .into_tuple()
+        .all(db)
+        .await
+        .context("failed to load a page of replies")?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let next = more.then(|| rows.last().map(|(id, _)| *id)).flatten();
+    Ok((rows.into_iter().map(|(_, ap_id)| ap_id).collect(), next))
 }

@@ -13,10 +13,7 @@ use serde::Serialize;
 use super::{PostForm, PostStatus};
 use crate::{
     entities::{post, post_tag, tag, user},
-    services::{
-        comments,
-        reactions::{self, ReactionCounts},
-    },
+    services::reactions::ReactionCounts,
 };
 
 #[derive(Debug, Clone, Serialize)]
@@ -110,8 +107,6 @@ async fn views(db: &DatabaseConnection, posts: Vec<post::Model>) -> anyhow::Resu
             });
         }
     }
-    let mut replies = comments::reply_counts(db, posts.iter().map(|p| p.id).collect()).await?;
-    let mut reactions = reactions::counts(db, posts.iter().map(|p| p.id).collect()).await?;
     for list in tags.values_mut() {
         list.sort_by_key(|t| t.name.to_lowercase());
     }
@@ -125,8 +120,8 @@ async fn views(db: &DatabaseConnection, posts: Vec<post::Model>) -> anyhow::Resu
                 .or_else(|| authors.get(&p.author_id).cloned())
                 .unwrap_or_default(),
             tags: tags.remove(&p.id).unwrap_or_default(),
-            reply_count: replies.remove(&p.id).unwrap_or_default(),
-            reactions: reactions.remove(&p.id).unwrap_or_default(),
+            reply_count: u64::try_from(p.reply_count).unwrap_or_default(),
+            reactions: ReactionCounts::kept(&p),
             id: p.id,
             slug: p.slug,
             title: p.title,

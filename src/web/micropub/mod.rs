@@ -15,10 +15,13 @@ use serde_json::{Value, json};
 
 use self::entry::{Invalid, Properties, Request as Action};
 use super::AppState;
-use crate::services::{
-    media::{self, MediaError},
-    posts::{self, PostStatus, SaveError},
-    tokens::{self, Grant},
+use crate::{
+    pages::Change,
+    services::{
+        media::{self, MediaError},
+        posts::{self, PostStatus, SaveError},
+        tokens::{self, Grant},
+    },
 };
 
 /// A Micropub error: its code, status and a sentence for the app's user.
@@ -270,6 +273,7 @@ pub async fn publish(State(state): State<AppState>, request: Request) -> Outcome
             posts::delete(&state.db, id)
                 .await
                 .map_err(MicropubError::internal)?;
+            state.changed(&[Change::Post(id)]).await;
             StatusCode::NO_CONTENT.into_response()
         }
     };
@@ -396,6 +400,7 @@ async fn create(state: &AppState, grant: &Grant, properties: &Properties) -> Out
     let saved = posts::create(&state.db, grant.user.id, valid, requested)
         .await
         .map_err(save_error)?;
+    state.changed(&[Change::Post(saved.id)]).await;
     let location = state.config.url(&posts::post_path(&saved.slug));
     let mut response = (StatusCode::CREATED, no_store()).into_response();
     if let Ok(value) = HeaderValue::from_str(&location) {
@@ -433,6 +438,7 @@ async fn update(
     posts::update(&state.db, id, valid, requested)
         .await
         .map_err(save_error)?;
+    state.changed(&[Change::Post(id)]).await;
     Ok((StatusCode::NO_CONTENT, no_store()).into_response())
 }
 
