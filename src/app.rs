@@ -225,6 +225,7 @@ impl App {
             wake: self.schedule.clone(),
         }
         .spawn();
+        let inbox = federation::inbox::worker::spawn(self.federation.clone(), worker_stop.clone());
         let worker = delivery::spawn(self.federation, self.client, worker_stop);
         let result = axum::serve(
             self.listener,
@@ -248,6 +249,13 @@ impl App {
             .is_err()
         {
             tracing::warn!("delivery worker did not stop in time");
+        }
+        // What it has not applied stays recorded for the next start.
+        if tokio::time::timeout(Duration::from_secs(30), inbox)
+            .await
+            .is_err()
+        {
+            tracing::warn!("inbox worker did not stop in time");
         }
         tracing::info!("stopped");
         result

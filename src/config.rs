@@ -157,6 +157,9 @@ pub struct FederationConfig {
     pub delivery_concurrency_per_host: usize,
     /// Inbox requests allowed per minute from one address and from one server.
     pub inbox_rate_per_minute: u32,
+    /// Received activities are remembered this many days, so that a copy
+    /// sent again within them is recognised and ignored.
+    pub remember_activities_days: u32,
 }
 
 impl Default for FederationConfig {
@@ -169,6 +172,7 @@ impl Default for FederationConfig {
             delivery_concurrency: 16,
             delivery_concurrency_per_host: 2,
             inbox_rate_per_minute: 3000,
+            remember_activities_days: 14,
         }
     }
 }

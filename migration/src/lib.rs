@@ -8,6 +8,7 @@ mod m20261129_000003_comments;
 mod m20261129_000004_session_epoch;
 mod m20261129_000005_publishing;
 mod m20261129_000006_threads;
+mod m20261129_000007_inbound;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_session_epoch::Migration),
             Box::new(m20261129_000005_publishing::Migration),
             Box::new(m20261129_000006_threads::Migration),
+            Box::new(m20261129_000007_inbound::Migration),
         ]
     }
 }

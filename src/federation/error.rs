@@ -14,6 +14,8 @@ pub struct FedError {
     pub error: anyhow::Error,
     /// Seconds to wait, for 429 answers.
     pub retry_after: Option<u64>,
+    /// It may pass: a remote server that did not answer.
+    pub transient: bool,
 }
 
 impl FedError {
@@ -22,6 +24,7 @@ impl FedError {
             status,
             error: anyhow::anyhow!(message.into()),
             retry_after: None,
+            transient: false,
         }
     }
 
@@ -42,6 +45,12 @@ impl FedError {
     pub fn not_found() -> Self {
         FedError::new(StatusCode::NOT_FOUND, "not found")
     }
+
+    /// Whether trying again later may succeed: our own failures, and remote
+    /// servers that could not be reached.
+    pub fn is_transient(&self) -> bool {
+        self.transient || self.status.is_server_error()
+    }
 }
 
 impl std::fmt::Display for FedError {
@@ -56,6 +65,7 @@ impl From<anyhow::Error> for FedError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             error,
             retry_after: None,
+            transient: false,
         }
     }
 }
@@ -72,6 +82,7 @@ impl From<url::ParseError> for FedError {
             status: StatusCode::BAD_REQUEST,
             error: error.into(),
             retry_after: None,
+            transient: false,
         }
     }
 }
@@ -82,6 +93,7 @@ impl From<serde_json::Error> for FedError {
             status: StatusCode::BAD_REQUEST,
             error: error.into(),
             retry_after: None,
+            transient: false,
         }
     }
 }
@@ -89,6 +101,10 @@ impl From<serde_json::Error> for FedError {
 impl From<activitypub_federation::error::Error> for FedError {
     fn from(error: activitypub_federation::error::Error) -> Self {
         use activitypub_federation::error::Error as E;
+        let transient = matches!(
+            &error,
+            E::Reqwest(_) | E::ReqwestMiddleware(_) | E::IoError(_) | E::DomainResolveError(_)
+        );
         let status = match &error {
             E::ActivitySignatureInvalid | E::ActivityBodyDigestInvalid => StatusCode::UNAUTHORIZED,
             E::ParseReceivedActivity { .. } | E::UrlVerificationError(_) | E::UrlParse(_) => {
@@ -103,6 +119,7 @@ impl From<activitypub_federation::error::Error> for FedError {
             status,
             error: error.into(),
             retry_after: None,
+            transient,
         }
     }
 }

@@ -53,6 +53,29 @@ pub struct FedData {
     pub actors: Arc<actor::ActorCache>,
     /// Rendered public pages, told what activities change.
     pub pages: Arc<crate::pages::PageCache>,
+    /// Checks the inbox's signatures, keeping parsed keys.
+    pub verifier: Arc<inbox::signature::Verifier>,
+    /// Records verified activities for the inbox worker.
+    pub intake: inbox::intake::Intake,
+    /// Wakes the inbox worker when activities are recorded.
+    pub inbox_wake: Arc<Notify>,
+    /// The block list, for the inbox's first check.
+    pub blocks: Arc<crate::services::blocks::BlockCache>,
+}
+
+/// Exponential backoff with jitter: about `first` after the first failure,
+/// twice as long after each further one, at most twelve hours.
+pub fn backoff(first: std::time::Duration, failures: i32) -> chrono::Duration {
+    use rand::Rng;
+    let most = chrono::Duration::hours(12);
+    let exponent = u32::try_from(failures.clamp(1, 30) - 1).unwrap_or(0);
+    let base = chrono::Duration::from_std(first).unwrap_or(chrono::Duration::minutes(1));
+    let delay = base
+        .checked_mul(2_i32.saturating_pow(exponent))
+        .unwrap_or(most)
+        .min(most);
+    let jitter = rand::rng().random_range(0.8..1.2);
+    chrono::Duration::milliseconds((delay.num_milliseconds() as f64 * jitter) as i64)
 }
 
 pub type Federation = FederationConfig<FedData>;
@@ -94,6 +117,8 @@ pub async fn build(
         .to_owned();
     let insecure = config.federation.allow_insecure_local;
     let urls_key_id = urls.key_id();
+    let inbox_wake = Arc::new(Notify::new());
+    let db_for_intake = db.clone();
     let data = FedData {
         db,
         config,
@@ -104,6 +129,10 @@ pub async fn build(
         signer: signing::Signer::new(urls_key_id, actor.signing_key_pem())?,
         actors: Arc::new(actor::ActorCache::new()),
         pages,
+        verifier: Arc::default(),
+        intake: inbox::intake::Intake::spawn(db_for_intake, inbox_wake.clone()),
+        inbox_wake,
+        blocks: Arc::default(),
     };
     FederationConfig::builder()
         .domain(domain)

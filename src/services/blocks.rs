@@ -210,3 +210,46 @@ pub async fn remove(db: &DatabaseConnection, id: i32) -> anyhow::Result<Option<V
         .await
         .map(Some)
 }
+
+/// The block list in memory, for the inbox's first check of every request:
+/// read again when it is a few seconds old, or at once after this process
+/// changed it. (What is stored from an activity is checked against the
+/// database itself.)
+#[derive(Default)]
+pub struct BlockCache {
+    current: std::sync::RwLock<Option<(std::time::Instant, std::sync::Arc<BlockList>)>>,
+}
+
+impl BlockCache {
+    const FRESH: std::time::Duration = std::time::Duration::from_secs(5);
+
+    /// Whether `actor_ap_id` or its server is blocked.
+    pub async fn blocks(&self, db: &DatabaseConnection, actor_ap_id: &str) -> anyhow::Result<bool> {
+        let current = self
+            .current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let list = match current {
+            Some((at, list)) if at.elapsed() < Self::FRESH => list,
+            _ => {
+                let list = std::sync::Arc::new(crate::services::blocks::list(db).await?);
+                *self
+                    .current
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    Some((std::time::Instant::now(), list.clone()));
+                list
+            }
+        };
+        Ok(list.blocks(actor_ap_id))
+    }
+
+    /// The blocks changed here: read them again at the next check.
+    pub fn forget(&self) {
+        *self
+            .current
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
+}

@@ -117,6 +117,9 @@ pub async fn moderate(
             )));
         }
     };
+    if action.starts_with("block_") {
+        state.federation.to_request_data().blocks.forget();
+    }
     state.changed(&changes).await;
     let back = if STATUSES.contains(&form.status.as_str()) {
         form.status.as_str()
@@ -269,6 +272,7 @@ pub async fn block_domain(
     }
     let mut changes = replies(blocks::add(&state.db, blocks::DOMAIN, domain).await?);
     changes.push(Change::Followers);
+    state.federation.to_request_data().blocks.forget();
     state.changed(&changes).await;
     Ok(Redirect::to("/admin/blocks?notice=blocked"))
 }
@@ -282,6 +286,7 @@ pub async fn unblock(
     let posts = blocks::remove(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    state.federation.to_request_data().blocks.forget();
     state.changed(&replies(posts)).await;
     Ok(Redirect::to("/admin/blocks?notice=unblocked"))
 }

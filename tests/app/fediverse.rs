@@ -37,6 +37,10 @@ impl Fediverse {
             c.federation.retry_delay_ms = 100;
         })
         .await;
+        let settle = crate::helpers::settle_hook(&blog.config).await;
+        for peer in &mut bound {
+            peer.after_sending(settle.clone());
+        }
         Fediverse { blog, peers: bound }
     }
 

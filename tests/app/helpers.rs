@@ -354,6 +354,35 @@ impl Drop for TestApp {
     }
 }
 
+/// Waits until the blog on this database has applied every activity its
+/// inbox accepted (it applies them just after answering), for at most 20 s.
+pub async fn settled(db: &DatabaseConnection) {
+    let started = std::time::Instant::now();
+    loop {
+        let waiting = blog::services::inbound::waiting(db)
+            .await
+            .expect("inbox queue");
+        if waiting == 0 {
+            return;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{waiting} received activities were never applied"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+/// `settled` for whatever server runs on this configuration's database,
+/// through a connection of its own (it outlives restarts).
+pub async fn settle_hook(config: &Config) -> crate::peer::Settle {
+    let db = app::connect(config).await.expect("settle connection");
+    std::sync::Arc::new(move || {
+        let db = db.clone();
+        Box::pin(async move { settled(&db).await })
+    })
+}
+
 pub fn location(response: &reqwest::Response) -> String {
     response
         .headers()

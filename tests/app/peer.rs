@@ -238,9 +238,14 @@ impl Activity for AnyActivity {
     }
 }
 
+/// Waits until the blog has applied what it was sent.
+pub type Settle =
+    Arc<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send + Sync>;
+
 pub struct Peer {
     pub host: String,
     pub base: String,
+    settle: Option<Settle>,
     data: PeerData,
     config: Option<FederationConfig<PeerData>>,
     client: Option<reqwest::Client>,
@@ -279,6 +284,7 @@ impl Peer {
         Peer {
             host: host.to_owned(),
             base,
+            settle: None,
             data,
             config: None,
             client: None,
@@ -316,6 +322,18 @@ impl Peer {
             axum::serve(listener, router).await.expect("peer serves");
         }));
         self.config = Some(config);
+    }
+
+    /// After each send, wait for `settle` (the blog applies activities
+    /// after acknowledging them).
+    pub fn after_sending(&mut self, settle: Settle) {
+        self.settle = Some(settle);
+    }
+
+    async fn settled(&self) {
+        if let Some(settle) = &self.settle {
+            settle().await;
+        }
     }
 
     fn data(&self) -> Data<PeerData> {
@@ -388,6 +406,7 @@ impl Peer {
         {
             task.sign_and_send(&data).await.expect("sent");
         }
+        self.settled().await;
     }
 
     /// Follows the blog at `handle`; returns the Follow's id.
@@ -492,7 +511,9 @@ impl Peer {
             .sign_request(builder, body.into())
             .await
             .expect("signed");
-        client.execute(request).await.expect("sent")
+        let response = client.execute(request).await.expect("sent");
+        self.settled().await;
+        response
     }
 
     /// Like `post_signed`, with the signature dated `date` and extra headers.
@@ -517,7 +538,9 @@ impl Peer {
             .sign_request(builder, body.into())
             .await
             .expect("signed");
-        client.execute(request).await.expect("sent")
+        let response = client.execute(request).await.expect("sent");
+        self.settled().await;
+        response
     }
 }
 

@@ -46,7 +46,7 @@ impl Activity for Create {
 
     async fn verify(&self, _data: &Ctx) -> FedResult<()> {
         verify_domains_match(&self.id, self.actor.inner())?;
-        Ok(())
+        super::check_embedded(&self.object, self.actor.inner())
     }
 
     async fn receive(self, data: &Ctx) -> FedResult<()> {

@@ -33,6 +33,42 @@ pub enum InboxActivity {
     Other(other::Other),
 }
 
+impl InboxActivity {
+    /// What this activity withdraws, if anything: the object a `Delete`
+    /// removes, the activity an `Undo` takes back.
+    pub fn withdraws(&self) -> Option<String> {
+        match self {
+            InboxActivity::Delete(delete) => embedded_id(&delete.object).map(str::to_owned),
+            InboxActivity::Undo(undo) => embedded_id(&undo.object).map(str::to_owned),
+            _ => None,
+        }
+    }
+
+    /// The ids whose withdrawal, received earlier, means this activity is
+    /// not to be applied: its own, and the object it creates or edits.
+    pub fn withdrawable(&self) -> Vec<String> {
+        let own = self.id().to_string();
+        match self {
+            InboxActivity::Create(create) => {
+                let mut ids = vec![own];
+                ids.extend(embedded_id(&create.object).map(str::to_owned));
+                ids
+            }
+            InboxActivity::Update(update) => {
+                let mut ids = vec![own];
+                ids.extend(embedded_id(&update.object).map(str::to_owned));
+                ids
+            }
+            InboxActivity::Like(_) | InboxActivity::Announce(_) | InboxActivity::Follow(_) => {
+                vec![own]
+            }
+            InboxActivity::Delete(_) | InboxActivity::Undo(_) | InboxActivity::Other(_) => {
+                Vec::new()
+            }
+        }
+    }
+}
+
 /// An `object` or `actor` given either as its id or embedded with an `id`.
 pub fn id_of<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Url, D::Error> {
     #[derive(Deserialize)]
@@ -73,9 +109,7 @@ pub async fn authored_object(
     actor: &Url,
     data: &Ctx,
 ) -> FedResult<serde_json::Value> {
-    use activitypub_federation::{
-        fetch::fetch_object_http, protocol::verification::verify_domains_match,
-    };
+    use activitypub_federation::fetch::fetch_object_http;
     let object = match object.as_str() {
         Some(id) => {
             let url = Url::parse(id)?;
@@ -85,17 +119,55 @@ pub async fn authored_object(
         }
         None => object.clone(),
     };
-    let id = super::objects::note::object_id(&object)
+    check_authored(&object, actor)?;
+    Ok(object)
+}
+
+/// An embedded object's checks, made before it is accepted: it comes from
+/// the sender's server, names the sender as its author, and is not larger
+/// than a reply may be.
+pub fn check_embedded(object: &serde_json::Value, actor: &Url) -> FedResult<()> {
+    if object.is_string() {
+        return Ok(());
+    }
+    check_authored(object, actor)?;
+    let too_long = ["content", "source"]
+        .iter()
+        .filter_map(|key| object.get(*key))
+        .chain(
+            object
+                .get("contentMap")
+                .and_then(|m| m.as_object())
+                .into_iter()
+                .flat_map(|m| m.values()),
+        )
+        .any(|v| {
+            v.as_str()
+                .or_else(|| v.get("content").and_then(|c| c.as_str()))
+                .is_some_and(|text| text.len() > super::objects::note::MAX_REPLY_BYTES)
+        });
+    if too_long {
+        return Err(FedError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "the reply is longer than 64 KiB",
+        ));
+    }
+    Ok(())
+}
+
+fn check_authored(object: &serde_json::Value, actor: &Url) -> FedResult<()> {
+    use activitypub_federation::protocol::verification::verify_domains_match;
+    let id = super::objects::note::object_id(object)
         .ok_or_else(|| FedError::bad_request("the object has no id"))?;
     verify_domains_match(&Url::parse(&id)?, actor)?;
-    let authors = super::objects::note::attributed_to(&object);
+    let authors = super::objects::note::attributed_to(object);
     if !authors.is_empty() && !authors.iter().any(|a| a == actor.as_str()) {
         return Err(FedError::new(
             axum::http::StatusCode::FORBIDDEN,
             "the object is attributed to someone other than the sender",
         ));
     }
-    Ok(object)
+    Ok(())
 }
 
 pub(crate) type Ctx = Data<FedData>;

@@ -46,7 +46,8 @@ impl Activity for Update {
 
     async fn verify(&self, _data: &Ctx) -> FedResult<()> {
         verify_domains_match(&self.id, self.actor.inner())?;
-        Ok(())
+        // Profile updates carry the actor itself, which names no author.
+        super::check_embedded(&self.object, self.actor.inner())
     }
 
     async fn receive(self, data: &Ctx) -> FedResult<()> {

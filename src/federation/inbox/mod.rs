@@ -1,23 +1,30 @@
-//! The personal and shared inboxes. Before any work: refuse blocked senders
-//! and skip activities already received. Then signature and digest checks by
-//! `activitypub_federation`, and the activity's own `verify` and `receive`.
+//! The personal and shared inboxes. A request is checked before anything is
+//! stored: its size and shape, its sender's allowance and blocks, then its
+//! digest, ids and signature (`signature`), then the activity's own
+//! `verify`. Only then is it recorded (`intake`, many to a commit) and
+//! answered `202 Accepted`; the inbox worker (`worker`) applies it shortly
+//! after. A request that fails a check, or is cut off, leaves no trace; a
+//! second copy of a recorded activity is acknowledged and ignored.
 
-use activitypub_federation::axum::inbox::{ActivityData, receive_activity};
+pub mod intake;
+pub mod signature;
+pub mod worker;
+
+use activitypub_federation::traits::Activity;
 use axum::{
-    body::{Body, to_bytes},
-    extract::{FromRequest, Request, State},
+    body::to_bytes,
+    extract::{Request, State},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
 use serde_json::Value;
 
-use super::{FedData, activities::InboxActivity, actor::RemoteActor, error::FedError};
-use crate::{
-    services::{blocks, received},
-    web::AppState,
-};
+use super::{activities::InboxActivity, error::FedError};
+use crate::{services::inbound::Incoming, web::AppState};
 
 const MAX_BODY: usize = 1024 * 1024;
+/// Longer activity ids are refused: no server makes them.
+const MAX_ID: usize = 2048;
 /// Deeper JSON than this is refused before parsing: no activity needs it.
 const MAX_DEPTH: usize = 32;
 /// How far a signature's date may be from now.
@@ -84,8 +91,7 @@ fn check_signature_headers(headers: &axum::http::HeaderMap) -> Result<(), FedErr
 }
 
 /// The sender and id, read before anything is verified.
-fn peek(body: &[u8]) -> Option<(String, String)> {
-    let value: Value = serde_json::from_slice(body).ok()?;
+fn peek(value: &Value) -> Option<(String, String)> {
     let id = value.get("id")?.as_str()?.to_owned();
     let actor = match value.get("actor")? {
         Value::String(s) => s.clone(),
@@ -112,37 +118,46 @@ pub async fn inbox(State(state): State<AppState>, request: Request) -> Result<Re
     if json_depth(&bytes) > MAX_DEPTH {
         return Err(FedError::bad_request("the JSON is nested too deeply"));
     }
-    let Some((id, actor)) = peek(&bytes) else {
+    let value: Value = serde_json::from_slice(&bytes)
+        .map_err(|err| FedError::bad_request(format!("the body is not JSON: {err}")))?;
+    let Some((id, actor)) = peek(&value) else {
         return Err(FedError::bad_request(
             "the body is not an activity with an id and an actor",
         ));
     };
+    if id.len() > MAX_ID {
+        return Err(FedError::bad_request("the activity's id is too long"));
+    }
     state.inbox_limits.check(&parts, &actor)?;
-    if blocks::is_blocked(&state.db, &actor).await? {
+    let data = state.federation.to_request_data();
+    if data.blocks.blocks(&state.db, &actor).await? {
         return Err(FedError::new(
             StatusCode::FORBIDDEN,
             "this sender is blocked here",
         ));
     }
-    if !received::first_time(&state.db, &id).await? {
-        return Ok(StatusCode::ACCEPTED.into_response());
-    }
-    let request = Request::from_parts(parts, Body::from(bytes));
-    let result = match ActivityData::from_request(request, &()).await {
-        Ok(activity) => {
-            let data = state.federation.to_request_data();
-            receive_activity::<InboxActivity, RemoteActor, FedData>(activity, &data).await
-        }
-        Err(response) => return Ok(response),
-    };
-    match result {
-        Ok(()) => Ok(StatusCode::ACCEPTED.into_response()),
-        Err(err) => {
-            // Not processed: a retry by the sender must not count as a duplicate.
-            received::forget(&state.db, &id).await?;
-            Err(err)
-        }
-    }
+    signature::check_digest(&parts, &bytes)?;
+    let activity: InboxActivity = serde_json::from_value(value)
+        .map_err(|err| FedError::bad_request(format!("the activity cannot be read: {err}")))?;
+    data.verifier.check_ids(&activity, &data).await?;
+    let sender = activity.actor().clone();
+    let sender = super::actor::RemoteActorId::from(sender)
+        .dereference(&data)
+        .await?;
+    data.verifier
+        .check_signature(&parts, &sender, data.domain())?;
+    activity.verify(&data).await?;
+    let body = String::from_utf8(bytes.to_vec())
+        .map_err(|_| FedError::bad_request("the body is not UTF-8"))?;
+    data.intake
+        .record(Incoming {
+            ap_id: id,
+            actor: activity.actor().to_string(),
+            withdraws: activity.withdraws(),
+            body,
+        })
+        .await?;
+    Ok(StatusCode::ACCEPTED.into_response())
 }
 
 #[cfg(test)]

@@ -1,0 +1,58 @@
+//! Records verified activities durably before the inbox acknowledges them,
+//! many to a commit: requests that arrive while a commit is under way wait
+//! and go into the next one together (group commit), so a busy inbox costs
+//! a few commits a second rather than one per activity.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use crate::services::inbound::{self, Incoming};
+
+type Waiter = oneshot::Sender<Result<(), String>>;
+
+#[derive(Clone)]
+pub struct Intake {
+    queue: mpsc::Sender<(Incoming, Waiter)>,
+}
+
+impl Intake {
+    /// Activities per commit, at most.
+    const MAX_BATCH: usize = 128;
+
+    /// Starts the recorder; `worker` is woken when there is something new.
+    pub fn spawn(db: DatabaseConnection, worker: Arc<Notify>) -> Intake {
+        let (queue, mut incoming) = mpsc::channel::<(Incoming, Waiter)>(1024);
+        tokio::spawn(async move {
+            let mut batch = Vec::new();
+            while incoming.recv_many(&mut batch, Self::MAX_BATCH).await > 0 {
+                let (items, waiting): (Vec<_>, Vec<_>) =
+                    std::mem::take(&mut batch).into_iter().unzip();
+                let result = inbound::record(&db, items).await;
+                if let Ok(new) = &result
+                    && *new > 0
+                {
+                    worker.notify_one();
+                }
+                let shared = result.map(|_| ()).map_err(|err| format!("{err:#}"));
+                for waiter in waiting {
+                    let _ = waiter.send(shared.clone());
+                }
+            }
+        });
+        Intake { queue }
+    }
+
+    /// Returns once the activity is committed (or was already recorded).
+    pub async fn record(&self, item: Incoming) -> anyhow::Result<()> {
+        let (done, wait) = oneshot::channel();
+        self.queue
+            .send((item, done))
+            .await
+            .map_err(|_| anyhow::anyhow!("the inbox recorder has stopped"))?;
+        wait.await
+            .map_err(|_| anyhow::anyhow!("the inbox recorder has stopped"))?
+            .map_err(anyhow::Error::msg)
+    }
+}
