@@ -1,8 +1,10 @@
 //! Benchmarks, each beside a reference measured in the same run:
-//! `cargo run --release --bin bench -- SCENARIO` with SCENARIO one of
-//! `read`, `footprint`, `scaling`, `inbox`, `fanout` (or `all`). Everything
-//! runs on loopback, is bounded in time and stops by itself. `inbox` signs
-//! `BENCH_INBOX_REQUESTS` requests (10,000) before it starts the clock.
+//! `cargo build --release --bins`, then `target/release/bench SCENARIO` with
+//! SCENARIO one of `read`, `footprint`, `scaling`, `inbox`, `fanout` (or
+//! `all`). The server under test is the release `blog` binary beside this
+//! one. Everything runs on loopback, is bounded in time and stops by itself.
+//! `inbox` signs `BENCH_INBOX_REQUESTS` requests (10,000) before it starts
+//! the clock.
 
 mod browser;
 mod fanout;
@@ -15,28 +17,9 @@ mod signing;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let scenario = std::env::args().nth(1).unwrap_or_else(|| "all".into());
-    if scenario == "__serve" {
-        // The server under test, configured through BLOG_* variables; its
-        // log (RUST_LOG, warnings by default) goes to standard output.
-        tracing_subscriber::fmt()
-            .with_env_filter(
-                tracing_subscriber::EnvFilter::try_from_default_env()
-                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-            )
-            .init();
-        return match blog::cli::Cli::parse_from(["blog", "serve"]).run().await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(err) => {
-                eprintln!("error: {err:#}");
-                ExitCode::FAILURE
-            }
-        };
-    }
     let result = match scenario.as_str() {
         "read" => read::run().await,
         "footprint" => read::footprint().await,
