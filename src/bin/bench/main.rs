@@ -1,7 +1,7 @@
 //! Benchmarks, each beside a reference measured in the same run:
 //! `cargo build --release --bins`, then `target/release/bench SCENARIO` with
-//! SCENARIO one of `read`, `footprint`, `bigthread`, `inbox`, `fanout`
-//! (or `all`). The server under test is the release `blog` binary
+//! SCENARIO one of `read`, `footprint`, `bigthread`, `inbox`, `storm`,
+//! `fanout` (or `all`). The server under test is the release `blog` binary
 //! beside this one. Everything runs on loopback, is bounded in time and stops
 //! by itself. `BENCH_DATABASE_URL` (a PostgreSQL server URL) runs them on a
 //! fresh PostgreSQL database instead of SQLite.
@@ -11,13 +11,17 @@ mod browser;
 mod fanout;
 mod inbox;
 mod load;
+mod openloop;
+mod peers;
 mod read;
 mod seed;
 mod signing;
+mod stampede;
+mod storm;
 
 use std::process::ExitCode;
 
-const SCENARIOS: &str = "read, footprint, bigthread, inbox, fanout or all";
+const SCENARIOS: &str = "read, footprint, bigthread, inbox, storm, fanout or all";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -28,6 +32,7 @@ async fn main() -> ExitCode {
         // `scaling` measured the same with 1,000 replies.
         "bigthread" | "scaling" => bigthread::run().await,
         "inbox" => inbox::run().await,
+        "storm" => storm::run().await,
         "fanout" => fanout::run().await,
         "all" => {
             async {
@@ -35,6 +40,7 @@ async fn main() -> ExitCode {
                 read::footprint().await?;
                 read::run().await?;
                 inbox::run().await?;
+                storm::run().await?;
                 fanout::run().await
             }
             .await

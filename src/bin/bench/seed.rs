@@ -1,6 +1,9 @@
 //! A blog with posts and approved replies, written through the services.
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    time::{Duration, Instant},
+};
 
 use blog::{
     app,
@@ -241,4 +244,30 @@ async fn reader(db: &DatabaseConnection, name: &str) -> anyhow::Result<actor::Mo
         chrono::Utc::now(),
     )
     .await
+}
+
+/// Polls the comment counts through a connection of its own until at least
+/// `expected` comments exist or `timeout` passes: how many it saw, and when
+/// it first saw enough. The inbox may store a reply after answering 202, so
+/// an answer alone does not say the reply is kept.
+pub async fn wait_for_comments(
+    config: &Config,
+    expected: u64,
+    timeout: Duration,
+) -> anyhow::Result<(u64, Option<Instant>)> {
+    let db = app::connect(config).await?;
+    let deadline = Instant::now() + timeout;
+    let seen = loop {
+        let counts = comments::status_counts(&db).await?;
+        let total = counts.pending + counts.approved + counts.rejected + counts.spam;
+        if total >= expected {
+            break (total, Some(Instant::now()));
+        }
+        if Instant::now() >= deadline {
+            break (total, None);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    db.close().await?;
+    Ok(seen)
 }
