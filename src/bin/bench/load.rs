@@ -171,3 +171,7 @@ pub fn print(label: &str, f: &Figures) {
         f.errors
     );
 }
+
+pub fn verdict(ok: bool) -> &'static str {
+    if ok { "MET" } else { "MISSED" }
+}

@@ -1,61 +1,51 @@
 //! Benchmarks, each beside a reference measured in the same run:
-//! `cargo run --release --bin bench -- SCENARIO` with SCENARIO one of
-//! `read`, `footprint`, `scaling`, `inbox`, `fanout` (or `all`). Everything
-//! runs on loopback, is bounded in time and stops by itself. `inbox` signs
-//! `BENCH_INBOX_REQUESTS` requests (10,000) before it starts the clock.
+//! `cargo build --release --bins`, then `target/release/bench SCENARIO` with
+//! SCENARIO one of `read`, `footprint`, `bigthread`, `inbox`, `storm`,
+//! `fanout` (or `all`). The server under test is the release `blog` binary
+//! beside this one. Everything runs on loopback, is bounded in time and stops
+//! by itself. `BENCH_DATABASE_URL` (a PostgreSQL server URL) runs them on a
+//! fresh PostgreSQL database instead of SQLite.
 
+mod bigthread;
 mod browser;
 mod fanout;
 mod inbox;
 mod load;
+mod openloop;
+mod peers;
 mod read;
-mod scaling;
 mod seed;
 mod signing;
+mod stampede;
+mod storm;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+const SCENARIOS: &str = "read, footprint, bigthread, inbox, storm, fanout or all";
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let scenario = std::env::args().nth(1).unwrap_or_else(|| "all".into());
-    if scenario == "__serve" {
-        // The server under test, configured through BLOG_* variables; its
-        // log (RUST_LOG, warnings by default) goes to standard output.
-        tracing_subscriber::fmt()
-            .with_env_filter(
-                tracing_subscriber::EnvFilter::try_from_default_env()
-                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-            )
-            .init();
-        return match blog::cli::Cli::parse_from(["blog", "serve"]).run().await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(err) => {
-                eprintln!("error: {err:#}");
-                ExitCode::FAILURE
-            }
-        };
-    }
     let result = match scenario.as_str() {
         "read" => read::run().await,
         "footprint" => read::footprint().await,
-        "scaling" => scaling::run().await,
+        // `scaling` measured the same with 1,000 replies.
+        "bigthread" | "scaling" => bigthread::run().await,
         "inbox" => inbox::run().await,
+        "storm" => storm::run().await,
         "fanout" => fanout::run().await,
         "all" => {
             async {
-                scaling::run().await?;
+                bigthread::run().await?;
                 read::footprint().await?;
                 read::run().await?;
                 inbox::run().await?;
+                storm::run().await?;
                 fanout::run().await
             }
             .await
         }
-        other => Err(anyhow::anyhow!(
-            "unknown scenario {other}: use read, footprint, scaling, inbox, fanout or all"
-        )),
+        other => Err(anyhow::anyhow!("unknown scenario {other}: use {SCENARIOS}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,13 +1,15 @@
 //! `read`: a post page with 100 replies under load, beside nginx serving the
 //! same bytes; `footprint`: memory idle and under load, and time to the first
-//! answer. The server runs as its own process (this binary re-run with
-//! `__serve`), so its memory is its own.
+//! answer. The server is the release `blog` binary run as its own process, so
+//! its memory and its code are what a deployment runs.
 
 use std::{
-    path::Path,
+    path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
+
+use anyhow::Context;
 
 use super::{load, seed};
 
@@ -31,13 +33,56 @@ fn free_port() -> anyhow::Result<u16> {
         .port())
 }
 
+/// The release `blog` binary, built beside this one by
+/// `cargo build --release --bins`.
+fn blog_binary() -> anyhow::Result<PathBuf> {
+    let bench = std::env::current_exe()?;
+    let binary = bench
+        .parent()
+        .map(|dir| dir.join(format!("blog{}", std::env::consts::EXE_SUFFIX)))
+        .ok_or_else(|| anyhow::anyhow!("{} has no folder", bench.display()))?;
+    anyhow::ensure!(
+        binary.exists(),
+        "the blog binary {} is missing: build both with `cargo build --release --bins`",
+        binary.display()
+    );
+    // `cargo run --bin bench` rebuilds the bench alone, leaving an old server.
+    let built = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    if let (Some(server), Some(bench)) = (built(&binary), built(&bench))
+        && server < bench
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            eprintln!(
+                "note: {} is older than the bench; if the server changed since, \
+                 run `cargo build --release --bins`",
+                binary.display()
+            );
+        });
+    }
+    Ok(binary)
+}
+
+/// Where the server's log goes: nowhere unless BENCH_SERVER_LOG is set.
+fn server_log() -> Stdio {
+    if std::env::var_os("BENCH_SERVER_LOG").is_some() {
+        Stdio::inherit()
+    } else {
+        Stdio::null()
+    }
+}
+
 /// Starts the blog on `dir`, with `env` added to its BLOG_* settings;
 /// returns it and the time to its first 200.
 pub async fn start(dir: &Path, env: &[(&str, &str)]) -> anyhow::Result<(Server, Duration)> {
+    let binary = blog_binary()?;
     let port = free_port()?;
     let started = Instant::now();
-    let child = Command::new(std::env::current_exe()?)
-        .arg("__serve")
+    // Other BLOG_* variables of the caller reach the server (to try a
+    // setting); a ./config.toml does not: it runs in its own data folder.
+    let child = Command::new(&binary)
+        .arg("serve")
+        .current_dir(dir)
         .envs(env.iter().copied())
         .env("BLOG_DATA_DIR", dir)
         .env("BLOG_DATABASE_URL", seed::database_url(dir))
@@ -47,18 +92,11 @@ pub async fn start(dir: &Path, env: &[(&str, &str)]) -> anyhow::Result<(Server, 
             "RUST_LOG",
             std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
         )
-        .stdout(if std::env::var_os("BENCH_SERVER_LOG").is_some() {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        })
-        .stderr(if std::env::var_os("BENCH_SERVER_LOG").is_some() {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        })
-        .spawn()?;
-    let server = Server {
+        .stdout(server_log())
+        .stderr(server_log())
+        .spawn()
+        .with_context(|| format!("failed to start {}", binary.display()))?;
+    let mut server = Server {
         child,
         base: format!("http://127.0.0.1:{port}"),
     };
@@ -67,6 +105,11 @@ pub async fn start(dir: &Path, env: &[(&str, &str)]) -> anyhow::Result<(Server, 
         let answer = client.get(&server.base).send().await;
         if answer.is_ok_and(|r| r.status().is_success()) {
             return Ok((server, started.elapsed()));
+        }
+        if let Some(status) = server.child.try_wait()? {
+            anyhow::bail!(
+                "the server exited with {status} before answering (BENCH_SERVER_LOG=warn shows why)"
+            );
         }
         anyhow::ensure!(
             started.elapsed() < Duration::from_secs(30),
@@ -112,7 +155,7 @@ pub async fn footprint() -> anyhow::Result<()> {
     let (_, peak) = memory(server.child.id())?;
     drop(server);
     seed::remove(&dir);
-    let verdict = |ok: bool| if ok { "MET" } else { "MISSED" };
+    let verdict = load::verdict;
     let first_ms = first.as_secs_f64() * 1000.0;
     println!(
         "  idle resident memory  {idle:>7.1} MiB (target under 20)   {}",
@@ -139,8 +182,10 @@ pub async fn run() -> anyhow::Result<()> {
     let url = format!("{}/posts/letters", server.base);
     let page = reqwest::get(&url).await?.bytes().await?;
     let ours = load::run(&url, CONNECTIONS, Duration::from_secs(10)).await?;
+    let (_, peak) = memory(server.child.id())?;
     drop(server);
     load::print("blog", &ours);
+    println!("  server peak memory {peak:.1} MiB");
     match nginx(&dir, &page).await {
         Ok(Some(reference)) => {
             load::print("nginx, same bytes", &reference);
@@ -202,7 +247,15 @@ async fn nginx(dir: &Path, page: &[u8]) -> anyhow::Result<Option<load::Figures>>
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let figures = load::run(&url, CONNECTIONS, Duration::from_secs(10)).await?;
-    drop(server);
-    Ok(Some(figures))
+    let figures = load::run(&url, CONNECTIONS, Duration::from_secs(10)).await;
+    // Killing the master alone would leave its workers running.
+    let _ = Command::new(binary)
+        .arg("-c")
+        .arg(&conf)
+        .args(["-s", "stop"])
+        .stderr(Stdio::null())
+        .status();
+    let mut server = server;
+    let _ = server.child.wait();
+    Ok(Some(figures?))
 }

@@ -1,11 +1,15 @@
 //! A blog with posts and approved replies, written through the services.
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    time::{Duration, Instant},
+};
 
 use blog::{
     app,
     config::{Config, ModerationConfig, ModerationPolicy},
     domain::{Password, Username, sanitize_remote},
+    entities::actor,
     federation::Urls,
     services::{
         actors::{self, RemoteActorData},
@@ -106,10 +110,36 @@ async fn create_database(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Creates the admin, and one published post per `(slug, replies)`.
+/// Creates the admin, and one published post per `(slug, replies)`, every
+/// reply a direct answer to the post from the same reader.
 pub async fn blog(
     config: &Config,
     posts_and_replies: &[(&str, usize)],
+) -> anyhow::Result<DatabaseConnection> {
+    build(config, posts_and_replies, Shape::Flat).await
+}
+
+/// Like `blog`, with replies shaped as conversations go: from 50 readers,
+/// mostly answering the post, and one in ten answering an earlier reply.
+pub async fn threaded(
+    config: &Config,
+    posts_and_replies: &[(&str, usize)],
+) -> anyhow::Result<DatabaseConnection> {
+    build(config, posts_and_replies, Shape::Threads).await
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Flat,
+    Threads,
+}
+
+const THREAD_AUTHORS: usize = 50;
+
+async fn build(
+    config: &Config,
+    posts_and_replies: &[(&str, usize)],
+    shape: Shape,
 ) -> anyhow::Result<DatabaseConnection> {
     create_database(&config.data_dir).await?;
     let db = app::connect(config).await?;
@@ -121,26 +151,14 @@ pub async fn blog(
         true,
     )
     .await?;
-    let actor = actors::upsert(
-        &db,
-        RemoteActorData {
-            ap_id: "https://social.example/users/reader".into(),
-            inbox: "https://social.example/inbox".into(),
-            shared_inbox: None,
-            public_key_pem: "unused".into(),
-            preferred_username: "reader".into(),
-            name: Some("A Reader".into()),
-            host: "social.example".into(),
-            url: Some("https://social.example/@reader".into()),
-            icon_url: Some("https://social.example/avatar.png".into()),
-        },
-        chrono::Utc::now(),
-    )
-    .await?;
-    let open = ModerationConfig {
-        policy: ModerationPolicy::Open,
-        keywords: vec![],
+    let names: Vec<String> = match shape {
+        Shape::Flat => vec!["reader".into()],
+        Shape::Threads => (0..THREAD_AUTHORS).map(|k| format!("reader{k}")).collect(),
     };
+    let mut authors = Vec::with_capacity(names.len());
+    for name in &names {
+        authors.push(reader(&db, name).await?);
+    }
     let body = "A paragraph of *Markdown*, long enough to look like a real post.\n\n".repeat(20);
     for (slug, replies) in posts_and_replies {
         let form = PostForm {
@@ -158,26 +176,98 @@ pub async fn blog(
             .map_err(|e| anyhow::anyhow!("seed post failed: {e}"))?;
         let urls = Urls::new(config);
         for n in 0..*replies {
-            let reply = IncomingReply {
-                ap_id: format!("https://social.example/notes/{slug}-{n}"),
-                url: Some(format!("https://social.example/@reader/{slug}-{n}")),
-                target: ReplyTarget::Post {
+            let target = match parent(n, shape) {
+                Some(p) => ReplyTarget::Comment {
+                    ap_id: note_id(slug, p),
+                },
+                None => ReplyTarget::Post {
                     slug: (*slug).into(),
                 },
-                content: sanitize_remote(&format!(
-                    "<p>Reply number {n} to <a href=\"{}\">the post</a>, with <strong>some</strong> words.</p>",
-                    urls.post(slug)
-                )),
-                content_warning: None,
-                sensitive: false,
-                language: Some("en".into()),
-                mentions: vec![],
-                hashtags: vec![],
-                attachments: vec![],
-                published: chrono::Utc::now(),
             };
-            comments::receive(&db, &actor, reply, &open).await?;
+            let reply = incoming(&urls, slug, n, target);
+            comments::receive(&db, &authors[n % authors.len()], reply, &OPEN).await?;
         }
     }
     Ok(db)
+}
+
+/// Every reply is approved as it arrives.
+const OPEN: ModerationConfig = ModerationConfig {
+    policy: ModerationPolicy::Open,
+    keywords: vec![],
+};
+
+/// The earlier reply that reply `n` answers, if any: every tenth, spread
+/// over the replies before it (answers to answers included).
+fn parent(n: usize, shape: Shape) -> Option<usize> {
+    (shape == Shape::Threads && n % 10 == 9).then(|| n.wrapping_mul(2_654_435_761) % n)
+}
+
+fn note_id(slug: &str, n: usize) -> String {
+    format!("https://social.example/notes/{slug}-{n}")
+}
+
+fn incoming(urls: &Urls, slug: &str, n: usize, target: ReplyTarget) -> IncomingReply {
+    IncomingReply {
+        ap_id: note_id(slug, n),
+        url: Some(format!("https://social.example/@reader/{slug}-{n}")),
+        target,
+        content: sanitize_remote(&format!(
+            "<p>Reply number {n} to <a href=\"{}\">the post</a>, with <strong>some</strong> words.</p>",
+            urls.post(slug)
+        )),
+        content_warning: None,
+        sensitive: false,
+        language: Some("en".into()),
+        mentions: vec![],
+        hashtags: vec![],
+        attachments: vec![],
+        published: chrono::Utc::now(),
+    }
+}
+
+/// A remote reader on social.example.
+async fn reader(db: &DatabaseConnection, name: &str) -> anyhow::Result<actor::Model> {
+    actors::upsert(
+        db,
+        RemoteActorData {
+            ap_id: format!("https://social.example/users/{name}"),
+            inbox: "https://social.example/inbox".into(),
+            shared_inbox: None,
+            public_key_pem: "unused".into(),
+            preferred_username: name.into(),
+            name: Some(format!("A Reader ({name})")),
+            host: "social.example".into(),
+            url: Some(format!("https://social.example/@{name}")),
+            icon_url: Some("https://social.example/avatar.png".into()),
+        },
+        chrono::Utc::now(),
+    )
+    .await
+}
+
+/// Polls the comment counts through a connection of its own until at least
+/// `expected` comments exist or `timeout` passes: how many it saw, and when
+/// it first saw enough. The inbox may store a reply after answering 202, so
+/// an answer alone does not say the reply is kept.
+pub async fn wait_for_comments(
+    config: &Config,
+    expected: u64,
+    timeout: Duration,
+) -> anyhow::Result<(u64, Option<Instant>)> {
+    let db = app::connect(config).await?;
+    let deadline = Instant::now() + timeout;
+    let seen = loop {
+        let counts = comments::status_counts(&db).await?;
+        let total = counts.pending + counts.approved + counts.rejected + counts.spam;
+        if total >= expected {
+            break (total, Some(Instant::now()));
+        }
+        if Instant::now() >= deadline {
+            break (total, None);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    db.close().await?;
+    Ok(seen)
 }
