@@ -101,9 +101,16 @@ impl From<serde_json::Error> for FedError {
 impl From<activitypub_federation::error::Error> for FedError {
     fn from(error: activitypub_federation::error::Error) -> Self {
         use activitypub_federation::error::Error as E;
+        // A server that is down or busy answers with an error page, which
+        // reads as an object of the wrong type or unreadable JSON.
         let transient = matches!(
             &error,
-            E::Reqwest(_) | E::ReqwestMiddleware(_) | E::IoError(_) | E::DomainResolveError(_)
+            E::Reqwest(_)
+                | E::ReqwestMiddleware(_)
+                | E::IoError(_)
+                | E::DomainResolveError(_)
+                | E::FetchInvalidContentType(_)
+                | E::ParseFetchedObject(..)
         );
         let status = match &error {
             E::ActivitySignatureInvalid | E::ActivityBodyDigestInvalid => StatusCode::UNAUTHORIZED,

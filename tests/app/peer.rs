@@ -57,6 +57,8 @@ pub struct PeerData {
     remote: Arc<Mutex<HashMap<Url, RemoteActor>>>,
     notes: Arc<Mutex<HashMap<String, Value>>>,
     note_fetches: Arc<std::sync::atomic::AtomicUsize>,
+    /// While set, every fetch of a note answers 503, as a busy server does.
+    notes_unavailable: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// An account on the peer.
@@ -280,6 +282,7 @@ impl Peer {
             remote: Arc::default(),
             notes: Arc::default(),
             note_fetches: Arc::default(),
+            notes_unavailable: Arc::default(),
         };
         Peer {
             host: host.to_owned(),
@@ -431,6 +434,13 @@ impl Peer {
         self.data
             .note_fetches
             .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Makes every fetch of a note answer 503 until called with `false`.
+    pub fn notes_unavailable(&self, unavailable: bool) {
+        self.data
+            .notes_unavailable
+            .store(unavailable, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// A new note id on this peer.
@@ -607,6 +617,12 @@ async fn note(
     let data = config.to_request_data();
     data.note_fetches
         .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    if data
+        .notes_unavailable
+        .load(std::sync::atomic::Ordering::SeqCst)
+    {
+        return (StatusCode::SERVICE_UNAVAILABLE, "busy, try later").into_response();
+    }
     match data.notes.lock().expect("lock").get(&id) {
         Some(note) => (
             [("content-type", "application/activity+json")],

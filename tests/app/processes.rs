@@ -32,7 +32,7 @@ use tokio::net::TcpListener;
 use crate::helpers::TestDb;
 
 /// A `blog serve` process, killed when dropped.
-struct Process(Child);
+pub struct Process(pub Child);
 
 impl Drop for Process {
     fn drop(&mut self) {
@@ -41,7 +41,7 @@ impl Drop for Process {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
@@ -49,7 +49,19 @@ fn free_port() -> u16 {
 }
 
 fn serve(db: &TestDb, port: u16, public_url: &str, lease_secs: u64) -> Process {
+    serve_with(db, port, public_url, lease_secs, &[])
+}
+
+/// `blog serve` on `db` at `port`, with more `BLOG_*` settings.
+pub fn serve_with(
+    db: &TestDb,
+    port: u16,
+    public_url: &str,
+    lease_secs: u64,
+    settings: &[(&str, &str)],
+) -> Process {
     let child = Command::new(env!("CARGO_BIN_EXE_blog"))
+        .envs(settings.iter().copied())
         .arg("serve")
         .current_dir(db.dir.path())
         .env("BLOG_DATABASE_URL", &db.url)
@@ -70,7 +82,7 @@ fn serve(db: &TestDb, port: u16, public_url: &str, lease_secs: u64) -> Process {
     Process(child)
 }
 
-async fn wait_until_up(port: u16) {
+pub async fn wait_until_up(port: u16) {
     let started = Instant::now();
     let client = reqwest::Client::new();
     loop {
@@ -177,7 +189,7 @@ async fn followers_on_loopback(
     inboxes
 }
 
-async fn publish(db: &sea_orm::DatabaseConnection, author: i32, title: &str) {
+pub async fn publish(db: &sea_orm::DatabaseConnection, author: i32, title: &str) {
     let form = PostForm {
         title: title.into(),
         body: format!("{title}, for every follower."),
@@ -201,7 +213,7 @@ async fn wait_for(received: &Received, count: usize, within: Duration) {
     }
 }
 
-async fn open(db: &TestDb) -> sea_orm::DatabaseConnection {
+pub async fn open(db: &TestDb) -> sea_orm::DatabaseConnection {
     let config = Config {
         database_url: Some(db.url.clone()),
         ..Config::default()
@@ -209,7 +221,7 @@ async fn open(db: &TestDb) -> sea_orm::DatabaseConnection {
     app::connect(&config).await.expect("test connection")
 }
 
-async fn admin(db: &sea_orm::DatabaseConnection) -> i32 {
+pub async fn admin(db: &sea_orm::DatabaseConnection) -> i32 {
     users::create(
         db,
         &Username::parse("alice").expect("name"),
