@@ -9,6 +9,7 @@ mod m20261129_000004_session_epoch;
 mod m20261129_000005_publishing;
 mod m20261129_000006_threads;
 mod m20261129_000007_inbound;
+mod m20261202_000008_thread_answers;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_publishing::Migration),
             Box::new(m20261129_000006_threads::Migration),
             Box::new(m20261129_000007_inbound::Migration),
+            Box::new(m20261202_000008_thread_answers::Migration),
         ]
     }
 }

@@ -11,7 +11,6 @@ use std::{
 use activitypub_federation::config::Data;
 use bytes::Bytes;
 use chrono::{Duration, Utc};
-use rand::Rng;
 use reqwest::header::{CONTENT_TYPE, DATE, HOST, RETRY_AFTER};
 use reqwest_middleware::ClientWithMiddleware;
 use tokio::{
@@ -19,7 +18,7 @@ use tokio::{
     task::JoinSet,
 };
 
-use super::{ACTIVITY_JSON, FedData, Federation, activities::outbound};
+use super::{ACTIVITY_JSON, FedData, Federation, activities::outbound, backoff};
 use crate::services::{
     comments,
     deliveries::{self, Answered, DueDelivery, Outcome},
@@ -29,7 +28,6 @@ use crate::services::{
 
 /// Failures in a row after which a host is paused rather than tried again at once.
 const PAUSE_AFTER_FAILURES: i32 = 3;
-const MAX_BACKOFF: Duration = Duration::hours(12);
 
 /// Runs until `shutdown` turns true; sends in flight are finished first.
 ///
@@ -74,7 +72,25 @@ pub fn spawn(
                 continue;
             }
             per_host.retain(|_, limit| Arc::strong_count(limit) > 1);
+            // Each activity's JSON is read or rendered once for the whole
+            // claim, not once per inbox.
+            let mut bodies: HashMap<i32, Option<Bytes>> = HashMap::new();
             for item in due {
+                let body = match bodies.get(&item.activity.id) {
+                    Some(body) => body.clone(),
+                    None => match payload(&data, &item).await {
+                        Ok(body) => {
+                            let body = body.map(Bytes::from);
+                            bodies.insert(item.activity.id, body.clone());
+                            body
+                        }
+                        Err(err) => {
+                            // The lease lapses and the delivery is tried again.
+                            tracing::error!(activity = item.activity.id, error = ?err, "cannot render an activity");
+                            continue;
+                        }
+                    },
+                };
                 let host_limit = per_host
                     .entry(item.delivery.host.clone())
                     .or_insert_with(|| {
@@ -96,7 +112,7 @@ pub fn spawn(
                     let Some(item) = keep_lease(&data, item, claimed).await else {
                         return;
                     };
-                    if let Err(err) = deliver(&data, &client, &recorder, item).await {
+                    if let Err(err) = deliver(&data, &client, &recorder, item, body).await {
                         tracing::error!(delivery = id, error = ?err, "failed to record a delivery");
                     }
                 });
@@ -228,26 +244,16 @@ async fn answer_payload(
     Ok(Some(stored))
 }
 
-fn backoff(first: StdDuration, failures: i32) -> Duration {
-    let exponent = u32::try_from(failures.clamp(1, 30) - 1).unwrap_or(0);
-    let base = Duration::from_std(first).unwrap_or(Duration::minutes(1));
-    let delay = base
-        .checked_mul(2_i32.saturating_pow(exponent))
-        .unwrap_or(MAX_BACKOFF)
-        .min(MAX_BACKOFF);
-    let jitter = rand::rng().random_range(0.8..1.2);
-    Duration::milliseconds((delay.num_milliseconds() as f64 * jitter) as i64)
-}
-
 async fn deliver(
     data: &Data<FedData>,
     client: &ClientWithMiddleware,
     recorder: &Recorder,
     item: DueDelivery,
+    body: Option<Bytes>,
 ) -> anyhow::Result<()> {
     let delivery = &item.delivery;
     let attempts = delivery.attempts + 1;
-    let Some(body) = payload(data, &item).await? else {
+    let Some(body) = body else {
         let outcome = Outcome::Failed {
             status: None,
             error: "not sent: the post is no longer public".into(),
@@ -330,12 +336,13 @@ async fn deliver(
     deliveries::record(&data.db, delivery.id, attempts, outcome).await
 }
 
-/// Signs and posts one activity; the status and any `Retry-After` it asked for.
+/// Signs and posts one activity to an inbox `deliver` has checked against
+/// the SSRF policy; the status and any `Retry-After` it asked for.
 async fn send(
     data: &Data<FedData>,
     client: &ClientWithMiddleware,
     inbox: &str,
-    body: String,
+    body: Bytes,
 ) -> anyhow::Result<(u16, Option<Duration>)> {
     let url = url::Url::parse(inbox)?;
     let host = match (url.host_str(), url.port()) {
@@ -343,14 +350,12 @@ async fn send(
         (Some(host), None) => host.to_owned(),
         _ => anyhow::bail!("inbox {inbox} has no host"),
     };
-    super::ssrf::check_url(&url, data.config.federation.allow_insecure_local)
-        .map_err(anyhow::Error::msg)?;
     let builder = client
         .post(url.as_str())
         .header(CONTENT_TYPE, ACTIVITY_JSON)
         .header(HOST, host)
         .header(DATE, httpdate::fmt_http_date(std::time::SystemTime::now()));
-    let request = data.signer.sign(builder, Bytes::from(body)).await?;
+    let request = data.signer.sign(builder, body).await?;
     let response = client.execute(request).await?;
     let retry_after = response
         .headers()

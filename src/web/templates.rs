@@ -1,7 +1,7 @@
 //! HTML templates: built into the binary, each overridable by a file of the
 //! same name in the configured theme folder.
 
-use std::{fmt::Write as _, path::PathBuf, sync::Arc};
+use std::{path::PathBuf, sync::Arc};
 
 use anyhow::Context;
 use minijinja::{Environment, Value, context};
@@ -89,20 +89,24 @@ fn html_formatter(
 ) -> Result<(), minijinja::Error> {
     match value.as_str() {
         Some(text) if *state.auto_escape() != minijinja::AutoEscape::None && !value.is_safe() => {
-            for c in text.chars() {
-                match c {
-                    '&' => out.write_str("&amp;"),
-                    '<' => out.write_str("&lt;"),
-                    '>' => out.write_str("&gt;"),
-                    '"' => out.write_str("&quot;"),
-                    '\'' => out.write_str("&#x27;"),
-                    c => out.write_char(c),
-                }
-                .map_err(|_| {
-                    minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed")
-                })?;
+            let failed =
+                |_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed");
+            // Runs of plain text are written whole, each special character as
+            // its entity.
+            let mut rest = text;
+            while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
+                let entity = match rest.as_bytes()[at] {
+                    b'&' => "&amp;",
+                    b'<' => "&lt;",
+                    b'>' => "&gt;",
+                    b'"' => "&quot;",
+                    _ => "&#x27;",
+                };
+                out.write_str(&rest[..at]).map_err(failed)?;
+                out.write_str(entity).map_err(failed)?;
+                rest = &rest[at + 1..];
             }
-            Ok(())
+            out.write_str(rest).map_err(failed)
         }
         _ => minijinja::escape_formatter(out, state, value),
     }

@@ -2,7 +2,7 @@
 //! to 10,000 followers on 1,000 hosts. Timed from the form's POST until every
 //! host holds a `Create` of the post whose signature and digest it checked,
 //! beside the time OpenSSL takes for 1,000 RSA-2048 signatures on one core
-//! (target: at most twice that); also the server's peak memory (target under
+//! (target: at most 1.5 times that on SQLite, twice on PostgreSQL); also the server's peak memory (target under
 //! 100 MiB) and how many deliveries it made (one per shared inbox).
 //!
 //! The hosts are the loopback addresses 127.1.x.y (Linux routes all of
@@ -317,9 +317,15 @@ fn report(
                 openssl.sign
             );
             let ratio = took.as_secs_f64() / one_core;
+            // PostgreSQL's round trips cost more than SQLite's calls.
+            let most = if std::env::var_os("BENCH_DATABASE_URL").is_some() {
+                2.0
+            } else {
+                1.5
+            };
             println!(
-                "  ratio {ratio:.2}x of openssl (target at most 2x)   {}",
-                verdict(ratio <= 2.0)
+                "  ratio {ratio:.2}x of openssl (target at most {most}x)   {}",
+                verdict(ratio <= most)
             );
         }
         (Some(_), None) => {}

@@ -144,6 +144,9 @@ async fn build(
     create_database(&config.data_dir).await?;
     let db = app::connect(config).await?;
     app::migrate(&db).await?;
+    // The blog's key pair, which a blog gets on its first start: every
+    // scenario measures a blog that has started before.
+    blog::federation::actor::LocalActor::load(&db, &Urls::new(config)).await?;
     let admin = users::create(
         &db,
         &Username::parse("admin")?,
@@ -200,7 +203,10 @@ const OPEN: ModerationConfig = ModerationConfig {
 /// The earlier reply that reply `n` answers, if any: every tenth, spread
 /// over the replies before it (answers to answers included).
 fn parent(n: usize, shape: Shape) -> Option<usize> {
-    (shape == Shape::Threads && n % 10 == 9).then(|| n.wrapping_mul(2_654_435_761) % n)
+    // A multiplicative hash of n spreads the parents; n * K % n alone would
+    // always be 0 and pile every answer onto the first reply.
+    (shape == Shape::Threads && n % 10 == 9)
+        .then(|| ((n as u64).wrapping_mul(2_654_435_761) >> 16) as usize % n)
 }
 
 fn note_id(slug: &str, n: usize) -> String {

@@ -12,6 +12,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration as StdDuration};
 
 use activitypub_federation::{config::Data, traits::Activity};
 use chrono::{Duration, Utc};
+use sea_orm::DbBackend;
 use tokio::{
     sync::{Semaphore, watch},
     task::JoinSet,
@@ -29,7 +30,9 @@ use crate::{
 
 /// Activities claimed at once.
 const BATCH: u64 = 128;
-/// Senders whose activities are applied side by side.
+/// Senders whose activities are applied side by side on PostgreSQL. SQLite
+/// has one writer: there, side by side they only wait for each other's
+/// locks and re-read each other's pages, so one sender is applied at a time.
 const SENDERS_AT_ONCE: usize = 8;
 const PRUNE_EVERY: StdDuration = StdDuration::from_secs(3600);
 
@@ -90,7 +93,11 @@ async fn apply_batch(
     for row in batch {
         by_sender.entry(row.actor.clone()).or_default().push(row);
     }
-    let room = Arc::new(Semaphore::new(SENDERS_AT_ONCE));
+    let side_by_side = match data.db.get_database_backend() {
+        DbBackend::Sqlite => 1,
+        _ => SENDERS_AT_ONCE,
+    };
+    let room = Arc::new(Semaphore::new(side_by_side));
     let mut running = JoinSet::new();
     for (_, rows) in by_sender {
         let (data, room) = (data.reset_request_count(), room.clone());
