@@ -51,7 +51,9 @@ pub fn spawn(
         let recorder = Recorder::spawn(data.db.clone());
         while !*shutdown.borrow() {
             let room = window.saturating_sub(in_flight.len());
-            let due = if room == 0 {
+            // Claims are made in bulk (each is a statement and a commit):
+            // when half the window is free, or nothing is under way.
+            let due = if room == 0 || (room < window / 2 && !in_flight.is_empty()) {
                 Vec::new()
             } else {
                 match deliveries::claim_due(&data.db, room as u64, lease).await {
@@ -65,7 +67,7 @@ pub fn spawn(
             if due.is_empty() {
                 tokio::select! {
                     Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
-                    () = data.wake.notified(), if room > 0 => {}
+                    () = data.wake.notified(), if room >= window / 2 => {}
                     () = tokio::time::sleep(StdDuration::from_secs(1)) => {}
                     _ = shutdown.changed() => {}
                 }
@@ -103,8 +105,7 @@ pub fn spawn(
                 let recorder = recorder.clone();
                 in_flight.spawn(async move {
                     let claimed = Instant::now();
-                    let (Ok(_host), Ok(_all)) =
-                        (host_limit.acquire().await, overall.acquire().await)
+                    let (Ok(host), Ok(all)) = (host_limit.acquire().await, overall.acquire().await)
                     else {
                         return;
                     };
@@ -112,7 +113,8 @@ pub fn spawn(
                     let Some(item) = keep_lease(&data, item, claimed).await else {
                         return;
                     };
-                    if let Err(err) = deliver(&data, &client, &recorder, item, body).await {
+                    let turn = (host, all);
+                    if let Err(err) = deliver(&data, &client, &recorder, item, body, turn).await {
                         tracing::error!(delivery = id, error = ?err, "failed to record a delivery");
                     }
                 });
@@ -244,12 +246,16 @@ async fn answer_payload(
     Ok(Some(stored))
 }
 
-async fn deliver(
+/// Sends one delivery and records how it went. `turn` (the host's and the
+/// overall concurrency permits) is given back as soon as the host answered,
+/// before the outcome is written: the next send need not wait for a commit.
+async fn deliver<Turn>(
     data: &Data<FedData>,
     client: &ClientWithMiddleware,
     recorder: &Recorder,
     item: DueDelivery,
     body: Option<Bytes>,
+    turn: Turn,
 ) -> anyhow::Result<()> {
     let delivery = &item.delivery;
     let attempts = delivery.attempts + 1;
@@ -274,6 +280,7 @@ async fn deliver(
         Ok((status, retry_after)) => (Some(status), retry_after, format!("answered {status}")),
         Err(err) => (None, None, format!("{err:#}")),
     };
+    drop(turn);
     let settings = &data.config.federation;
     let outcome = match status {
         Some(status) if (200..300).contains(&status) => Outcome::Delivered { status },

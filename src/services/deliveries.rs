@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
+    QueryOrder, QuerySelect, QueryTrait,
     sea_query::{Expr, LockBehavior, LockType, OnConflict},
 };
 use serde::Serialize;
@@ -166,7 +166,7 @@ pub struct Answered {
 /// Records outcomes from hosts that answered, and clears those hosts'
 /// failures, all in one commit.
 pub async fn record_answered(db: &DatabaseConnection, batch: Vec<Answered>) -> anyhow::Result<()> {
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let mut hosts: Vec<&str> = batch.iter().map(|a| a.host.as_str()).collect();
     hosts.sort_unstable();
     hosts.dedup();

@@ -5,7 +5,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, TransactionTrait, sea_query::OnConflict,
+    QueryOrder, sea_query::OnConflict,
 };
 use serde::Serialize;
 
@@ -30,7 +30,7 @@ pub async fn accept(
     follow_ap_id: &str,
     render_accept: impl FnOnce(&str) -> String,
 ) -> anyhow::Result<()> {
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     follower::Entity::insert(follower::ActiveModel {
         actor_id: Set(actor.id),
         follow_ap_id: Set(follow_ap_id.to_owned()),

@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
+    QueryOrder, QuerySelect, QueryTrait,
     sea_query::{Expr, LockBehavior, LockType},
 };
 
@@ -48,7 +48,7 @@ pub async fn record(db: &DatabaseConnection, batch: Vec<Incoming>) -> anyhow::Re
             ..Default::default()
         })
         .collect();
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let mut new = 0;
     // Each row binds twelve values; stay well under every backend's limit.
     for chunk in rows.chunks(64) {
@@ -127,7 +127,7 @@ pub async fn finish(
     outcomes: Vec<(inbound_activity::Model, Outcome)>,
 ) -> anyhow::Result<()> {
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let done: Vec<i32> = outcomes
         .iter()
         .filter(|(_, outcome)| matches!(outcome, Outcome::Done))
@@ -181,23 +181,29 @@ pub async fn finish(
     txn.commit().await.context("failed to commit outcomes")
 }
 
-/// Whether the sender already withdrew one of `ids` (deleted the object,
-/// undid the activity), so that an activity arriving late is not applied.
-pub async fn withdrawn(
+/// Which of `ids` their senders withdrew: (sender, id) pairs, for checking
+/// a whole batch with one query per 500 ids.
+pub async fn withdrawals(
     db: &impl ConnectionTrait,
-    actor: &str,
-    ids: &[&str],
-) -> anyhow::Result<bool> {
-    let found = inbound_activity::Entity::find()
-        .select_only()
-        .column(inbound_activity::Column::Id)
-        .filter(inbound_activity::Column::Actor.eq(actor))
-        .filter(inbound_activity::Column::Withdraws.is_in(ids.iter().copied()))
-        .into_tuple::<i32>()
-        .one(db)
-        .await
-        .context("failed to look for withdrawals")?;
-    Ok(found.is_some())
+    ids: &[String],
+) -> anyhow::Result<std::collections::HashSet<(String, String)>> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(String, Option<String>)> = inbound_activity::Entity::find()
+            .select_only()
+            .column(inbound_activity::Column::Actor)
+            .column(inbound_activity::Column::Withdraws)
+            .filter(inbound_activity::Column::Withdraws.is_in(chunk.iter().map(String::as_str)))
+            .into_tuple()
+            .all(db)
+            .await
+            .context("failed to look for withdrawals")?;
+        found.extend(
+            rows.into_iter()
+                .filter_map(|(actor, id)| Some((actor, id?))),
+        );
+    }
+    Ok(found)
 }
 
 /// Activities waiting to be processed now (claimed ones included).

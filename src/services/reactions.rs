@@ -69,7 +69,7 @@ pub async fn add(
     emoji: Option<String>,
     activity_ap_id: &str,
 ) -> anyhow::Result<bool> {
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let inserted = reaction::Entity::insert(reaction::ActiveModel {
         post_id: Set(post_id),
         actor_id: Set(actor_id),
@@ -103,7 +103,7 @@ pub async fn remove(
     activity_ap_id: Option<&str>,
     post_and_kind: Option<(i32, &str)>,
 ) -> anyhow::Result<Option<i32>> {
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let mut found = None;
     if let Some(ap_id) = activity_ap_id {
         found = reaction::Entity::find()

@@ -8,7 +8,11 @@
 //! process that dies mid-way leaves its activities to the next one. Old
 //! records are pruned.
 
-use std::{collections::HashMap, sync::Arc, time::Duration as StdDuration};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+    time::Duration as StdDuration,
+};
 
 use activitypub_federation::{config::Data, traits::Activity};
 use chrono::{Duration, Utc};
@@ -84,14 +88,72 @@ async fn prune(data: &Data<FedData>) {
     }
 }
 
+/// What an activity is checked against before it is applied, read once for
+/// the whole batch: the block list and the withdrawals among the batch's ids.
+struct Checks {
+    blocks: blocks::BlockList,
+    withdrawn: HashSet<(String, String)>,
+}
+
+impl Checks {
+    async fn read(
+        data: &Data<FedData>,
+        parsed: &[(inbound_activity::Model, Result<InboxActivity, String>)],
+    ) -> anyhow::Result<Checks> {
+        let ids: Vec<String> = parsed
+            .iter()
+            .filter_map(|(_, activity)| activity.as_ref().ok())
+            .flat_map(InboxActivity::withdrawable)
+            .collect();
+        Ok(Checks {
+            blocks: blocks::list(&data.db).await?,
+            withdrawn: inbound::withdrawals(&data.db, &ids).await?,
+        })
+    }
+
+    fn withdrawn(&self, actor: &str, activity: &InboxActivity) -> bool {
+        activity
+            .withdrawable()
+            .into_iter()
+            .any(|id| self.withdrawn.contains(&(actor.to_owned(), id)))
+    }
+}
+
 /// Applies a batch: each sender's activities in order, senders side by side.
 async fn apply_batch(
     data: &Data<FedData>,
     batch: Vec<inbound_activity::Model>,
 ) -> Vec<(inbound_activity::Model, Outcome)> {
-    let mut by_sender: HashMap<String, Vec<inbound_activity::Model>> = HashMap::new();
-    for row in batch {
-        by_sender.entry(row.actor.clone()).or_default().push(row);
+    let parsed: Vec<_> = batch
+        .into_iter()
+        .map(|row| {
+            let activity = match &row.body {
+                None => Err("nothing was kept of it".to_owned()),
+                Some(body) => serde_json::from_str::<InboxActivity>(body)
+                    .map_err(|err| format!("it cannot be read: {err}")),
+            };
+            (row, activity)
+        })
+        .collect();
+    let checks = match Checks::read(data, &parsed).await {
+        Ok(checks) => Arc::new(checks),
+        Err(err) => {
+            let error = format!("{err:#}");
+            return parsed
+                .into_iter()
+                .map(|(row, _)| {
+                    let outcome = retry(data, &row, error.clone());
+                    (row, outcome)
+                })
+                .collect();
+        }
+    };
+    let mut by_sender: HashMap<String, Vec<_>> = HashMap::new();
+    for (row, activity) in parsed {
+        by_sender
+            .entry(row.actor.clone())
+            .or_default()
+            .push((row, activity));
     }
     let side_by_side = match data.db.get_database_backend() {
         DbBackend::Sqlite => 1,
@@ -100,12 +162,15 @@ async fn apply_batch(
     let room = Arc::new(Semaphore::new(side_by_side));
     let mut running = JoinSet::new();
     for (_, rows) in by_sender {
-        let (data, room) = (data.reset_request_count(), room.clone());
+        let (data, room, checks) = (data.reset_request_count(), room.clone(), checks.clone());
         running.spawn(async move {
             let _turn = room.acquire().await;
             let mut outcomes = Vec::with_capacity(rows.len());
-            for row in rows {
-                let outcome = apply(&data, &row).await;
+            for (row, activity) in rows {
+                let outcome = match activity {
+                    Ok(activity) => apply(&data, &checks, &row, activity).await,
+                    Err(error) => Outcome::Failed { error },
+                };
                 outcomes.push((row, outcome));
             }
             outcomes
@@ -121,29 +186,20 @@ async fn apply_batch(
     all
 }
 
-async fn apply(data: &Data<FedData>, row: &inbound_activity::Model) -> Outcome {
-    let failed = |error: String| Outcome::Failed { error };
-    let Some(body) = &row.body else {
-        return failed("nothing was kept of it".into());
-    };
-    let activity: InboxActivity = match serde_json::from_str(body) {
-        Ok(activity) => activity,
-        Err(err) => return failed(format!("it cannot be read: {err}")),
-    };
-    match blocks::is_blocked(&data.db, &row.actor).await {
-        Ok(true) => return failed("its sender is blocked".into()),
-        Ok(false) => {}
-        Err(err) => return retry(data, row, format!("{err:#}")),
+async fn apply(
+    data: &Data<FedData>,
+    checks: &Checks,
+    row: &inbound_activity::Model,
+    activity: InboxActivity,
+) -> Outcome {
+    if checks.blocks.blocks(&row.actor) {
+        return Outcome::Failed {
+            error: "its sender is blocked".into(),
+        };
     }
-    let ids = activity.withdrawable();
-    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-    match inbound::withdrawn(&data.db, &row.actor, &ids).await {
-        Ok(true) => {
-            tracing::debug!(id = %row.ap_id, "not applied: its sender withdrew it");
-            return Outcome::Done;
-        }
-        Ok(false) => {}
-        Err(err) => return retry(data, row, format!("{err:#}")),
+    if checks.withdrawn(&row.actor, &activity) {
+        tracing::debug!(id = %row.ap_id, "not applied: its sender withdrew it");
+        return Outcome::Done;
     }
     let data = data.reset_request_count();
     match activity.receive(&data).await {
@@ -151,7 +207,9 @@ async fn apply(data: &Data<FedData>, row: &inbound_activity::Model) -> Outcome {
         Err(err) if err.is_transient() => retry(&data, row, err.to_string()),
         Err(err) => {
             tracing::info!(id = %row.ap_id, error = %err, "a received activity was not applied");
-            failed(err.to_string())
+            Outcome::Failed {
+                error: err.to_string(),
+            }
         }
     }
 }

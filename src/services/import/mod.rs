@@ -14,7 +14,7 @@ mod wxr;
 use std::{collections::BTreeMap, fmt, path::Path};
 
 use anyhow::Context;
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 
 use self::convert::Converted;
 use super::{redirects, users};
@@ -179,7 +179,9 @@ pub async fn wordpress(
     }
     progress.finish();
 
-    let txn = db.begin().await.context("failed to start the import")?;
+    let txn = crate::services::begin_write(db)
+        .await
+        .context("failed to start the import")?;
     let mut writer = write::Writer {
         db: &txn,
         author_id: author.id,
