@@ -166,7 +166,7 @@ pub struct Answered {
 /// Records outcomes from hosts that answered, and clears those hosts'
 /// failures, all in one commit.
 pub async fn record_answered(db: &DatabaseConnection, batch: Vec<Answered>) -> anyhow::Result<()> {
-    let txn = crate::services::begin_write(db).await?;
+    let (txn, _turn) = crate::services::begin_write(db).await?;
     let mut hosts: Vec<&str> = batch.iter().map(|a| a.host.as_str()).collect();
     hosts.sort_unstable();
     hosts.dedup();

@@ -30,7 +30,7 @@ pub async fn accept(
     follow_ap_id: &str,
     render_accept: impl FnOnce(&str) -> String,
 ) -> anyhow::Result<()> {
-    let txn = crate::services::begin_write(db).await?;
+    let (txn, _turn) = crate::services::begin_write(db).await?;
     follower::Entity::insert(follower::ActiveModel {
         actor_id: Set(actor.id),
         follow_ap_id: Set(follow_ap_id.to_owned()),

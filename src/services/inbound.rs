@@ -48,7 +48,7 @@ pub async fn record(db: &DatabaseConnection, batch: Vec<Incoming>) -> anyhow::Re
             ..Default::default()
         })
         .collect();
-    let txn = crate::services::begin_write(db).await?;
+    let (txn, _turn) = crate::services::begin_write(db).await?;
     let mut new = 0;
     // Each row binds twelve values; stay well under every backend's limit.
     for chunk in rows.chunks(64) {
@@ -127,7 +127,7 @@ pub async fn finish(
     outcomes: Vec<(inbound_activity::Model, Outcome)>,
 ) -> anyhow::Result<()> {
     let now = Utc::now();
-    let txn = crate::services::begin_write(db).await?;
+    let (txn, _turn) = crate::services::begin_write(db).await?;
     let done: Vec<i32> = outcomes
         .iter()
         .filter(|(_, outcome)| matches!(outcome, Outcome::Done))

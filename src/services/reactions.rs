@@ -5,7 +5,7 @@ use anyhow::Context;
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement,
-    TransactionSession, TransactionTrait, TryInsertResult,
+    TransactionSession, TryInsertResult,
 };
 use serde::Serialize;
 
@@ -62,14 +62,14 @@ async fn count(
 /// Records a reaction; a second one of the same kind by the same actor
 /// replaces nothing and counts once. Whether it was new.
 pub async fn add(
-    db: &(impl ConnectionTrait + TransactionTrait),
+    db: &impl crate::services::Writer,
     post_id: i32,
     actor_id: i32,
     kind: &str,
     emoji: Option<String>,
     activity_ap_id: &str,
 ) -> anyhow::Result<bool> {
-    let txn = crate::services::begin_write(db).await?;
+    let (txn, _turn) = crate::services::begin_write(db).await?;
     let inserted = reaction::Entity::insert(reaction::ActiveModel {
         post_id: Set(post_id),
         actor_id: Set(actor_id),
@@ -98,12 +98,12 @@ pub async fn add(
 /// Removes what `Undo` names: the reaction with that activity id, or the
 /// actor's reaction of that kind to that post. The post it was on, if any.
 pub async fn remove(
-    db: &(impl ConnectionTrait + TransactionTrait),
+    db: &impl crate::services::Writer,
     actor_id: i32,
     activity_ap_id: Option<&str>,
     post_and_kind: Option<(i32, &str)>,
 ) -> anyhow::Result<Option<i32>> {
-    let txn = crate::services::begin_write(db).await?;
+    let (txn, _turn) = crate::services::begin_write(db).await?;
     let mut found = None;
     if let Some(ap_id) = activity_ap_id {
         found = reaction::Entity::find()

@@ -400,3 +400,33 @@ async fn an_unknown_editor_action_is_a_clear_bad_request() {
             .contains("unknown editor action")
     );
 }
+
+#[tokio::test]
+async fn posts_saved_at_the_same_moment_are_all_kept() {
+    // Each save reads (is the slug free?) and then writes; on SQLite a
+    // transaction that read first used to fail with "database is locked"
+    // when another save committed in between.
+    let app = TestApp::spawn().await;
+    let client = app.logged_in_admin().await;
+    let saves = (0..24).map(|n| {
+        let (app, client) = (&app, &client);
+        async move {
+            let body = format!("Letter number {n}.");
+            app.write_post(
+                client,
+                &[("title", "The same title"), ("body", &body)],
+                "publish",
+            )
+            .await
+        }
+    });
+
+    let editors = futures_util::future::join_all(saves).await;
+
+    let ids: std::collections::BTreeSet<i32> = editors.iter().map(|e| post_id(e)).collect();
+    assert_eq!(ids.len(), 24, "{editors:?}");
+    for slug in ["the-same-title", "the-same-title-2", "the-same-title-24"] {
+        let (status, _) = app.get_text(&app.client(), &format!("/posts/{slug}")).await;
+        assert_eq!(status, 200, "{slug}");
+    }
+}

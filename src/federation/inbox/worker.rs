@@ -34,10 +34,11 @@ use crate::{
 
 /// Activities claimed at once.
 const BATCH: u64 = 128;
-/// Senders whose activities are applied side by side on PostgreSQL. SQLite
-/// has one writer: there, side by side they only wait for each other's
-/// locks and re-read each other's pages, so one sender is applied at a time.
+/// Senders whose activities are applied side by side. Their reads, parsing
+/// and sanitising overlap; their writes are short transactions, which on
+/// SQLite (one writer) take turns.
 const SENDERS_AT_ONCE: usize = 8;
+const SENDERS_AT_ONCE_SQLITE: usize = 4;
 const PRUNE_EVERY: StdDuration = StdDuration::from_secs(3600);
 
 /// Runs until `shutdown` turns true; a batch under way is finished first.
@@ -156,7 +157,7 @@ async fn apply_batch(
             .push((row, activity));
     }
     let side_by_side = match data.db.get_database_backend() {
-        DbBackend::Sqlite => 1,
+        DbBackend::Sqlite => SENDERS_AT_ONCE_SQLITE,
         _ => SENDERS_AT_ONCE,
     };
     let room = Arc::new(Semaphore::new(side_by_side));

@@ -14,7 +14,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QuerySelect, TransactionSession, TransactionTrait,
+    EntityTrait, QueryFilter, QuerySelect, TransactionSession,
 };
 use serde::{Deserialize, Serialize};
 
@@ -172,17 +172,16 @@ async fn initial_status(
 /// Stores a reply from `actor` as a comment, held or approved by the policy.
 /// The comment and the counts it adds to are written in one transaction.
 pub async fn receive(
-    db: &(impl ConnectionTrait + TransactionTrait),
+    db: &impl crate::services::Writer,
     actor: &actor::Model,
     reply: IncomingReply,
     moderation: &ModerationConfig,
 ) -> anyhow::Result<Received> {
-    let txn = crate::services::begin_write(db).await?;
     // A reply seen before is caught by the unique ap_id on insert.
-    let Some(place) = resolve(&txn, &reply.target).await? else {
+    let Some(place) = resolve(db, &reply.target).await? else {
         return Ok(Received::NotForUs);
     };
-    let status = initial_status(&txn, actor, reply.content.as_str(), moderation).await?;
+    let status = initial_status(db, actor, reply.content.as_str(), moderation).await?;
     let model = comment::ActiveModel {
         uuid: Set(uuid::Uuid::new_v4().to_string()),
         post_id: Set(place.post_id),
@@ -205,6 +204,7 @@ pub async fn receive(
         created_at: Set(Utc::now()),
         ..Default::default()
     };
+    let (txn, _turn) = crate::services::begin_write(db).await?;
     match kept::insert(&txn, model, place.thread).await {
         Ok(saved) => {
             txn.commit().await.context("failed to store the reply")?;
@@ -295,11 +295,11 @@ async fn tombstone_all(
 /// Deletion by the comment's author: a placeholder stays so replies to it
 /// keep their place in the thread.
 pub async fn delete_remote(
-    db: &(impl ConnectionTrait + TransactionTrait),
+    db: &impl crate::services::Writer,
     actor_ap_id: &str,
     ap_id: &str,
 ) -> anyhow::Result<Change> {
-    let txn = crate::services::begin_write(db).await?;
+    let (txn, _turn) = crate::services::begin_write(db).await?;
     let found = match owned(&txn, actor_ap_id, ap_id).await? {
         Ok(found) => found,
         Err(change) => return Ok(change),
@@ -316,10 +316,10 @@ pub async fn delete_remote(
 /// Removes every comment of an account that deleted itself; how many, and
 /// the posts whose pages showed them.
 pub async fn delete_all_by(
-    db: &(impl ConnectionTrait + TransactionTrait),
+    db: &impl crate::services::Writer,
     actor_ap_id: &str,
 ) -> anyhow::Result<(usize, Vec<i32>)> {
-    let txn = crate::services::begin_write(db).await?;
+    let (txn, _turn) = crate::services::begin_write(db).await?;
     let Some(author) = actor::Entity::find()
         .filter(actor::Column::ApId.eq(actor_ap_id))
         .one(&txn)
@@ -351,7 +351,7 @@ pub async fn set_status(
         STATUSES.contains(&status),
         "unknown comment status {status}"
     );
-    let txn = crate::services::begin_write(db).await?;
+    let (txn, _turn) = crate::services::begin_write(db).await?;
     comment::Entity::update_many()
         .col_expr(
             comment::Column::Status,
@@ -371,7 +371,7 @@ pub async fn set_status(
 /// Deletes comments by the admin, leaving placeholders in their threads;
 /// returns the posts touched.
 pub async fn delete(db: &DatabaseConnection, ids: &[i32]) -> anyhow::Result<Vec<i32>> {
-    let txn = crate::services::begin_write(db).await?;
+    let (txn, _turn) = crate::services::begin_write(db).await?;
     let rows = comment::Entity::find()
         .filter(comment::Column::Id.is_in(ids.iter().copied()))
         .filter(comment::Column::DeletedAt.is_null())
@@ -389,7 +389,7 @@ pub async fn hide_authors(
     actor_ids: &[i32],
     hidden: bool,
 ) -> anyhow::Result<Vec<i32>> {
-    let txn = crate::services::begin_write(db).await?;
+    let (txn, _turn) = crate::services::begin_write(db).await?;
     let posts = kept::set_hidden(&txn, actor_ids, hidden).await?;
     txn.commit().await.context("failed to hide comments")?;
     Ok(posts)
@@ -406,7 +406,7 @@ pub async fn answer(
     content: SafeHtml,
     ap_id_for: impl FnOnce(&str) -> String,
 ) -> anyhow::Result<Option<comment::Model>> {
-    let txn = crate::services::begin_write(db).await?;
+    let (txn, _turn) = crate::services::begin_write(db).await?;
     let Some((parent, parent_author)) = comment::Entity::find_by_id(parent_id)
         .find_also_related(actor::Entity)
         .one(&txn)

@@ -179,7 +179,7 @@ pub async fn wordpress(
     }
     progress.finish();
 
-    let txn = crate::services::begin_write(db)
+    let (txn, _turn) = crate::services::begin_write(db)
         .await
         .context("failed to start the import")?;
     let mut writer = write::Writer {

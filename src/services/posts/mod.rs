@@ -124,7 +124,7 @@ pub async fn create(
     let (status, published_at) = placement(requested, input.publish_at, None, Utc::now());
     // A concurrent save can take a derived slug between our check and insert; try again.
     for _ in 0..3 {
-        let txn = crate::services::begin_write(db).await?;
+        let (txn, _turn) = crate::services::begin_write(db).await?;
         let slug = match &input.slug {
             Some(slug) if slug_exists(&txn, slug, None).await? => return Err(slug_taken()),
             Some(slug) => slug.clone(),
@@ -177,7 +177,7 @@ pub async fn update(
     requested: PostStatus,
 ) -> Result<post::Model, SaveError> {
     input.check_publishable(requested)?;
-    let txn = crate::services::begin_write(db).await?;
+    let (txn, _turn) = crate::services::begin_write(db).await?;
     let existing = post::Entity::find_by_id(id)
         .filter(post::Column::DeletedAt.is_null())
         .one(&txn)
@@ -225,7 +225,7 @@ pub async fn update(
 /// rather than pointing at a different post later. Followers are told when
 /// the post was public.
 pub async fn delete(db: &DatabaseConnection, id: i32) -> anyhow::Result<bool> {
-    let txn = crate::services::begin_write(db).await?;
+    let (txn, _turn) = crate::services::begin_write(db).await?;
     let Some(existing) = post::Entity::find_by_id(id)
         .filter(post::Column::DeletedAt.is_null())
         .one(&txn)

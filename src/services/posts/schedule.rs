@@ -19,7 +19,7 @@ use crate::{
 /// call this at once: the status change is a single conditional `UPDATE`,
 /// so each post is published (and announced) by exactly one of them.
 pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<Vec<i32>> {
-    let txn = crate::services::begin_write(db)
+    let (txn, _turn) = crate::services::begin_write(db)
         .await
         .context("failed to start publishing scheduled posts")?;
     let published = post::Entity::update_many()
