@@ -411,5 +411,5 @@ pub fn post_id(editor_url: &str) -> i32 {
         .split('/')
         .next()
         .and_then(|id| id.parse().ok())
-        .expect("editor URL with an id")
+        .unwrap_or_else(|| panic!("expected an editor URL with an id, got {editor_url:?}"))
 }
