@@ -114,7 +114,7 @@ impl Actor for LocalActor {
 /// A remote account, as cached in the database.
 #[derive(Debug, Clone)]
 pub struct RemoteActor {
-    pub row: actor::Model,
+    pub row: std::sync::Arc<actor::Model>,
     id: Url,
     inbox: Url,
 }
@@ -125,7 +125,11 @@ impl RemoteActor {
             .map_err(|_| FedError::bad_request("stored actor id is not a URL"))?;
         let inbox = Url::parse(&row.inbox)
             .map_err(|_| FedError::bad_request("stored inbox is not a URL"))?;
-        Ok(RemoteActor { row, id, inbox })
+        Ok(RemoteActor {
+            row: std::sync::Arc::new(row),
+            id,
+            inbox,
+        })
     }
 }
 
@@ -146,13 +150,14 @@ impl Object for RemoteActor {
     }
 
     async fn read_from_id(id: Url, data: &FedContext) -> Result<Option<Self>, FedError> {
-        if let Some(row) = data.actors.get(id.as_str()) {
-            return Ok(Some(RemoteActor::new(row)?));
+        if let Some(actor) = data.actors.get(id.as_str()) {
+            return Ok(Some(actor));
         }
         match actors::find_by_ap_id(&data.db, id.as_str()).await? {
             Some(row) => {
-                data.actors.put(row.clone());
-                Ok(Some(RemoteActor::new(row)?))
+                let actor = RemoteActor::new(row)?;
+                data.actors.put(actor.clone());
+                Ok(Some(actor))
             }
             None => Ok(None),
         }
@@ -175,8 +180,9 @@ impl Object for RemoteActor {
 
     async fn from_json(json: RemotePerson, data: &FedContext) -> Result<Self, FedError> {
         let row = actors::upsert(&data.db, json.into_data(), Utc::now()).await?;
-        data.actors.put(row.clone());
-        RemoteActor::new(row)
+        let actor = RemoteActor::new(row)?;
+        data.actors.put(actor.clone());
+        Ok(actor)
     }
 }
 
@@ -207,7 +213,7 @@ impl Actor for RemoteActor {
 /// Changes made here update it; other processes' changes are seen within
 /// the minute.
 pub struct ActorCache {
-    entries: quick_cache::sync::Cache<String, (std::time::Instant, actor::Model)>,
+    entries: quick_cache::sync::Cache<String, (std::time::Instant, RemoteActor)>,
 }
 
 impl ActorCache {
@@ -219,14 +225,14 @@ impl ActorCache {
         }
     }
 
-    pub fn get(&self, ap_id: &str) -> Option<actor::Model> {
-        let (at, row) = self.entries.get(ap_id)?;
-        (at.elapsed() < Self::TTL).then_some(row)
+    pub fn get(&self, ap_id: &str) -> Option<RemoteActor> {
+        let (at, actor) = self.entries.get(ap_id)?;
+        (at.elapsed() < Self::TTL).then_some(actor)
     }
 
-    pub fn put(&self, row: actor::Model) {
+    pub fn put(&self, actor: RemoteActor) {
         self.entries
-            .insert(row.ap_id.clone(), (std::time::Instant::now(), row));
+            .insert(actor.row.ap_id.clone(), (std::time::Instant::now(), actor));
     }
 }
 

@@ -36,9 +36,21 @@ pub use urls::Urls;
 
 use crate::{config::Config, pages};
 
-/// What federation handlers and the delivery worker need.
+/// What federation handlers and the delivery worker need. The library
+/// clones it for every request, so it is one reference-counted pointer.
 #[derive(Clone)]
-pub struct FedData {
+pub struct FedData(Arc<FedShared>);
+
+impl std::ops::Deref for FedData {
+    type Target = FedShared;
+
+    fn deref(&self) -> &FedShared {
+        &self.0
+    }
+}
+
+/// The parts of [`FedData`].
+pub struct FedShared {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub urls: Urls,
@@ -110,22 +122,16 @@ pub async fn build(
 ) -> anyhow::Result<Federation> {
     let urls = Urls::new(&config);
     let actor = Arc::new(LocalActor::load(&db, &urls).await?);
-    let domain = config
-        .public_url
-        .host_str()
-        .context("public_url has no host")?
-        .to_owned();
-    let insecure = config.federation.allow_insecure_local;
     let urls_key_id = urls.key_id();
     let inbox_wake = Arc::new(Notify::new());
     let db_for_intake = db.clone();
-    let data = FedData {
+    let data = FedData(Arc::new(FedShared {
         db,
         config,
         urls,
         actor: actor.clone(),
         wake,
-        client: client.clone(),
+        client,
         signer: signing::Signer::new(urls_key_id, actor.signing_key_pem())?,
         actors: Arc::new(actor::ActorCache::new()),
         pages,
@@ -133,7 +139,20 @@ pub async fn build(
         intake: inbox::intake::Intake::spawn(db_for_intake, inbox_wake.clone()),
         inbox_wake,
         blocks: Arc::default(),
-    };
+    }));
+    configure(data).await
+}
+
+async fn configure(data: FedData) -> anyhow::Result<Federation> {
+    let domain = data
+        .config
+        .public_url
+        .host_str()
+        .context("public_url has no host")?
+        .to_owned();
+    let insecure = data.config.federation.allow_insecure_local;
+    let client = data.client.clone();
+    let actor = data.actor.clone();
     FederationConfig::builder()
         .domain(domain)
         .app_data(data)

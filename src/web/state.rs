@@ -12,9 +12,21 @@ use crate::{
     pages::{Change, PageCache},
 };
 
-/// What every handler may reach: cheap to clone.
+/// What every handler may reach. Cloned for every request and middleware,
+/// so it is one reference-counted pointer.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+pub struct Shared {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub templates: Templates,
@@ -42,7 +54,7 @@ impl AppState {
         let inbox_rate = config.federation.inbox_rate_per_minute;
         let pages = federation.to_request_data().pages.clone();
         let trusted_proxies = Arc::new(config.trusted_networks());
-        AppState {
+        AppState(Arc::new(Shared {
             db,
             config,
             templates,
@@ -54,7 +66,7 @@ impl AppState {
             renderings: Arc::new(Renderings::default()),
             trusted_proxies,
             schedule: Arc::new(tokio::sync::Notify::new()),
-        }
+        }))
     }
 
     /// Tells the delivery worker that new deliveries are waiting.

@@ -107,6 +107,8 @@ fn peek(value: &Value) -> Option<(String, String)> {
 }
 
 pub async fn inbox(State(state): State<AppState>, request: Request) -> Result<Response, FedError> {
+    let data = state.federation.to_request_data();
+    data.intake.arrived();
     let (parts, body) = request.into_parts();
     let bytes = to_bytes(body, MAX_BODY).await.map_err(|_| {
         FedError::new(
@@ -129,7 +131,6 @@ pub async fn inbox(State(state): State<AppState>, request: Request) -> Result<Re
         return Err(FedError::bad_request("the activity's id is too long"));
     }
     state.inbox_limits.check(&parts, &actor)?;
-    let data = state.federation.to_request_data();
     if data.blocks.blocks(&state.db, &actor).await? {
         return Err(FedError::new(
             StatusCode::FORBIDDEN,

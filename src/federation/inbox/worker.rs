@@ -34,9 +34,9 @@ use crate::{
 
 /// Activities claimed at once.
 const BATCH: u64 = 128;
-/// Senders whose activities are applied side by side. Their reads, parsing
-/// and sanitising overlap; their writes are short transactions, which on
-/// SQLite (one writer) take turns.
+/// Senders whose activities are applied side by side while the inbox is
+/// quiet. Their reads, parsing and sanitising overlap; their writes are
+/// short transactions, which on SQLite (one writer) take turns.
 const SENDERS_AT_ONCE: usize = 8;
 const SENDERS_AT_ONCE_SQLITE: usize = 4;
 const PRUNE_EVERY: StdDuration = StdDuration::from_secs(3600);
@@ -157,6 +157,10 @@ async fn apply_batch(
             .push((row, activity));
     }
     let side_by_side = match data.db.get_database_backend() {
+        // While requests keep arriving, answering them comes first: one
+        // sender at a time leaves the cores to the inbox, and what is queued
+        // is applied at full speed once the rush is over.
+        _ if data.intake.under_load() => 1,
         DbBackend::Sqlite => SENDERS_AT_ONCE_SQLITE,
         _ => SENDERS_AT_ONCE,
     };
