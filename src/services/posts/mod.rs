@@ -277,6 +277,17 @@ async fn free_slug(
     base: &Slug,
     except_id: Option<i32>,
 ) -> Result<Slug, sea_orm::DbErr> {
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        // Saves deriving the same slug take turns until their transactions
+        // end; otherwise each would see the same free suffix and all but one
+        // would fail on the unique index. (SQLite writers already take turns.)
+        db.execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(1, hashtext($1))",
+            [base.as_str().into()],
+        ))
+        .await?;
+    }
     let mut query = post::Entity::find()
         .select_only()
         .column(post::Column::Slug)
