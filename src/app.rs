@@ -16,7 +16,6 @@ use tokio::{
     net::TcpListener,
     sync::{Notify, watch},
 };
-use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite as SessionSameSite};
 
 use crate::{
     config::Config,
@@ -166,15 +165,8 @@ impl App {
         .await?;
         let state = AppState::new(db.clone(), config.clone(), csrf, federation.clone());
 
-        let store = DbSessionStore::new(db.clone());
-        let sessions = SessionManagerLayer::new(store)
-            .with_name("blog_session")
-            .with_http_only(true)
-            .with_same_site(SessionSameSite::Lax)
-            .with_secure(config.https())
-            .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
         let schedule = state.schedule.clone();
-        let router = web::router(state).layer(sessions);
+        let router = web::router(state);
         let addr = listener.local_addr()?;
         Ok(App {
             listener,

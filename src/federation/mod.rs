@@ -188,15 +188,27 @@ pub fn activity_json(status: axum::http::StatusCode, value: &serde_json::Value) 
     response
 }
 
-/// The federation endpoints. Post permalinks are served by the web layer,
-/// which hands ActivityPub requests to `documents::article`.
-pub fn routes(config: &Config) -> axum::Router<crate::web::AppState> {
-    use axum::routing::{get, post};
+/// The personal and shared inboxes.
+pub fn inbox_routes(config: &Config) -> axum::Router<crate::web::AppState> {
+    use axum::routing::post;
     use tower_http::limit::RequestBodyLimitLayer;
 
-    let actor = format!("/users/{}", config.blog.username);
     // Larger bodies are refused with 413 before any parsing.
-    let inbox_limit = RequestBodyLimitLayer::new(1024 * 1024);
+    let limit = RequestBodyLimitLayer::new(1024 * 1024);
+    axum::Router::new()
+        .route(
+            &format!("/users/{}/inbox", config.blog.username),
+            post(inbox::inbox).layer(limit),
+        )
+        .route("/inbox", post(inbox::inbox).layer(limit))
+}
+
+/// The federation documents. Post permalinks are served by the web layer,
+/// which hands ActivityPub requests to `documents::article`.
+pub fn routes(config: &Config) -> axum::Router<crate::web::AppState> {
+    use axum::routing::get;
+
+    let actor = format!("/users/{}", config.blog.username);
     let fixed = || axum::middleware::map_response(pages::shows_nothing_changing);
     axum::Router::new()
         .route(
@@ -220,11 +232,6 @@ pub fn routes(config: &Config) -> axum::Router<crate::web::AppState> {
             get(discovery::host_meta_json).layer(fixed()),
         )
         .route(&actor, get(documents::actor).layer(fixed()))
-        .route(
-            &format!("{actor}/inbox"),
-            post(inbox::inbox).layer(inbox_limit),
-        )
-        .route("/inbox", post(inbox::inbox).layer(inbox_limit))
         .route(
             &format!("{actor}/outbox"),
             get(collections::outbox).layer(axum::middleware::map_response(pages::shows_outbox)),

@@ -154,3 +154,18 @@ pub async fn logout(session: Session, CsrfForm(_): CsrfForm<NoFields>) -> AppRes
         .map_err(|err| AppError::Internal(anyhow::Error::new(err)))?;
     Ok(Redirect::to("/"))
 }
+
+/// Browser sessions, kept in the database.
+pub fn sessions(
+    state: &AppState,
+) -> tower_sessions::SessionManagerLayer<crate::services::sessions::DbSessionStore> {
+    use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
+    SessionManagerLayer::new(crate::services::sessions::DbSessionStore::new(
+        state.db.clone(),
+    ))
+    .with_name("blog_session")
+    .with_http_only(true)
+    .with_same_site(SameSite::Lax)
+    .with_secure(state.config.https())
+    .with_expiry(Expiry::OnInactivity(time::Duration::days(14)))
+}

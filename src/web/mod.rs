@@ -129,7 +129,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(federation)
         .fallback(errors::not_found);
-    let router = catch_panics(router)
+    let pages = catch_panics(router)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             errors::render_error_pages,
@@ -144,6 +144,15 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             caching::pages,
         ))
+        .layer(auth::sessions(&state));
+    // The inboxes take JSON from servers: no sessions, compression or page
+    // cache in their way, which a viral post's stream of replies would pay
+    // for on every request.
+    let inboxes = catch_panics(crate::federation::inbox_routes(&state.config)).layer(
+        middleware::from_fn_with_state(state.clone(), errors::render_error_pages),
+    );
+    let router = pages
+        .merge(inboxes)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             client::real_address,
