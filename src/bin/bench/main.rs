@@ -1,7 +1,8 @@
 //! Benchmarks, each beside a reference measured in the same run:
 //! `cargo build --release --bins`, then `target/release/bench SCENARIO` with
 //! SCENARIO one of `read`, `footprint`, `bigthread`, `inbox`, `storm`,
-//! `fanout` (or `all`). The server under test is the release `blog` binary
+//! `fanout` (or `all`); `layout` writes the order in which the linker places
+//! the server's functions. The server under test is the release `blog` binary
 //! beside this one. Everything runs on loopback, is bounded in time and stops
 //! by itself. `BENCH_DATABASE_URL` (a PostgreSQL server URL) runs them on a
 //! fresh PostgreSQL database instead of SQLite.
@@ -10,6 +11,7 @@ mod bigthread;
 mod browser;
 mod fanout;
 mod inbox;
+mod layout;
 mod load;
 mod openloop;
 mod peers;
@@ -21,7 +23,7 @@ mod storm;
 
 use std::process::ExitCode;
 
-const SCENARIOS: &str = "read, footprint, bigthread, inbox, storm, fanout or all";
+const SCENARIOS: &str = "read, footprint, bigthread, inbox, storm, fanout, all, or layout";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -34,6 +36,8 @@ async fn main() -> ExitCode {
         "inbox" => inbox::run().await,
         "storm" => storm::run().await,
         "fanout" => fanout::run().await,
+        // Not a measurement: writes the linker's order of functions.
+        "layout" => layout::run().await,
         "all" => {
             async {
                 bigthread::run().await?;

@@ -35,7 +35,7 @@ fn free_port() -> anyhow::Result<u16> {
 
 /// The release `blog` binary, built beside this one by
 /// `cargo build --release --bins`.
-fn blog_binary() -> anyhow::Result<PathBuf> {
+pub fn blog_binary() -> anyhow::Result<PathBuf> {
     let bench = std::env::current_exe()?;
     let binary = bench
         .parent()
@@ -75,12 +75,32 @@ fn server_log() -> Stdio {
 /// Starts the blog on `dir`, with `env` added to its BLOG_* settings;
 /// returns it and the time to its first 200.
 pub async fn start(dir: &Path, env: &[(&str, &str)]) -> anyhow::Result<(Server, Duration)> {
+    start_under(dir, env, &[], Duration::from_secs(30)).await
+}
+
+/// Like `start`, with the server run by `wrapper` (a program and its
+/// arguments, the server's command line after them), waiting up to `patience`
+/// for the first answer.
+pub async fn start_under(
+    dir: &Path,
+    env: &[(&str, &str)],
+    wrapper: &[&str],
+    patience: Duration,
+) -> anyhow::Result<(Server, Duration)> {
     let binary = blog_binary()?;
     let port = free_port()?;
     let started = Instant::now();
+    let mut command = match wrapper.split_first() {
+        Some((program, args)) => {
+            let mut command = Command::new(program);
+            command.args(args).arg(&binary);
+            command
+        }
+        None => Command::new(&binary),
+    };
     // Other BLOG_* variables of the caller reach the server (to try a
     // setting); a ./config.toml does not: it runs in its own data folder.
-    let child = Command::new(&binary)
+    let child = command
         .arg("serve")
         .current_dir(dir)
         .envs(env.iter().copied())
@@ -111,10 +131,7 @@ pub async fn start(dir: &Path, env: &[(&str, &str)]) -> anyhow::Result<(Server, 
                 "the server exited with {status} before answering (BENCH_SERVER_LOG=warn shows why)"
             );
         }
-        anyhow::ensure!(
-            started.elapsed() < Duration::from_secs(30),
-            "the server did not start"
-        );
+        anyhow::ensure!(started.elapsed() < patience, "the server did not start");
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
 }
@@ -134,7 +151,7 @@ pub fn memory(pid: u32) -> anyhow::Result<(f64, f64)> {
     Ok((field("VmRSS:"), field("VmHWM:")))
 }
 
-async fn seeded(name: &str) -> anyhow::Result<std::path::PathBuf> {
+pub async fn seeded(name: &str) -> anyhow::Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("blog-bench-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     seed::blog(&seed::config(&dir), &[("letters", 100)])
