@@ -2,9 +2,12 @@
 //! `activitypub_federation` makes (http-signature-normalization builds the
 //! signing string and headers, with a SHA-256 `Digest` and a one-hour
 //! expiry), with the RSA operation done by aws-lc, several times faster than
-//! the pure-Rust `rsa` crate, on the blocking pool so that every core signs.
+//! the pure-Rust `rsa` crate, on signing threads, one per core.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{Arc, Mutex, OnceLock, PoisonError, mpsc},
+    time::Duration,
+};
 
 use anyhow::Context;
 use aws_lc_rs::{
@@ -13,7 +16,7 @@ use aws_lc_rs::{
 };
 use base64::{Engine, engine::general_purpose::STANDARD as Base64};
 use bytes::Bytes;
-use http_signature_normalization_reqwest::{Config, SignError, digest::SignExt};
+use http_signature_normalization_reqwest::{Canceled, Config, SignError, Spawn, digest::SignExt};
 use reqwest_middleware::RequestBuilder;
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use sha2::{Digest, Sha256};
@@ -26,7 +29,7 @@ const EXPIRES_AFTER: Duration = Duration::from_secs(60 * 60);
 pub struct Signer {
     key_id: String,
     pair: Arc<RsaKeyPair>,
-    config: Config,
+    config: Config<SigningThreads>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +61,7 @@ impl Signer {
         Ok(Signer {
             key_id,
             pair: Arc::new(pair),
-            config: Config::new().set_expiration(EXPIRES_AFTER),
+            config: Config::new_with_spawner(SigningThreads).set_expiration(EXPIRES_AFTER),
         })
     }
 
@@ -88,5 +91,86 @@ impl Signer {
                 },
             )
             .await
+    }
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Where signatures are made: one thread per core, started with the first
+/// signature. A signature is about a quarter of a millisecond of CPU: too
+/// long to hold up the async workers, and too short to pay for tokio's
+/// blocking pool, which grows a thread per delivery under way and spends
+/// the cores switching between them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SigningThreads;
+
+impl SigningThreads {
+    fn queue() -> &'static mpsc::Sender<Job> {
+        static QUEUE: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
+        QUEUE.get_or_init(|| {
+            let (queue, jobs) = mpsc::channel::<Job>();
+            let jobs = Arc::new(Mutex::new(jobs));
+            let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+            for n in 0..cores {
+                let jobs = jobs.clone();
+                let started = std::thread::Builder::new()
+                    .name(format!("signing-{n}"))
+                    .spawn(move || {
+                        loop {
+                            let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                            match job {
+                                // A panic loses that signature (its caller
+                                // sees Canceled), not the thread.
+                                Ok(job) => {
+                                    let _ =
+                                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                                }
+                                Err(_) => break,
+                            }
+                        }
+                    });
+                if let Err(err) = started {
+                    tracing::error!(error = %err, "cannot start a signing thread");
+                }
+            }
+            queue
+        })
+    }
+}
+
+impl Spawn for SigningThreads {
+    type Future<T>
+        = Signed<T>
+    where
+        T: Send;
+
+    fn spawn_blocking<Func, Out>(&self, func: Func) -> Self::Future<Out>
+    where
+        Func: FnOnce() -> Out + Send + 'static,
+        Out: Send + 'static,
+    {
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = done.send(func());
+        });
+        // If no thread runs, the job is dropped and the caller sees Canceled.
+        let _ = Self::queue().send(job);
+        Signed(result)
+    }
+}
+
+/// A signature under way on a signing thread.
+pub struct Signed<T>(tokio::sync::oneshot::Receiver<T>);
+
+impl<T> std::future::Future for Signed<T> {
+    type Output = Result<T, Canceled>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|result| result.map_err(|_| Canceled))
     }
 }
