@@ -169,7 +169,7 @@ impl Default for FederationConfig {
             retry_delay_ms: 60_000,
             retry_for_hours: 72,
             delivery_lease_secs: 120,
-            delivery_concurrency: 16,
+            delivery_concurrency: 32,
             delivery_concurrency_per_host: 2,
             inbox_rate_per_minute: 3000,
             remember_activities_days: 14,
