@@ -43,13 +43,6 @@ fn main() {
 /// Whether rustc, as this build calls it, links a program with `args` passed
 /// to the linker (only LLD knows the ordering options; GNU ld refuses them).
 fn rustc_links_with(args: &[String]) -> bool {
-    let Some(out) = env::var_os("OUT_DIR").map(PathBuf::from) else {
-        return false;
-    };
-    let source = out.join("order_probe.rs");
-    if std::fs::write(&source, "fn main() {}\n").is_err() {
-        return false;
-    }
     let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
     let mut command = Command::new(rustc);
     if let Ok(flags) = env::var("CARGO_ENCODED_RUSTFLAGS") {
@@ -58,30 +51,29 @@ fn rustc_links_with(args: &[String]) -> bool {
     for arg in args {
         command.arg(format!("-Clink-arg={arg}"));
     }
-    command
-        .arg(&source)
-        .arg("-o")
-        .arg(out.join("order_probe"))
-        .output()
-        .is_ok_and(|o| o.status.success())
+    probe(command, "order_probe.rs", "fn main() {}\n").is_some_and(|o| o.status.success())
 }
 
 /// Whether the C toolchain links a program with the option, without a
 /// warning (linkers that do not know it say so and ignore it).
 fn links_packed() -> bool {
-    let Some(out) = env::var_os("OUT_DIR").map(PathBuf::from) else {
-        return false;
-    };
-    let source = out.join("relr_probe.c");
-    if std::fs::write(&source, "int main(void) { return 0; }\n").is_err() {
-        return false;
-    }
     let compiler = env::var("CC").unwrap_or_else(|_| "cc".into());
-    Command::new(compiler)
-        .arg(&source)
+    let mut command = Command::new(compiler);
+    command.arg("-Wl,-z,pack-relative-relocs");
+    probe(command, "relr_probe.c", "int main(void) { return 0; }\n")
+        .is_some_and(|o| o.status.success() && o.stderr.is_empty())
+}
+
+/// Runs `command` on `source`, written to `file` in the build's output
+/// folder, building a program beside it; `None` if it could not run.
+fn probe(mut command: Command, file: &str, source: &str) -> Option<std::process::Output> {
+    let out = PathBuf::from(env::var_os("OUT_DIR")?);
+    let path = out.join(file);
+    std::fs::write(&path, source).ok()?;
+    command
+        .arg(&path)
         .arg("-o")
-        .arg(out.join("relr_probe"))
-        .arg("-Wl,-z,pack-relative-relocs")
+        .arg(out.join(file.split('.').next().unwrap_or(file)))
         .output()
-        .is_ok_and(|o| o.status.success() && o.stderr.is_empty())
+        .ok()
 }

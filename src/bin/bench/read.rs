@@ -151,7 +151,7 @@ pub fn memory(pid: u32) -> anyhow::Result<(f64, f64)> {
     Ok((field("VmRSS:"), field("VmHWM:")))
 }
 
-pub async fn seeded(name: &str) -> anyhow::Result<std::path::PathBuf> {
+async fn seeded(name: &str) -> anyhow::Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("blog-bench-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     seed::blog(&seed::config(&dir), &[("letters", 100)])
