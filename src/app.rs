@@ -20,6 +20,7 @@ use tokio::{
 use crate::{
     config::Config,
     federation::{self, Federation, delivery},
+    files,
     pages::{self, PageCache},
     scheduler::Scheduler,
     services::{secrets, sessions::DbSessionStore, users},
@@ -38,13 +39,15 @@ pub struct App {
     schedule: Arc<Notify>,
 }
 
-/// Opens the database (creating the SQLite file and folder if needed).
+/// Opens the database (creating the SQLite file and folder if needed, both
+/// readable by their owner only: see `files`).
 pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     let url = config.database_url();
-    if config.is_sqlite() && config.database_url.is_none() {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
-            format!("failed to create data folder {}", config.data_dir.display())
-        })?;
+    if (config.is_sqlite() && config.database_url.is_none()) || config.data_dir.exists() {
+        files::private_dir(&config.data_dir)?;
+    }
+    if let Some(file) = files::sqlite_file(&url) {
+        files::prepare_sqlite(&file)?;
     }
     let mut options = ConnectOptions::new(url);
     // Writers wait for each other instead of failing with "database is locked".

@@ -1,4 +1,5 @@
-//! The command line: `blog [serve]`, `blog user add NAME [--admin]`, `blog migrate`,
+//! The command line: `blog [serve]`, `blog user add NAME [--admin]`,
+//! `blog user role NAME admin|author`, `blog migrate`,
 //! `blog backup`, `blog export`, `blog import wordpress FILE`.
 
 use std::{
@@ -12,7 +13,7 @@ use clap::{Parser, Subcommand};
 use crate::{
     app::{self, App},
     config::Config,
-    domain::{Password, Username},
+    domain::{Password, Role, Username},
     services::{import, users},
 };
 
@@ -76,9 +77,18 @@ pub enum UserCommand {
     Add {
         /// Login name: lowercase letters, digits and _
         name: String,
-        /// Let the user administer the blog
+        /// Make the user an admin (moderates, blocks, manages every post and
+        /// the followers); without it the user is an author (writes and manages
+        /// their own posts and images, answers comments on them)
         #[arg(long)]
         admin: bool,
+    },
+    /// Change what a user may do: admin or author
+    Role {
+        /// Login name
+        name: String,
+        /// admin (moderates, blocks, manages every post) or author (their own posts)
+        role: String,
     },
 }
 
@@ -96,6 +106,9 @@ impl Cli {
             Command::User {
                 command: UserCommand::Add { name, admin },
             } => add_user(&config, &name, admin).await,
+            Command::User {
+                command: UserCommand::Role { name, role },
+            } => set_role(&config, &name, &role).await,
             Command::Backup { file } => {
                 let db = app::connect(&config).await?;
                 crate::services::backup::write(&db, &file).await?;
@@ -192,6 +205,17 @@ async fn add_user(config: &Config, name: &str, admin: bool) -> anyhow::Result<()
         user.username,
         config.url("/login")
     );
+    Ok(())
+}
+
+async fn set_role(config: &Config, name: &str, role: &str) -> anyhow::Result<()> {
+    let role = Role::parse(role).context("cannot change the role")?;
+    let db = app::connect(config).await?;
+    app::migrate(&db).await?;
+    match users::set_role(&db, name, role).await? {
+        users::RoleChange::Changed => println!("{name} is now an {role}"),
+        users::RoleChange::Unchanged => println!("{name} is already an {role}; nothing changed"),
+    }
     Ok(())
 }
 

@@ -160,6 +160,11 @@ pub struct FederationConfig {
     /// Received activities are remembered this many days, so that a copy
     /// sent again within them is recognised and ignored.
     pub remember_activities_days: u32,
+    /// A request to another server ends after this many seconds, its body
+    /// read or not.
+    pub fetch_timeout_secs: u64,
+    /// Requests to other servers under way at once, at most.
+    pub fetch_concurrency: usize,
 }
 
 impl Default for FederationConfig {
@@ -173,6 +178,8 @@ impl Default for FederationConfig {
             delivery_concurrency_per_host: 2,
             inbox_rate_per_minute: 3000,
             remember_activities_days: 14,
+            fetch_timeout_secs: 10,
+            fetch_concurrency: 64,
         }
     }
 }
@@ -307,6 +314,15 @@ impl Config {
                 && self.federation.delivery_concurrency_per_host > 0
                 && self.federation.delivery_lease_secs > 0,
             "federation.delivery_concurrency, delivery_concurrency_per_host and delivery_lease_secs must be at least 1"
+        );
+        anyhow::ensure!(
+            (1..=300).contains(&self.federation.fetch_timeout_secs)
+                && self.federation.fetch_concurrency > 0,
+            "federation.fetch_timeout_secs must be between 1 and 300 and fetch_concurrency at least 1"
+        );
+        anyhow::ensure!(
+            self.federation.remember_activities_days > 0,
+            "federation.remember_activities_days must be at least 1"
         );
         Ok(())
     }

@@ -7,6 +7,8 @@ pub mod domain;
 pub mod entities;
 pub mod error;
 pub mod federation;
+pub mod files;
+pub mod limits;
 pub mod pages;
 pub mod scheduler;
 pub mod services;

@@ -10,6 +10,7 @@ mod m20261129_000005_publishing;
 mod m20261129_000006_threads;
 mod m20261129_000007_inbound;
 mod m20261202_000008_thread_answers;
+mod m20261205_000009_block_hosts;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_threads::Migration),
             Box::new(m20261129_000007_inbound::Migration),
             Box::new(m20261202_000008_thread_answers::Migration),
+            Box::new(m20261205_000009_block_hosts::Migration),
         ]
     }
 }

@@ -3,6 +3,8 @@
 mod markdown;
 mod media;
 mod names;
+mod net;
+mod role;
 
 pub use markdown::{
     ImageRef, SafeHtml, derive_summary, images, render_markdown, render_remote_markdown,
@@ -10,3 +12,5 @@ pub use markdown::{
 };
 pub use media::{ImageFormat, MediaName};
 pub use names::{Password, Slug, TagName, Username, ValidationError, parse_tags};
+pub use net::{HostName, HttpUrl, same_authority, same_server};
+pub use role::Role;

@@ -4,7 +4,6 @@
 use activitypub_federation::{
     fetch::object_id::ObjectId,
     http_signatures::generate_actor_keypair,
-    protocol::verification::verify_domains_match,
     traits::{Actor, Object},
 };
 use anyhow::Context;
@@ -174,7 +173,7 @@ impl Object for RemoteActor {
         expected_domain: &Url,
         _: &FedContext,
     ) -> Result<(), FedError> {
-        verify_domains_match(json.id.inner(), expected_domain)?;
+        crate::federation::verify_same_server(json.id.inner(), expected_domain)?;
         json.check_key_owner()
     }
 

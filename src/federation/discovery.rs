@@ -32,9 +32,12 @@ fn names_the_blog(state: &AppState, resource: &str) -> bool {
     let Some((user, host)) = acct.rsplit_once('@') else {
         return false;
     };
-    let config = &state.config;
-    user.eq_ignore_ascii_case(&config.blog.username)
-        && (host.eq_ignore_ascii_case(&config.host()) || Some(host) == config.public_url.host_str())
+    user.eq_ignore_ascii_case(&state.config.blog.username)
+        && (urls.is_our_host(host)
+            || crate::domain::HostName::parse(host).is_ok_and(|h| {
+                crate::domain::HostName::of_url(&state.config.public_url)
+                    .is_some_and(|ours| ours == h)
+            }))
 }
 
 pub async fn webfinger(

@@ -1,52 +1,54 @@
-//! Rate limits on the inbox: per client address and per sending server, so
-//! no one address or server can flood the blog.
+//! Rate limits on the inbox. Before a request's signature is verified it
+//! is counted against the client address it came from (an IPv6 client by
+//! its /64); only once the signature verifies is it counted against the
+//! sending server too. A request that merely claims to come from a server,
+//! unsigned or badly signed, never uses up that server's allowance.
 
-use std::{
-    net::{IpAddr, SocketAddr},
-    num::NonZeroU32,
-};
+use std::net::SocketAddr;
 
 use axum::{extract::ConnectInfo, http::request::Parts};
-use governor::{
-    DefaultKeyedRateLimiter, Quota,
-    clock::{Clock, DefaultClock},
-};
 
 use super::error::FedError;
+use crate::{
+    domain::HostName,
+    limits::{ClientKey, KeyedLimiter},
+};
 
 pub struct InboxLimits {
-    by_address: DefaultKeyedRateLimiter<IpAddr>,
-    by_host: DefaultKeyedRateLimiter<String>,
-    /// Made once: creating a clock reads the CPU's timer features.
-    clock: DefaultClock,
+    by_address: KeyedLimiter<ClientKey>,
+    by_server: KeyedLimiter<HostName>,
 }
 
 impl InboxLimits {
     /// `per_minute` requests from each address and from each server, with
     /// bursts of the same size.
     pub fn new(per_minute: u32) -> InboxLimits {
-        let rate = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
-        let quota = Quota::per_minute(rate).allow_burst(rate);
         InboxLimits {
-            by_address: DefaultKeyedRateLimiter::keyed(quota),
-            by_host: DefaultKeyedRateLimiter::keyed(quota),
-            clock: DefaultClock::default(),
+            by_address: KeyedLimiter::per_minute(per_minute),
+            by_server: KeyedLimiter::per_minute(per_minute),
         }
     }
 
-    /// Counts one request from the client behind `parts`, sent by `actor`.
-    pub fn check(&self, parts: &Parts, actor: &str) -> Result<(), FedError> {
-        let clock = &self.clock;
-        let wait = |not_until: governor::NotUntil<_>| {
-            FedError::too_many(not_until.wait_time_from(clock.now()).as_secs().max(1))
-        };
-        if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
-            self.by_address.check_key(&peer.ip()).map_err(wait)?;
+    /// Counts one request from the client behind `parts`, before anything
+    /// in it is believed.
+    pub fn check_client(&self, parts: &Parts) -> Result<(), FedError> {
+        match parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+            Some(ConnectInfo(peer)) => self
+                .by_address
+                .check(&ClientKey::of(peer.ip()))
+                .map_err(FedError::too_many),
+            None => Ok(()),
         }
-        if let Some(host) = crate::services::blocks::domain_of(actor) {
-            self.by_host.check_key(&host).map_err(wait)?;
-        }
-        Ok(())
+    }
+
+    /// Counts one request whose signature by an actor on `server` verified.
+    pub fn check_server(&self, server: &HostName) -> Result<(), FedError> {
+        self.by_server.check(server).map_err(FedError::too_many)
+    }
+
+    /// Keys held, for tests of the memory bound.
+    pub fn keys(&self) -> usize {
+        self.by_address.len() + self.by_server.len()
     }
 }
 
@@ -57,63 +59,44 @@ mod tests {
     use axum::{extract::ConnectInfo, http::Request};
 
     use super::InboxLimits;
+    use crate::domain::HostName;
 
-    fn parts(from: Option<&str>) -> axum::http::request::Parts {
+    fn parts(from: &str) -> axum::http::request::Parts {
         let mut request = Request::new(());
-        if let Some(addr) = from {
-            let addr: SocketAddr = addr.parse().expect("address");
-            request.extensions_mut().insert(ConnectInfo(addr));
-        }
+        let addr: SocketAddr = from.parse().expect("address");
+        request.extensions_mut().insert(ConnectInfo(addr));
         request.into_parts().0
     }
 
     #[test]
-    fn one_server_is_limited_whatever_addresses_it_uses() {
+    fn one_verified_server_is_limited_whatever_addresses_it_uses() {
         let limits = InboxLimits::new(3);
+        let busy = HostName::parse("busy.example").expect("host");
         for n in 1..=3 {
-            let from = format!("192.0.2.{n}:443");
             assert!(
                 limits
-                    .check(&parts(Some(&from)), "https://busy.example/users/a")
+                    .check_client(&parts(&format!("192.0.2.{n}:443")))
                     .is_ok()
             );
+            assert!(limits.check_server(&busy).is_ok());
         }
         let refused = limits
-            .check(
-                &parts(Some("192.0.2.9:443")),
-                "https://busy.example/users/b",
-            )
-            .expect_err("fourth request from the same server");
+            .check_server(&busy)
+            .expect_err("fourth from the server");
         assert_eq!(refused.status, axum::http::StatusCode::TOO_MANY_REQUESTS);
         assert!(refused.retry_after.is_some_and(|s| s >= 1));
-        assert!(
-            limits
-                .check(
-                    &parts(Some("192.0.2.9:443")),
-                    "https://quiet.example/users/c"
-                )
-                .is_ok()
-        );
+        let quiet = HostName::parse("quiet.example").expect("host");
+        assert!(limits.check_server(&quiet).is_ok());
     }
 
     #[test]
-    fn one_address_is_limited_whatever_servers_it_claims() {
+    fn one_address_is_limited_and_an_ipv6_network_counts_as_one() {
         let limits = InboxLimits::new(3);
         for n in 1..=3 {
-            let actor = format!("https://host{n}.example/users/a");
-            assert!(
-                limits
-                    .check(&parts(Some("198.51.100.7:5000")), &actor)
-                    .is_ok()
-            );
+            let from = format!("[2001:db8:7:7::{n}]:5000");
+            assert!(limits.check_client(&parts(&from)).is_ok());
         }
-        assert!(
-            limits
-                .check(
-                    &parts(Some("198.51.100.7:5000")),
-                    "https://host9.example/users/a"
-                )
-                .is_err()
-        );
+        assert!(limits.check_client(&parts("[2001:db8:7:7::99]:1")).is_err());
+        assert!(limits.check_client(&parts("[2001:db8:7:8::1]:1")).is_ok());
     }
 }

@@ -9,6 +9,7 @@ pub mod delivery;
 pub mod discovery;
 pub mod documents;
 pub mod error;
+pub mod fetch;
 pub mod inbox;
 pub mod interact;
 pub mod limits;
@@ -19,10 +20,7 @@ pub mod urls;
 
 use std::sync::Arc;
 
-use activitypub_federation::{
-    config::{Data, FederationConfig},
-    resolver::ValidatingDnsResolver,
-};
+use activitypub_federation::config::{Data, FederationConfig};
 use anyhow::Context;
 use axum::{
     http::{HeaderMap, HeaderValue, header},
@@ -57,8 +55,9 @@ pub struct FedShared {
     pub actor: Arc<LocalActor>,
     /// Wakes the delivery worker when new deliveries are queued.
     pub wake: Arc<Notify>,
-    /// For requests the library does not make itself (remote interaction lookups).
-    pub client: reqwest::Client,
+    /// Every fetch from another server, the library's included: bounded in
+    /// size, time and number (`fetch`).
+    pub client: reqwest_middleware::ClientWithMiddleware,
     /// Signs deliveries as the blog's actor.
     pub signer: signing::Signer,
     /// Remote actors recently read.
@@ -90,6 +89,18 @@ pub fn backoff(first: std::time::Duration, failures: i32) -> chrono::Duration {
     chrono::Duration::milliseconds((delay.num_milliseconds() as f64 * jitter) as i64)
 }
 
+/// Refuses what claims to come from one server but names another (the
+/// library's rule, on normalised host names and ports).
+pub fn verify_same_server(a: &url::Url, b: &url::Url) -> Result<(), error::FedError> {
+    if crate::domain::same_server(a, b) {
+        Ok(())
+    } else {
+        Err(error::FedError::bad_request(format!(
+            "{a} and {b} are not on the same server"
+        )))
+    }
+}
+
 pub type Federation = FederationConfig<FedData>;
 pub type FedContext = Data<FedData>;
 
@@ -98,18 +109,7 @@ pub const ACTIVITY_JSON: &str = "application/activity+json";
 /// The HTTP client for every outgoing federation request. Unless local peers
 /// are allowed it refuses hosts that resolve to private or loopback addresses.
 pub fn http_client(config: &Config) -> anyhow::Result<reqwest::Client> {
-    let timeout = std::time::Duration::from_secs(10);
-    reqwest::Client::builder()
-        .user_agent(concat!("blog/", env!("CARGO_PKG_VERSION")))
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        .dns_resolver(ValidatingDnsResolver::new(
-            vec![],
-            !config.federation.allow_insecure_local,
-        ))
-        .build()
-        .context("failed to build the federation HTTP client")
+    fetch::http_client(config)
 }
 
 /// Builds the federation configuration around the blog's actor.
@@ -121,6 +121,7 @@ pub async fn build(
     pages: Arc<crate::pages::PageCache>,
 ) -> anyhow::Result<Federation> {
     let urls = Urls::new(&config);
+    let client = fetch::bounded_client(client, fetch::Bounds::of(&config));
     let actor = Arc::new(LocalActor::load(&db, &urls).await?);
     let urls_key_id = urls.key_id();
     let inbox_wake = Arc::new(Notify::new());
@@ -151,15 +152,17 @@ async fn configure(data: FedData) -> anyhow::Result<Federation> {
         .context("public_url has no host")?
         .to_owned();
     let insecure = data.config.federation.allow_insecure_local;
+    let data_timeout = data.config.federation.fetch_timeout_secs;
     let client = data.client.clone();
     let actor = data.actor.clone();
     FederationConfig::builder()
         .domain(domain)
         .app_data(data)
-        .client(client.into())
+        .client(client)
         .debug(insecure)
         .allow_http_urls(insecure)
         .http_fetch_limit(50)
+        .request_timeout(std::time::Duration::from_secs(data_timeout))
         .signed_fetch_actor(actor.as_ref())
         .build()
         .await

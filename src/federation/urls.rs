@@ -2,12 +2,18 @@
 
 use url::Url;
 
-use crate::config::Config;
+use crate::{
+    config::Config,
+    domain::{HostName, same_authority},
+};
 
 #[derive(Clone, Debug)]
 pub struct Urls {
     base: String,
     username: String,
+    /// The public host, normalised, and its port when not the default.
+    host: Option<HostName>,
+    port: Option<u16>,
 }
 
 impl Urls {
@@ -15,7 +21,29 @@ impl Urls {
         Urls {
             base: config.public_url.as_str().trim_end_matches('/').to_owned(),
             username: config.blog.username.clone(),
+            host: HostName::of_url(&config.public_url),
+            port: config.public_url.port(),
         }
+    }
+
+    /// Whether `url` is on this blog: same host (normalised) and port.
+    pub fn is_ours(&self, url: &Url) -> bool {
+        self.host
+            .as_ref()
+            .is_some_and(|host| same_authority(url, host, self.port))
+    }
+
+    /// Whether a `Host` header (`name` or `name:port`) names this blog.
+    pub fn is_our_host(&self, header: &str) -> bool {
+        let header = header.trim();
+        let plain = header.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']' | b'_')
+        });
+        if !plain || header.is_empty() {
+            return false;
+        }
+        let scheme = self.base.split(':').next().unwrap_or("https");
+        Url::parse(&format!("{scheme}://{header}/")).is_ok_and(|url| self.is_ours(&url))
     }
 
     pub fn absolute(&self, path: &str) -> String {

@@ -19,13 +19,22 @@ pub async fn write(db: &DatabaseConnection, file: &Path) -> anyhow::Result<()> {
     let target = file
         .to_str()
         .context("the backup file name must be valid UTF-8")?;
+    // It holds the private key and sessions: made owner-only before SQLite
+    // writes into it (VACUUM INTO fills an empty file).
+    crate::files::create_private(file)
+        .with_context(|| format!("cannot create {}", file.display()))?;
     // VACUUM INTO reads one consistent snapshot, even while the server writes.
-    db.execute_raw(Statement::from_sql_and_values(
-        DatabaseBackend::Sqlite,
-        "VACUUM INTO ?",
-        [target.into()],
-    ))
-    .await
-    .with_context(|| format!("failed to write the backup to {}", file.display()))?;
+    let written = db
+        .execute_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Sqlite,
+            "VACUUM INTO ?",
+            [target.into()],
+        ))
+        .await
+        .with_context(|| format!("failed to write the backup to {}", file.display()));
+    if written.is_err() {
+        let _ = std::fs::remove_file(file);
+    }
+    written?;
     Ok(())
 }

@@ -9,7 +9,10 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::entities::{actor, block, follower};
+use crate::{
+    domain::HostName,
+    entities::{actor, block, follower},
+};
 
 pub const ACTOR: &str = "actor";
 pub const DOMAIN: &str = "domain";
@@ -22,18 +25,16 @@ pub struct BlockView {
     pub created_at: DateTime<Utc>,
 }
 
-/// The host of an actor id, without port.
+/// The host of an actor id, normalised (see [`HostName`]), without port.
 pub fn domain_of(ap_id: &str) -> Option<String> {
-    url::Url::parse(ap_id)
-        .ok()
-        .and_then(|u| u.host_str().map(|h| h.to_ascii_lowercase()))
+    HostName::of(ap_id).map(|host| host.to_string())
 }
 
 /// The current blocks, to check many actors against at once.
 #[derive(Debug, Default, Clone)]
 pub struct BlockList {
     actors: Vec<String>,
-    domains: Vec<String>,
+    domains: Vec<HostName>,
 }
 
 impl BlockList {
@@ -41,13 +42,22 @@ impl BlockList {
         if self.actors.iter().any(|a| a == actor_ap_id) {
             return true;
         }
-        let Some(host) = domain_of(actor_ap_id) else {
+        let Some(host) = HostName::of(actor_ap_id) else {
             return false;
         };
         // A blocked domain covers its subdomains too.
-        self.domains
-            .iter()
-            .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+        self.domains.iter().any(|d| host.is_within(d))
+    }
+
+    fn add(&mut self, kind: &str, value: String) {
+        match kind {
+            ACTOR => self.actors.push(value),
+            _ => {
+                if let Ok(host) = HostName::parse(&value) {
+                    self.domains.push(host);
+                }
+            }
+        }
     }
 }
 
@@ -58,10 +68,7 @@ pub async fn list(db: &DatabaseConnection) -> anyhow::Result<BlockList> {
         .context("failed to load blocks")?;
     let mut list = BlockList::default();
     for row in rows {
-        match row.kind.as_str() {
-            ACTOR => list.actors.push(row.value),
-            _ => list.domains.push(row.value),
-        }
+        list.add(&row.kind, row.value);
     }
     Ok(list)
 }
@@ -90,13 +97,9 @@ pub async fn is_blocked(db: &DatabaseConnection, actor_ap_id: &str) -> anyhow::R
             .add(block::Column::Kind.eq(ACTOR))
             .add(block::Column::Value.eq(actor_ap_id)),
     );
-    if let Some(host) = domain_of(actor_ap_id) {
+    if let Some(host) = HostName::of(actor_ap_id) {
         // social.example.org is covered by blocks of itself, example.org and org.
-        let parents: Vec<String> = host
-            .match_indices('.')
-            .map(|(at, _)| host[at + 1..].to_owned())
-            .chain(std::iter::once(host.clone()))
-            .collect();
+        let parents = host.with_parents();
         matching = matching.add(
             Condition::all()
                 .add(block::Column::Kind.eq(DOMAIN))
@@ -130,19 +133,18 @@ async fn actors_blocked_by(db: &DatabaseConnection, list: &BlockList) -> anyhow:
 
 fn single(kind: &str, value: String) -> BlockList {
     let mut list = BlockList::default();
-    match kind {
-        ACTOR => list.actors.push(value),
-        _ => list.domains.push(value),
-    }
+    list.add(kind, value);
     list
 }
 
-/// Blocks an actor (`kind` = `actor`) or a domain: removes matching
-/// followers and hides their comments. Returns the posts whose comments
-/// changed.
+/// Blocks an actor (`kind` = `actor`) or a domain (stored normalised, see
+/// [`HostName`]): removes matching followers and hides their comments.
+/// Returns the posts whose comments changed.
 pub async fn add(db: &DatabaseConnection, kind: &str, value: &str) -> anyhow::Result<Vec<i32>> {
     let value = if kind == DOMAIN {
-        value.trim().to_ascii_lowercase()
+        HostName::parse(value)
+            .map_err(|err| anyhow::anyhow!("cannot block {value}: {err}"))?
+            .to_string()
     } else {
         value.trim().to_owned()
     };

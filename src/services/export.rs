@@ -42,7 +42,7 @@ pub async fn write_zip(
 ) -> anyhow::Result<Summary> {
     let posts = posts::all_for_admin(db).await?;
     let comments = comments::all(db).await?;
-    let out = std::fs::File::create_new(file)
+    let out = crate::files::create_private(file)
         .with_context(|| format!("cannot create {} (it must not exist yet)", file.display()))?;
     let mut zip = ZipWriter::new(out);
     let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);

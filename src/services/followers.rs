@@ -10,15 +10,19 @@ use sea_orm::{
 use serde::Serialize;
 
 use super::outbox::{self, ActivityKind};
-use crate::entities::{actor, follower};
+use crate::{
+    domain::HttpUrl,
+    entities::{actor, follower},
+};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FollowerView {
     pub ap_id: String,
     pub handle: String,
     pub name: Option<String>,
-    pub url: Option<String>,
-    pub icon_url: Option<String>,
+    /// Links from the remote profile: only ever http(s).
+    pub url: Option<HttpUrl>,
+    pub icon_url: Option<HttpUrl>,
     pub since: DateTime<Utc>,
 }
 
@@ -83,10 +87,14 @@ pub async fn list(db: &DatabaseConnection) -> anyhow::Result<Vec<FollowerView>> 
         .filter_map(|(f, a)| {
             a.map(|a| FollowerView {
                 handle: format!("@{}@{}", a.preferred_username, a.host),
+                url: a
+                    .url
+                    .as_deref()
+                    .and_then(HttpUrl::parse_opt)
+                    .or_else(|| HttpUrl::parse_opt(&a.ap_id)),
                 ap_id: a.ap_id,
                 name: a.name,
-                url: a.url,
-                icon_url: a.icon_url,
+                icon_url: a.icon_url.as_deref().and_then(HttpUrl::parse_opt),
                 since: f.created_at,
             })
         })

@@ -10,7 +10,10 @@ use std::{
 use anyhow::Context;
 use chrono::Utc;
 use image::{DynamicImage, ImageDecoder, ImageReader, codecs::jpeg::JpegEncoder};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder,
+};
 
 use crate::{
     config::Config,
@@ -225,9 +228,17 @@ async fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Every uploaded image, newest first.
-pub async fn list(db: &DatabaseConnection, config: &Config) -> anyhow::Result<Vec<MediaView>> {
-    Ok(media::Entity::find()
+/// The uploaded images, newest first: every one, or those `uploader` sent.
+pub async fn list(
+    db: &DatabaseConnection,
+    config: &Config,
+    uploader: Option<i32>,
+) -> anyhow::Result<Vec<MediaView>> {
+    let mut query = media::Entity::find();
+    if let Some(uploader) = uploader {
+        query = query.filter(media::Column::UploadedBy.eq(uploader));
+    }
+    Ok(query
         .order_by_desc(media::Column::CreatedAt)
         .order_by_desc(media::Column::Id)
         .all(db)

@@ -54,15 +54,16 @@ impl ActivityKind {
     }
 }
 
-/// `host[:port]` of an inbox, the unit that is paused when it keeps failing.
+/// `host[:port]` of an inbox (the host normalised), the unit that is
+/// paused when it keeps failing.
 pub fn host_of(inbox: &str) -> String {
-    match url::Url::parse(inbox) {
-        Ok(url) => match (url.host_str(), url.port()) {
-            (Some(host), Some(port)) => format!("{host}:{port}"),
-            (Some(host), None) => host.to_owned(),
-            _ => inbox.to_owned(),
-        },
-        Err(_) => inbox.to_owned(),
+    let Ok(url) = url::Url::parse(inbox) else {
+        return inbox.to_owned();
+    };
+    match (crate::domain::HostName::of_url(&url), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_string(),
+        _ => inbox.to_owned(),
     }
 }
 

@@ -7,8 +7,8 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -138,6 +138,22 @@ pub async fn revoke(db: &DatabaseConnection, user_id: i32, id: i32) -> anyhow::R
         .await
         .context("failed to revoke a token")?;
     Ok(result.rows_affected > 0)
+}
+
+/// Revokes every token of `user_id` (a password change, "log out
+/// everywhere").
+pub async fn revoke_all(db: &impl ConnectionTrait, user_id: i32) -> anyhow::Result<u64> {
+    let result = api_token::Entity::update_many()
+        .col_expr(
+            api_token::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await
+        .context("failed to revoke tokens")?;
+    Ok(result.rows_affected)
 }
 
 /// The grant of a presented token, if it is one of ours and not revoked.

@@ -9,7 +9,7 @@ use sea_orm::{
 
 use super::is_unique_violation;
 use crate::{
-    domain::{Password, Username},
+    domain::{Password, Role, Username},
     entities::user,
 };
 
@@ -56,6 +56,55 @@ pub async fn create(
             .context(format!("failed to create user {username}"))
             .into()),
     }
+}
+
+/// What `set_role` did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RoleChange {
+    Changed,
+    Unchanged,
+}
+
+/// Makes `username` an admin or an author. The last admin cannot become
+/// an author: someone must be able to moderate.
+pub async fn set_role(
+    db: &DatabaseConnection,
+    username: &str,
+    role: Role,
+) -> anyhow::Result<RoleChange> {
+    let (txn, _turn) = super::begin_write(db)
+        .await
+        .context("failed to start changing a role")?;
+    let user = user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(&txn)
+        .await
+        .with_context(|| format!("failed to load user {username}"))?
+        .with_context(|| format!("there is no user called {username}"))?;
+    if user.is_admin == role.is_admin() {
+        return Ok(RoleChange::Unchanged);
+    }
+    if !role.is_admin() {
+        let admins = user::Entity::find()
+            .filter(user::Column::IsAdmin.eq(true))
+            .count(&txn)
+            .await
+            .context("failed to count admins")?;
+        anyhow::ensure!(
+            admins > 1,
+            "{username} is the only admin; make another user an admin first"
+        );
+    }
+    let mut model: user::ActiveModel = user.into();
+    model.is_admin = Set(role.is_admin());
+    model
+        .update(&txn)
+        .await
+        .with_context(|| format!("failed to change the role of {username}"))?;
+    txn.commit()
+        .await
+        .with_context(|| format!("failed to change the role of {username}"))?;
+    Ok(RoleChange::Changed)
 }
 
 pub async fn find(db: &DatabaseConnection, id: i32) -> anyhow::Result<Option<user::Model>> {
@@ -136,8 +185,9 @@ pub enum ChangePasswordError {
     Other(#[from] anyhow::Error),
 }
 
-/// Changes a password after checking the current one, and ends every other
-/// session. Returns the new session epoch for the session that stays.
+/// Changes a password after checking the current one, ends every other
+/// session and revokes every app token (in one transaction). Returns the
+/// new session epoch for the session that stays.
 pub async fn change_password(
     db: &DatabaseConnection,
     user: &user::Model,
@@ -149,22 +199,36 @@ pub async fn change_password(
     }
     let password_hash = hash(new).await?;
     let epoch = user.session_epoch + 1;
+    let (txn, _turn) = super::begin_write(db)
+        .await
+        .context("failed to start changing the password")?;
     let mut model: user::ActiveModel = user.clone().into();
     model.password_hash = Set(password_hash);
     model.session_epoch = Set(epoch);
     model
-        .update(db)
+        .update(&txn)
+        .await
+        .with_context(|| format!("failed to change the password of {}", user.username))?;
+    super::tokens::revoke_all(&txn, user.id).await?;
+    txn.commit()
         .await
         .with_context(|| format!("failed to change the password of {}", user.username))?;
     Ok(epoch)
 }
 
-/// Ends every session of `user`, everywhere.
+/// Ends every session of `user`, everywhere, and revokes their app tokens.
 pub async fn end_all_sessions(db: &DatabaseConnection, user: &user::Model) -> anyhow::Result<()> {
+    let (txn, _turn) = super::begin_write(db)
+        .await
+        .context("failed to start ending sessions")?;
     let mut model: user::ActiveModel = user.clone().into();
     model.session_epoch = Set(user.session_epoch + 1);
     model
-        .update(db)
+        .update(&txn)
+        .await
+        .with_context(|| format!("failed to end the sessions of {}", user.username))?;
+    super::tokens::revoke_all(&txn, user.id).await?;
+    txn.commit()
         .await
         .with_context(|| format!("failed to end the sessions of {}", user.username))?;
     Ok(())

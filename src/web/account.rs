@@ -33,8 +33,9 @@ pub async fn account(
     token: CsrfToken,
     axum::extract::Query(query): axum::extract::Query<Notice>,
 ) -> AppResult<Response> {
-    let notice = (query.notice.as_deref() == Some("password"))
-        .then_some("Your password was changed. Other sessions were logged out.");
+    let notice = (query.notice.as_deref() == Some("password")).then_some(
+        "Your password was changed. Other sessions were logged out and your app tokens revoked.",
+    );
     account_page(
         &state,
         &user,
@@ -55,7 +56,13 @@ pub(super) async fn account_page(
 ) -> AppResult<Response> {
     let tokens = crate::services::tokens::list(&state.db, user.0.id).await?;
     let extra = context! { tokens => super::templates::to_value(&tokens), ..extra };
-    page(state, user, token, "admin/account.html", status, extra).await
+    let mut response = page(state, user, token, "admin/account.html", status, extra).await?;
+    // It may show a new token, once: never kept by a browser or a proxy.
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
 }
 
 #[derive(Deserialize)]

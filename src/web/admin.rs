@@ -65,7 +65,7 @@ pub async fn list(
     token: CsrfToken,
     Query(query): Query<NoticeQuery>,
 ) -> AppResult<Response> {
-    let all = posts::all_for_admin(&state.db).await?;
+    let all = posts::managed_by(&state.db, &user.0).await?;
     let mut counts = crate::services::deliveries::counts_by_post(&state.db).await?;
     let rows: Vec<AdminRow> = all
         .iter()
@@ -207,7 +207,7 @@ pub async fn update(
     Path(id): Path<i32>,
     CsrfUpload(submit, files): CsrfUpload<EditorSubmit>,
 ) -> AppResult<Response> {
-    let (post, _) = load(&state, id).await?;
+    let (post, _) = load(&state, &user, id).await?;
     submitted(&state, &user, token, Some(&post), submit, files).await
 }
 
@@ -306,10 +306,21 @@ async fn submitted(
     }
 }
 
-async fn load(state: &AppState, id: i32) -> AppResult<(PostView, PostForm)> {
-    posts::editable(&state.db, id, state.config.timezone())
+/// A post `user` may change: their own, or any for an admin.
+async fn load(state: &AppState, user: &CurrentUser, id: i32) -> AppResult<(PostView, PostForm)> {
+    let (post, form) = posts::editable(&state.db, id, state.config.timezone())
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    if !posts::may_manage(&user.0, post.author_id) {
+        return Err(not_yours());
+    }
+    Ok((post, form))
+}
+
+pub(super) fn not_yours() -> AppError {
+    AppError::Forbidden(
+        "This post is another author's: only they and the blog's admins may change it.".into(),
+    )
 }
 
 pub async fn edit_form(
@@ -319,7 +330,7 @@ pub async fn edit_form(
     Path(id): Path<i32>,
     Query(query): Query<NoticeQuery>,
 ) -> AppResult<Response> {
-    let (post, form) = load(&state, id).await?;
+    let (post, form) = load(&state, &user, id).await?;
     let notice = notice_text(query.notice.as_deref());
     let view = Editor {
         post: Some(&post),
@@ -337,7 +348,7 @@ pub async fn delete_form(
     token: CsrfToken,
     Path(id): Path<i32>,
 ) -> AppResult<Response> {
-    let (post, _) = load(&state, id).await?;
+    let (post, _) = load(&state, &user, id).await?;
     page(
         &state,
         &user,
@@ -351,10 +362,16 @@ pub async fn delete_form(
 
 pub async fn delete(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Path(id): Path<i32>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Redirect> {
+    let owner = posts::owner_of(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !posts::may_manage(&user.0, owner) {
+        return Err(not_yours());
+    }
     if !posts::delete(&state.db, id).await? {
         return Err(AppError::NotFound);
     }

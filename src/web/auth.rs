@@ -8,7 +8,6 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use axum_csrf::CsrfToken;
-use governor::clock::{Clock, DefaultClock};
 use minijinja::context;
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -23,13 +22,24 @@ use crate::{entities::user, error::AppError, error::AppResult, services::users};
 const USER_KEY: &str = "user_id";
 const EPOCH_KEY: &str = "epoch";
 
-/// The logged-in author. Pages that take it send visitors to the login form.
+/// The logged-in user. Pages that take it send visitors to the login form.
+#[derive(Clone)]
 pub struct CurrentUser(pub user::Model);
+
+impl CurrentUser {
+    pub fn is_admin(&self) -> bool {
+        self.0.is_admin
+    }
+}
 
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        // Found already by the access guard (`web::access`).
+        if let Some(user) = parts.extensions.get::<CurrentUser>() {
+            return Ok(user.clone());
+        }
         let next = parts
             .uri
             .path_and_query()
@@ -62,12 +72,49 @@ pub struct NextQuery {
     next: String,
 }
 
-/// Only local paths, so the login form cannot bounce anyone to another site.
+/// Only an absolute path on this site, so the login form cannot bounce
+/// anyone elsewhere: no `//` (another host), no backslash (which browsers
+/// read as a slash), no control characters or whitespace (browsers drop a
+/// tab or newline, turning `/\t/evil.example` into `//evil.example`).
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next
-    } else {
-        "/admin"
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && next.len() <= 2048
+        && !next
+            .chars()
+            .any(|c| c == '\\' || c.is_control() || c.is_whitespace());
+    if local { next } else { "/admin" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_only_ever_a_path_on_this_site() {
+        for good in [
+            "/admin",
+            "/admin/posts/3/edit?notice=saved",
+            "/posts/a#comment-2",
+        ] {
+            assert_eq!(safe_next(good), good);
+        }
+        for bad in [
+            "//evil.example/",
+            "/\t/evil.example/",
+            "/\n/evil.example/",
+            "/\r/evil.example",
+            "/ /evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "https://evil.example/",
+            "evil.example",
+            "/\u{3000}/evil.example",
+            "/\u{0}/x",
+            "",
+        ] {
+            assert_eq!(safe_next(bad), "/admin", "{bad:?}");
+        }
     }
 }
 
@@ -113,10 +160,12 @@ pub async fn login(
     token: CsrfToken,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> AppResult<Response> {
-    if let Err(not_until) = state.login_limiter.check_key(&peer.ip()) {
-        let wait = not_until.wait_time_from(DefaultClock::default().now());
+    if let Err(wait) = state
+        .login_limiter
+        .check(&crate::limits::ClientKey::of(peer.ip()))
+    {
         return Err(AppError::TooManyRequests {
-            retry_after_secs: wait.as_secs().max(1),
+            retry_after_secs: wait,
         });
     }
     let Some(user) = users::verify_login(&state.db, &form.username, &form.password).await? else {

@@ -9,7 +9,7 @@ use axum_csrf::CsrfToken;
 use serde::{Deserialize, de::DeserializeOwned};
 
 use super::AppState;
-use crate::error::AppError;
+use crate::{domain::same_server, error::AppError};
 
 #[derive(Deserialize, Default)]
 struct TokenField {
@@ -145,17 +145,14 @@ fn same_origin(headers: &axum::http::HeaderMap, state: &AppState) -> bool {
     let Ok(origin) = url::Url::parse(origin) else {
         return false;
     };
-    let authority = match (origin.host_str(), origin.port()) {
-        (Some(host), Some(port)) => format!("{host}:{port}"),
-        (Some(host), None) => host.to_owned(),
-        _ => return false,
-    };
     let public = &state.config.public_url;
-    let matches_public = origin.scheme() == public.scheme() && authority == state.config.host();
+    let matches_public = origin.scheme() == public.scheme() && same_server(&origin, public);
     let matches_host = headers
         .get(HOST)
         .and_then(|h| h.to_str().ok())
-        .is_some_and(|host| host.eq_ignore_ascii_case(&authority));
+        .filter(|host| !host.contains(['/', '@', '?', '#']))
+        .and_then(|host| url::Url::parse(&format!("{}://{host}/", origin.scheme())).ok())
+        .is_some_and(|host| same_server(&origin, &host));
     matches_public || matches_host
 }
 

@@ -115,7 +115,9 @@ async fn library_page(
     errors: FieldErrors,
     notice: Option<String>,
 ) -> AppResult<Response> {
-    let images = media::list(&state.db, &state.config).await?;
+    // An author sees the images they uploaded; an admin every one.
+    let uploader = (!user.0.is_admin).then_some(user.0.id);
+    let images = media::list(&state.db, &state.config, uploader).await?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {

@@ -1,5 +1,6 @@
 //! Everything browser-facing: routes, extractors and page handlers.
 
+pub mod access;
 mod account;
 mod admin;
 mod auth;
@@ -79,54 +80,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))
-        .route("/admin", get(admin::list))
-        .route("/admin/fediverse", get(admin::fediverse))
-        .route("/admin/account", get(account::account))
-        .route("/admin/account/password", post(account::change_password))
-        .route("/admin/account/tokens", post(tokens::create))
-        .route("/admin/account/tokens/{id}/revoke", post(tokens::revoke))
-        .route(
-            "/admin/account/logout-everywhere",
-            post(account::logout_everywhere),
-        )
-        .route(
-            "/admin/comments",
-            get(moderation::queue).post(moderation::moderate),
-        )
-        .route(
-            "/admin/comments/{id}/reply",
-            get(moderation::answer_form).post(moderation::answer),
-        )
-        .route(
-            "/admin/blocks",
-            get(moderation::block_list).post(moderation::block_domain),
-        )
-        .route("/admin/blocks/{id}/delete", post(moderation::unblock))
-        .route(
-            "/admin/posts/new",
-            get(admin::new_form).post(admin::create.layer(media::upload_limit(&state))),
-        )
-        .route(
-            "/admin/posts/{id}/edit",
-            get(admin::edit_form).post(admin::update.layer(media::upload_limit(&state))),
-        )
-        .route(
-            "/admin/media",
-            get(media::library).post(media::upload.layer(media::upload_limit(&state))),
-        )
         .route("/media/{name}", get(media::serve))
-        .route(
-            "/micropub",
-            get(micropub::query).post(micropub::publish.layer(media::upload_limit(&state))),
-        )
-        .route(
-            "/micropub/media",
-            post(micropub::media_endpoint.layer(media::upload_limit(&state))),
-        )
-        .route(
-            "/admin/posts/{id}/delete",
-            get(admin::delete_form).post(admin::delete),
-        )
+        .merge(guarded_routes(&state))
         .merge(federation)
         .fallback(errors::not_found);
     let pages = catch_panics(router)
@@ -159,6 +114,60 @@ pub fn router(state: AppState) -> Router {
         ))
         .with_state(state);
     with_security_headers(router)
+}
+
+/// The admin pages and Micropub, behind the access guard: each route's
+/// rule in `access::RULES` is checked before its handler runs.
+fn guarded_routes(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(admin::list))
+        .route("/admin/fediverse", get(admin::fediverse))
+        .route("/admin/account", get(account::account))
+        .route("/admin/account/password", post(account::change_password))
+        .route("/admin/account/tokens", post(tokens::create))
+        .route("/admin/account/tokens/{id}/revoke", post(tokens::revoke))
+        .route(
+            "/admin/account/logout-everywhere",
+            post(account::logout_everywhere),
+        )
+        .route(
+            "/admin/comments",
+            get(moderation::queue).post(moderation::moderate),
+        )
+        .route(
+            "/admin/comments/{id}/reply",
+            get(moderation::answer_form).post(moderation::answer),
+        )
+        .route(
+            "/admin/blocks",
+            get(moderation::block_list).post(moderation::block_domain),
+        )
+        .route("/admin/blocks/{id}/delete", post(moderation::unblock))
+        .route(
+            "/admin/posts/new",
+            get(admin::new_form).post(admin::create.layer(media::upload_limit(state))),
+        )
+        .route(
+            "/admin/posts/{id}/edit",
+            get(admin::edit_form).post(admin::update.layer(media::upload_limit(state))),
+        )
+        .route(
+            "/admin/posts/{id}/delete",
+            get(admin::delete_form).post(admin::delete),
+        )
+        .route(
+            "/admin/media",
+            get(media::library).post(media::upload.layer(media::upload_limit(state))),
+        )
+        .route(
+            "/micropub",
+            get(micropub::query).post(micropub::publish.layer(media::upload_limit(state))),
+        )
+        .route(
+            "/micropub/media",
+            post(micropub::media_endpoint.layer(media::upload_limit(state))),
+        )
+        .route_layer(middleware::from_fn_with_state(state.clone(), access::guard))
 }
 
 /// A panic in any handler becomes a logged 500 (shown as the error page),

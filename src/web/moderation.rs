@@ -51,6 +51,9 @@ pub async fn queue(
     token: CsrfToken,
     Query(query): Query<QueueQuery>,
 ) -> AppResult<Response> {
+    if !user.is_admin() {
+        return comments_on_own_posts(&state, &user, token, query).await;
+    }
     let status = query.status.as_deref().unwrap_or(PENDING);
     if !STATUSES.contains(&status) {
         return Err(AppError::NotFound);
@@ -72,6 +75,51 @@ pub async fn queue(
         extra,
     )
     .await
+}
+
+/// An author's view: the shown comments on their own posts, to answer.
+/// Moderation itself is the admins'.
+async fn comments_on_own_posts(
+    state: &AppState,
+    user: &CurrentUser,
+    token: CsrfToken,
+    query: QueueQuery,
+) -> AppResult<Response> {
+    let list = comments::shown_on_posts_of(&state.db, user.0.id).await?;
+    let extra = context! {
+        comments => to_value(&list),
+        notice => notice_text(query.notice.as_deref()),
+    };
+    page(
+        state,
+        user,
+        token,
+        "admin/answers.html",
+        StatusCode::OK,
+        extra,
+    )
+    .await
+}
+
+/// A comment `user` may answer: on their own post, or any for an admin.
+async fn answerable(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i32,
+) -> AppResult<comments::CommentView> {
+    let comment = comments::by_id(&state.db, id)
+        .await?
+        .filter(|c| !c.deleted)
+        .ok_or(AppError::NotFound)?;
+    let owner = crate::services::posts::owner_of(&state.db, comment.post_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !crate::services::posts::may_manage(&user.0, owner) {
+        return Err(AppError::Forbidden(
+            "This comment is on another author's post: they and the admins answer it.".into(),
+        ));
+    }
+    Ok(comment)
 }
 
 #[derive(Deserialize)]
@@ -168,10 +216,7 @@ pub async fn answer_form(
     token: CsrfToken,
     Path(id): Path<i32>,
 ) -> AppResult<Response> {
-    let comment = comments::by_id(&state.db, id)
-        .await?
-        .filter(|c| !c.deleted)
-        .ok_or(AppError::NotFound)?;
+    let comment = answerable(&state, &user, id).await?;
     let extra = context! { comment => to_value(&comment), body => "", error => None::<String> };
     page(
         &state,
@@ -197,10 +242,7 @@ pub async fn answer(
     Path(id): Path<i32>,
     CsrfForm(form): CsrfForm<AnswerForm>,
 ) -> AppResult<Response> {
-    let comment = comments::by_id(&state.db, id)
-        .await?
-        .filter(|c| !c.deleted)
-        .ok_or(AppError::NotFound)?;
+    let comment = answerable(&state, &user, id).await?;
     if form.body.trim().is_empty() || form.body.len() > 64 * 1024 {
         let extra = context! {
             comment => to_value(&comment),
@@ -224,8 +266,13 @@ pub async fn answer(
         .ok_or(AppError::NotFound)?;
     state.changed(&[Change::Replies(saved.post_id)]).await;
     state.wake_delivery();
+    let back = if user.is_admin() {
+        "/admin/comments?status=approved&notice=answered"
+    } else {
+        "/admin/comments?notice=answered"
+    };
     Ok(axum::response::IntoResponse::into_response(Redirect::to(
-        "/admin/comments?status=approved&notice=answered",
+        back,
     )))
 }
 
@@ -260,17 +307,15 @@ pub async fn block_domain(
     _user: CurrentUser,
     CsrfForm(form): CsrfForm<BlockForm>,
 ) -> AppResult<Redirect> {
-    let domain = form
-        .domain
-        .trim()
-        .trim_start_matches("https://")
+    let typed = form.domain.trim();
+    let typed = typed
+        .strip_prefix("https://")
+        .or_else(|| typed.strip_prefix("http://"))
+        .unwrap_or(typed)
         .trim_end_matches('/');
-    if domain.is_empty() || domain.contains(['/', ' ', '@']) {
-        return Err(AppError::BadRequest(
-            "type a server's name, such as spam.example".into(),
-        ));
-    }
-    let mut changes = replies(blocks::add(&state.db, blocks::DOMAIN, domain).await?);
+    let domain = crate::domain::HostName::parse(typed)
+        .map_err(|_| AppError::BadRequest("type a server's name, such as spam.example".into()))?;
+    let mut changes = replies(blocks::add(&state.db, blocks::DOMAIN, domain.as_str()).await?);
     changes.push(Change::Followers);
     state.federation.to_request_data().blocks.forget();
     state.changed(&changes).await;

@@ -1,14 +1,15 @@
-use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
+use std::{num::NonZeroU32, sync::Arc, time::Duration};
 
 use axum::extract::FromRef;
 use axum_csrf::CsrfConfig;
-use governor::{DefaultKeyedRateLimiter, Quota};
+use governor::Quota;
 use sea_orm::DatabaseConnection;
 
 use super::{Templates, caching::Renderings};
 use crate::{
     config::Config,
     federation::{Federation, limits::InboxLimits},
+    limits::{ClientKey, KeyedLimiter},
     pages::{Change, PageCache},
 };
 
@@ -31,7 +32,7 @@ pub struct Shared {
     pub config: Arc<Config>,
     pub templates: Templates,
     pub csrf: CsrfConfig,
-    pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    pub login_limiter: Arc<KeyedLimiter<ClientKey>>,
     pub inbox_limits: Arc<InboxLimits>,
     pub federation: Federation,
     /// Rendered public pages; see `crate::pages` and `web::caching`.
@@ -59,7 +60,7 @@ impl AppState {
             config,
             templates,
             csrf,
-            login_limiter: Arc::new(DefaultKeyedRateLimiter::keyed(login_quota())),
+            login_limiter: Arc::new(KeyedLimiter::new(login_quota())),
             inbox_limits: Arc::new(InboxLimits::new(inbox_rate)),
             federation,
             pages,

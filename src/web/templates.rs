@@ -30,6 +30,7 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "admin/fediverse.html",
     "admin/comments.html",
     "admin/answer.html",
+    "admin/answers.html",
     "admin/blocks.html",
     "admin/account.html",
     "admin/media.html",

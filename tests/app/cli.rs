@@ -8,7 +8,7 @@ use std::{
 
 use crate::helpers::TestDb;
 
-fn blog(db: &TestDb) -> Command {
+pub(crate) fn blog(db: &TestDb) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_blog"));
     command
         .current_dir(db.dir.path())
@@ -196,7 +196,7 @@ async fn an_unknown_key_in_the_config_file_stops_the_server_with_its_name() {
     assert!(stderr.contains("lissen"), "{stderr}");
 }
 
-fn config_for(db: &TestDb) -> blog::config::Config {
+pub(crate) fn config_for(db: &TestDb) -> blog::config::Config {
     blog::config::Config {
         database_url: Some(db.url.clone()),
         ..Default::default()

@@ -71,7 +71,7 @@ async fn reply(
     };
     let incoming = IncomingReply {
         ap_id: format!("https://social.example/notes/{n}"),
-        url: Some(format!("https://social.example/@reader/{n}")),
+        url: blog::domain::HttpUrl::parse_opt(&format!("https://social.example/@reader/{n}")),
         target,
         content: sanitize_remote(&format!("<p>Reply number {n}.</p>")),
         content_warning: None,

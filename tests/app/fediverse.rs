@@ -17,6 +17,16 @@ pub struct Fediverse {
 impl Fediverse {
     /// The blog plus one peer per `(host, accounts)`.
     pub async fn start(peers: &[(&str, &[&str])]) -> Fediverse {
+        Self::start_with(peers, &[], |_| {}).await
+    }
+
+    /// Like `start`, with more host names the blog resolves (other servers
+    /// a test runs itself) and changes to the blog's configuration.
+    pub async fn start_with(
+        peers: &[(&str, &[&str])],
+        others: &[(&str, std::net::SocketAddr)],
+        change: impl FnOnce(&mut blog::config::Config),
+    ) -> Fediverse {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind blog");
         let blog_addr = listener.local_addr().expect("address");
         let mut bound = Vec::new();
@@ -25,6 +35,11 @@ impl Fediverse {
         }
         let mut hosts = vec![("blog.test".to_owned(), blog_addr)];
         hosts.extend(bound.iter().map(Peer::addr));
+        hosts.extend(
+            others
+                .iter()
+                .map(|(host, addr)| ((*host).to_owned(), *addr)),
+        );
         let client = resolving_client(&hosts);
         for peer in &mut bound {
             peer.start(client.clone()).await;
@@ -35,6 +50,7 @@ impl Fediverse {
                 .expect("URL");
             c.federation.allow_insecure_local = true;
             c.federation.retry_delay_ms = 100;
+            change(c);
         })
         .await;
         let settle = crate::helpers::settle_hook(&blog.config).await;
@@ -42,6 +58,37 @@ impl Fediverse {
             peer.after_sending(settle.clone());
         }
         Fediverse { blog, peers: bound }
+    }
+
+    /// A blog that shows replies at once, with one published post titled
+    /// `title`, and its admin's logged-in client.
+    pub async fn with_open_post(
+        peers: &[(&str, &[&str])],
+        title: &str,
+        change: impl FnOnce(&mut blog::config::Config),
+    ) -> (Fediverse, reqwest::Client) {
+        let net = Fediverse::start_with(peers, &[], |c| {
+            c.moderation.policy = blog::config::ModerationPolicy::Open;
+            change(c);
+        })
+        .await;
+        let admin = net.blog.logged_in_admin().await;
+        net.blog
+            .write_post(&admin, &[("title", title), ("body", "x")], "publish")
+            .await;
+        (net, admin)
+    }
+
+    /// Whether the blog refuses a Follow from the first peer's `user` (403).
+    pub async fn refuses_follow_from(&self, user: &str) -> bool {
+        let peer = &self.peers[0];
+        let follow = serde_json::json!({
+            "id": format!("{}/follows/{}", peer.base, uuid::Uuid::new_v4()),
+            "type": "Follow",
+            "actor": peer.user(user).id,
+            "object": self.blog_url("/users/blog"),
+        });
+        peer.post_signed(follow, &self.inbox()).await == 403
     }
 
     pub fn handle(&self) -> String {

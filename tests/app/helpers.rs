@@ -300,14 +300,19 @@ impl TestApp {
 
     /// A logged-in client for a fresh admin called `alice`.
     pub async fn logged_in_admin(&self) -> reqwest::Client {
-        self.add_user("alice", true).await;
+        self.logged_in("alice", true).await
+    }
+
+    /// A logged-in client for a fresh user: an admin, or an author.
+    pub async fn logged_in(&self, name: &str, admin: bool) -> reqwest::Client {
+        self.add_user(name, admin).await;
         let client = self.client();
         let response = self
             .submit(
                 &client,
                 "/login",
                 "/login",
-                &[("username", "alice"), ("password", PASSWORD)],
+                &[("username", name), ("password", PASSWORD)],
             )
             .await;
         assert_eq!(response.status(), 303, "login should redirect");

@@ -16,24 +16,13 @@ use crate::fediverse::Fediverse;
 
 /// A blog that shows replies at once, with one published post.
 async fn with_post() -> (Fediverse, String) {
-    let mut net = Fediverse::start(&[("peer.test", &["alice", "bob"])]).await;
-    let config = net.blog.config.clone();
-    net.blog = net
-        .blog
-        .restart_with(move |c| {
-            *c = config;
-            c.moderation.policy = blog::config::ModerationPolicy::Open;
-        })
-        .await;
-    let admin = net.blog.logged_in_admin().await;
-    net.blog
-        .write_post(&admin, &[("title", "Letters"), ("body", "x")], "publish")
-        .await;
+    let (net, _) =
+        Fediverse::with_open_post(&[("peer.test", &["alice", "bob"])], "Letters", |_| {}).await;
     let post = net.blog_url("/posts/letters");
     (net, post)
 }
 
-async fn comments_with(net: &Fediverse, ap_id: &str) -> u64 {
+pub(crate) async fn comments_with(net: &Fediverse, ap_id: &str) -> u64 {
     comment::Entity::find()
         .filter(comment::Column::ApId.eq(ap_id))
         .count(&net.blog.db)
@@ -41,7 +30,7 @@ async fn comments_with(net: &Fediverse, ap_id: &str) -> u64 {
         .expect("count")
 }
 
-async fn recorded(net: &Fediverse) -> u64 {
+pub(crate) async fn recorded(net: &Fediverse) -> u64 {
     inbound_activity::Entity::find()
         .count(&net.blog.db)
         .await

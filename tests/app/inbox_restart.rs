@@ -114,9 +114,19 @@ async fn processes_sharing_a_database_apply_each_activity_once() {
     for n in 0..40 {
         let note = peer.reply("alice", &post, &format!("<p>Reply {n}</p>"));
         let create = json!({ "id": format!("{alice}/creates/{n}"), "type": "Create", "actor": alice, "object": note });
-        // Sent to both processes, as a retrying sender might.
+        // Sent to both processes, as a retrying sender might, through a
+        // proxy that passes the public host on.
+        let host = format!("127.0.0.1:{a}");
         for inbox in &inboxes {
-            assert_eq!(peer.post_signed(create.clone(), inbox).await, 202);
+            let response = peer
+                .post_signed_at(
+                    create.clone(),
+                    inbox,
+                    std::time::SystemTime::now(),
+                    &[("host", host.as_str())],
+                )
+                .await;
+            assert_eq!(response.status(), 202);
         }
     }
 

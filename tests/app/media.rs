@@ -45,7 +45,7 @@ fn camera_jpeg(width: u32, height: u32) -> Vec<u8> {
     out
 }
 
-fn png_with_transparency() -> Vec<u8> {
+pub(crate) fn png_with_transparency() -> Vec<u8> {
     let picture = RgbaImage::from_fn(30, 30, |x, _| image::Rgba([200, 10, 10, (x * 8) as u8]));
     let mut png = Vec::new();
     DynamicImage::ImageRgba8(picture)

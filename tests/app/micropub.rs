@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::{fediverse::Fediverse, helpers::TestApp};
 
 /// Makes a token on the account page and reads it off the page.
-async fn token(app: &TestApp, admin: &reqwest::Client, scopes: &[&str]) -> String {
+pub(crate) async fn token(app: &TestApp, admin: &reqwest::Client, scopes: &[&str]) -> String {
     let mut fields = vec![("name", "Writing app")];
     fields.extend(scopes.iter().map(|s| ("scope", *s)));
     let response = app

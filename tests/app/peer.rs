@@ -59,6 +59,12 @@ pub struct PeerData {
     note_fetches: Arc<std::sync::atomic::AtomicUsize>,
     /// While set, every fetch of a note answers 503, as a busy server does.
     notes_unavailable: Arc<std::sync::atomic::AtomicBool>,
+    /// How long fetches of an account take to answer.
+    actor_delay: Arc<Mutex<Duration>>,
+    /// Fields that replace those of an account's document, by name.
+    actor_fields: Arc<Mutex<HashMap<String, serde_json::Map<String, Value>>>>,
+    /// The remote-interaction template WebFinger names, if not the usual.
+    interaction_template: Arc<Mutex<Option<String>>>,
 }
 
 /// An account on the peer.
@@ -283,6 +289,9 @@ impl Peer {
             notes: Arc::default(),
             note_fetches: Arc::default(),
             notes_unavailable: Arc::default(),
+            actor_delay: Arc::default(),
+            actor_fields: Arc::default(),
+            interaction_template: Arc::default(),
         };
         Peer {
             host: host.to_owned(),
@@ -429,6 +438,27 @@ impl Peer {
 }
 
 impl Peer {
+    /// Makes fetches of an account take `delay` to answer.
+    pub fn slow_actors(&self, delay: Duration) {
+        *self.data.actor_delay.lock().expect("lock") = delay;
+    }
+
+    /// Serves `user`'s document with these fields replaced, as a hostile or
+    /// careless server might write it.
+    pub fn set_actor_fields(&self, user: &str, fields: Value) {
+        let fields = fields.as_object().cloned().unwrap_or_default();
+        self.data
+            .actor_fields
+            .lock()
+            .expect("lock")
+            .insert(user.to_owned(), fields);
+    }
+
+    /// Names this remote-interaction template in WebFinger answers.
+    pub fn set_interaction_template(&self, template: &str) {
+        *self.data.interaction_template.lock().expect("lock") = Some(template.to_owned());
+    }
+
     /// How often the peer's notes were fetched.
     pub fn note_fetches(&self) -> usize {
         self.data
@@ -513,6 +543,7 @@ impl Peer {
         let builder = reqwest_middleware::ClientWithMiddleware::from(client.clone())
             .post(inbox.as_str())
             .header("content-type", "application/activity+json")
+            .header("host", host_header(inbox))
             .header(
                 "date",
                 httpdate::fmt_http_date(std::time::SystemTime::now()),
@@ -541,6 +572,14 @@ impl Peer {
             .post(inbox.as_str())
             .header("content-type", "application/activity+json")
             .header("date", httpdate::fmt_http_date(date));
+        // Signed like every real sender's: for the host it is sent to,
+        // unless the test names another.
+        if !extra
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+        {
+            builder = builder.header("host", host_header(inbox));
+        }
         for (name, value) in extra {
             builder = builder.header(*name, *value);
         }
@@ -549,6 +588,81 @@ impl Peer {
             .await
             .expect("signed");
         let response = client.execute(request).await.expect("sent");
+        self.settled().await;
+        response
+    }
+}
+
+/// The `Host` header a request to `url` carries.
+pub fn host_header(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        _ => String::new(),
+    }
+}
+
+impl Peer {
+    /// Posts `activity` signed by `user` by hand: the signature covers
+    /// exactly `signed` (header names and `(request-target)`), and the
+    /// request names `host` (the inbox's own when `None`), so tests can
+    /// send what careless or hostile senders do.
+    pub async fn post_signed_over(
+        &self,
+        user: &str,
+        activity: &Value,
+        inbox: &Url,
+        signed: &[&str],
+        host: Option<&str>,
+    ) -> reqwest::Response {
+        use base64::Engine;
+        use rsa::{Pkcs1v15Sign, RsaPrivateKey, pkcs8::DecodePrivateKey};
+        use sha2::{Digest, Sha256};
+        let sender = self.user(user);
+        let body = activity.to_string();
+        let base64 = base64::engine::general_purpose::STANDARD;
+        let mut values = HashMap::new();
+        values.insert(
+            "host",
+            host.map_or_else(|| host_header(inbox), str::to_owned),
+        );
+        values.insert(
+            "date",
+            httpdate::fmt_http_date(std::time::SystemTime::now()),
+        );
+        values.insert(
+            "digest",
+            format!("SHA-256={}", base64.encode(Sha256::digest(body.as_bytes()))),
+        );
+        values.insert("content-type", "application/activity+json".to_owned());
+        values.insert("(request-target)", format!("post {}", inbox.path()));
+        let signing_string = signed
+            .iter()
+            .map(|name| format!("{name}: {}", values[name]))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let key = RsaPrivateKey::from_pkcs8_pem(&sender.private_key).expect("private key");
+        let signature = key
+            .sign(
+                Pkcs1v15Sign::new::<Sha256>(),
+                &Sha256::digest(signing_string.as_bytes()),
+            )
+            .expect("signature");
+        let header = format!(
+            r#"keyId="{}#main-key",algorithm="rsa-sha256",headers="{}",signature="{}""#,
+            sender.id,
+            signed.join(" "),
+            base64.encode(signature)
+        );
+        let client = self.client.clone().expect("started");
+        let mut request = client
+            .post(inbox.as_str())
+            .header("signature", header)
+            .body(body);
+        for name in ["host", "date", "digest", "content-type"] {
+            request = request.header(name, values[name].as_str());
+        }
+        let response = request.send().await.expect("sent");
         self.settled().await;
         response
     }
@@ -574,7 +688,16 @@ async fn actor(
     let Some(user) = data.users.iter().find(|u| u.name == name).cloned() else {
         return Ok(StatusCode::NOT_FOUND.into_response());
     };
-    let json = user.into_json(&data).await?;
+    let delay = *data.actor_delay.lock().expect("lock");
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let mut json = user.into_json(&data).await?;
+    if let Some(fields) = data.actor_fields.lock().expect("lock").get(&name) {
+        for (key, value) in fields {
+            json[key] = value.clone();
+        }
+    }
     Ok((
         [("content-type", "application/activity+json")],
         json.to_string(),
@@ -648,11 +771,17 @@ async fn webfinger(
     let Some(user) = data.users.iter().find(|u| u.name == name) else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    let template = data
+        .interaction_template
+        .lock()
+        .expect("lock")
+        .clone()
+        .unwrap_or_else(|| format!("{}/authorize_interaction?uri={{uri}}", data.base));
     axum::Json(json!({
         "subject": resource,
         "links": [
             { "rel": "self", "type": "application/activity+json", "href": user.id },
-            { "rel": "http://ostatus.org/schema/1.0/subscribe", "template": format!("{}/authorize_interaction?uri={{uri}}", data.base) },
+            { "rel": "http://ostatus.org/schema/1.0/subscribe", "template": template },
         ],
     }))
     .into_response()

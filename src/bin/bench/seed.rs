@@ -216,7 +216,9 @@ fn note_id(slug: &str, n: usize) -> String {
 fn incoming(urls: &Urls, slug: &str, n: usize, target: ReplyTarget) -> IncomingReply {
     IncomingReply {
         ap_id: note_id(slug, n),
-        url: Some(format!("https://social.example/@reader/{slug}-{n}")),
+        url: blog::domain::HttpUrl::parse_opt(&format!(
+            "https://social.example/@reader/{slug}-{n}"
+        )),
         target,
         content: sanitize_remote(&format!(
             "<p>Reply number {n} to <a href=\"{}\">the post</a>, with <strong>some</strong> words.</p>",

@@ -1,8 +1,6 @@
 //! `Announce` (a boost) of a post.
 
-use activitypub_federation::{
-    kinds::activity::AnnounceType, protocol::verification::verify_domains_match, traits::Activity,
-};
+use activitypub_federation::{kinds::activity::AnnounceType, traits::Activity};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -39,7 +37,7 @@ impl Activity for Announce {
     }
 
     async fn verify(&self, _data: &Ctx) -> FedResult<()> {
-        verify_domains_match(&self.id, self.actor.inner())?;
+        crate::federation::verify_same_server(&self.id, self.actor.inner())?;
         Ok(())
     }
 

@@ -1,9 +1,7 @@
 //! `Create` of a reply (`Note`, `Article`, `Page`, `Question`): stored as a
 //! comment when it answers one of our posts or comments.
 
-use activitypub_federation::{
-    kinds::activity::CreateType, protocol::verification::verify_domains_match, traits::Activity,
-};
+use activitypub_federation::{kinds::activity::CreateType, traits::Activity};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
@@ -45,7 +43,7 @@ impl Activity for Create {
     }
 
     async fn verify(&self, _data: &Ctx) -> FedResult<()> {
-        verify_domains_match(&self.id, self.actor.inner())?;
+        crate::federation::verify_same_server(&self.id, self.actor.inner())?;
         super::check_embedded(&self.object, self.actor.inner())
     }
 

@@ -1,9 +1,7 @@
 //! `Delete` of a comment by its author leaves a placeholder; `Delete` of an
 //! account by itself forgets it as a follower and removes its comments.
 
-use activitypub_federation::{
-    kinds::activity::DeleteType, protocol::verification::verify_domains_match, traits::Activity,
-};
+use activitypub_federation::{kinds::activity::DeleteType, traits::Activity};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
@@ -51,7 +49,7 @@ impl Activity for Delete {
     }
 
     async fn verify(&self, _data: &Ctx) -> FedResult<()> {
-        verify_domains_match(&self.id, self.actor.inner())?;
+        crate::federation::verify_same_server(&self.id, self.actor.inner())?;
         Ok(())
     }
 

@@ -1,8 +1,6 @@
 //! `Follow`: store the follower and answer with a signed `Accept`.
 
-use activitypub_federation::{
-    kinds::activity::FollowType, protocol::verification::verify_domains_match, traits::Activity,
-};
+use activitypub_federation::{kinds::activity::FollowType, traits::Activity};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use url::Url;
@@ -40,7 +38,7 @@ impl Activity for Follow {
     }
 
     async fn verify(&self, data: &Ctx) -> FedResult<()> {
-        verify_domains_match(&self.id, self.actor.inner())?;
+        crate::federation::verify_same_server(&self.id, self.actor.inner())?;
         if self.object != data.actor.id {
             return Err(FedError::bad_request(format!(
                 "this Follow is for {}, not for this blog",

@@ -1,6 +1,6 @@
 //! `Like` (with Misskey's reactions) and Pleroma's `EmojiReact` of a post.
 
-use activitypub_federation::{protocol::verification::verify_domains_match, traits::Activity};
+use activitypub_federation::traits::Activity;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -57,7 +57,7 @@ impl Activity for Like {
     }
 
     async fn verify(&self, _data: &Ctx) -> FedResult<()> {
-        verify_domains_match(&self.id, self.actor.inner())?;
+        crate::federation::verify_same_server(&self.id, self.actor.inner())?;
         Ok(())
     }
 

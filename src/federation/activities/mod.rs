@@ -156,10 +156,9 @@ pub fn check_embedded(object: &serde_json::Value, actor: &Url) -> FedResult<()> 
 }
 
 fn check_authored(object: &serde_json::Value, actor: &Url) -> FedResult<()> {
-    use activitypub_federation::protocol::verification::verify_domains_match;
     let id = super::objects::note::object_id(object)
         .ok_or_else(|| FedError::bad_request("the object has no id"))?;
-    verify_domains_match(&Url::parse(&id)?, actor)?;
+    crate::federation::verify_same_server(&Url::parse(&id)?, actor)?;
     let authors = super::objects::note::attributed_to(object);
     if !authors.is_empty() && !authors.iter().any(|a| a == actor.as_str()) {
         return Err(FedError::new(

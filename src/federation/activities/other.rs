@@ -31,10 +31,7 @@ impl Activity for Other {
     }
 
     async fn verify(&self, _data: &Ctx) -> FedResult<()> {
-        activitypub_federation::protocol::verification::verify_domains_match(
-            &self.id,
-            &self.actor,
-        )?;
+        crate::federation::verify_same_server(&self.id, &self.actor)?;
         Ok(())
     }
 

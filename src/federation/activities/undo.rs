@@ -1,9 +1,7 @@
 //! `Undo` of a `Follow` removes the follower; of a `Like`, `EmojiReact` or
 //! `Announce` removes the reaction.
 
-use activitypub_federation::{
-    kinds::activity::UndoType, protocol::verification::verify_domains_match, traits::Activity,
-};
+use activitypub_federation::{kinds::activity::UndoType, traits::Activity};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
@@ -40,7 +38,7 @@ impl Activity for Undo {
     }
 
     async fn verify(&self, _data: &Ctx) -> FedResult<()> {
-        verify_domains_match(&self.id, self.actor.inner())?;
+        crate::federation::verify_same_server(&self.id, self.actor.inner())?;
         // Only the one who followed may undo the follow.
         let inner_actor = self.object.get("actor").and_then(|a| a.as_str());
         if inner_actor.is_some_and(|a| a != self.actor.inner().as_str()) {

@@ -1,8 +1,6 @@
 //! `Update` of a reply by its author edits the comment.
 
-use activitypub_federation::{
-    kinds::activity::UpdateType, protocol::verification::verify_domains_match, traits::Activity,
-};
+use activitypub_federation::{kinds::activity::UpdateType, traits::Activity};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -45,7 +43,7 @@ impl Activity for Update {
     }
 
     async fn verify(&self, _data: &Ctx) -> FedResult<()> {
-        verify_domains_match(&self.id, self.actor.inner())?;
+        crate::federation::verify_same_server(&self.id, self.actor.inner())?;
         // Profile updates carry the actor itself, which names no author.
         super::check_embedded(&self.object, self.actor.inner())
     }

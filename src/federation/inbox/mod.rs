@@ -20,7 +20,7 @@ use axum::{
 use serde_json::Value;
 
 use super::{activities::InboxActivity, error::FedError};
-use crate::{services::inbound::Incoming, web::AppState};
+use crate::{domain::HostName, services::inbound::Incoming, web::AppState};
 
 const MAX_BODY: usize = 1024 * 1024;
 /// Longer activity ids are refused: no server makes them.
@@ -110,6 +110,9 @@ pub async fn inbox(State(state): State<AppState>, request: Request) -> Result<Re
     let data = state.federation.to_request_data();
     data.intake.arrived();
     let (parts, body) = request.into_parts();
+    // Counted by the address it comes from, before anything in it is read
+    // or believed; its server is charged only once the signature verifies.
+    state.inbox_limits.check_client(&parts)?;
     let bytes = to_bytes(body, MAX_BODY).await.map_err(|_| {
         FedError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -127,10 +130,11 @@ pub async fn inbox(State(state): State<AppState>, request: Request) -> Result<Re
             "the body is not an activity with an id and an actor",
         ));
     };
-    if id.len() > MAX_ID {
-        return Err(FedError::bad_request("the activity's id is too long"));
+    if id.len() > MAX_ID || actor.len() > MAX_ID {
+        return Err(FedError::bad_request(
+            "the activity's id or actor is longer than 2 KiB",
+        ));
     }
-    state.inbox_limits.check(&parts, &actor)?;
     if data.blocks.blocks(&state.db, &actor).await? {
         return Err(FedError::new(
             StatusCode::FORBIDDEN,
@@ -145,11 +149,15 @@ pub async fn inbox(State(state): State<AppState>, request: Request) -> Result<Re
     let sender = super::actor::RemoteActorId::from(sender)
         .dereference(&data)
         .await?;
-    data.verifier
-        .check_signature(&parts, &sender, data.domain())?;
+    data.verifier.check_signature(&parts, &sender, &data.urls)?;
+    if let Some(server) = HostName::of_url(activity.actor()) {
+        state.inbox_limits.check_server(&server)?;
+    }
     activity.verify(&data).await?;
     let body = String::from_utf8(bytes.to_vec())
         .map_err(|_| FedError::bad_request("the body is not UTF-8"))?;
+    // Only now, verified, does its id count as received: a request that
+    // failed a check or was cut off before this point leaves no trace.
     data.intake
         .record(Incoming {
             ap_id: id,

@@ -9,10 +9,7 @@
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
-use activitypub_federation::{
-    protocol::verification::verify_domains_match,
-    traits::{Activity, Actor},
-};
+use activitypub_federation::traits::{Activity, Actor};
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
 use axum::http::{StatusCode, request::Parts};
 use base64::{Engine, engine::general_purpose::STANDARD as Base64};
@@ -115,7 +112,7 @@ impl Verifier {
         activity: &A,
         data: &FedContext,
     ) -> Result<(), FedError> {
-        verify_domains_match(activity.id(), activity.actor())?;
+        crate::federation::verify_same_server(activity.id(), activity.actor())?;
         let id = activity.id();
         let insecure = data.config.federation.allow_insecure_local;
         match id.scheme() {
@@ -124,7 +121,7 @@ impl Verifier {
             "http" => return Err(FedError::bad_request("http ids are refused here")),
             _ => return Err(FedError::bad_request("the id is not an http(s) URL")),
         }
-        if is_local(id, data.domain()) {
+        if data.urls.is_ours(id) {
             return Err(FedError::bad_request(
                 "the activity claims to come from this blog",
             ));
@@ -144,28 +141,33 @@ impl Verifier {
         if id.port().is_some() {
             return Err(FedError::bad_request("explicit ports are refused here"));
         }
-        self.check_host(id, data).await
+        self.check_host(id).await
     }
 
     /// The id's host must not resolve to a private or local address.
-    async fn check_host(&self, id: &Url, data: &FedContext) -> Result<(), FedError> {
+    async fn check_host(&self, id: &Url) -> Result<(), FedError> {
         let host = id.host_str().unwrap_or_default().to_owned();
         if let Some(at) = self.hosts.get(&host)
             && at.elapsed() < HOST_CHECK_TTL
         {
             return Ok(());
         }
-        data.is_valid_ip(id).await?;
+        crate::federation::ssrf::check_resolved(id)
+            .await
+            .map_err(FedError::bad_request)?;
         self.hosts.insert(host, std::time::Instant::now());
         Ok(())
     }
 
-    /// The request's signature, by `actor`'s key.
+    /// The request's signature, by `actor`'s key: it must cover
+    /// `(request-target)`, `host`, `date` and `digest`, and the signed host
+    /// must be this blog's, so a request signed for another server cannot
+    /// be replayed here.
     pub fn check_signature(
         &self,
         parts: &Parts,
         actor: &impl Actor,
-        domain: &str,
+        urls: &crate::federation::Urls,
     ) -> Result<(), FedError> {
         let pem = actor.public_key_pem();
         let key = match self.keys.get(pem) {
@@ -185,16 +187,29 @@ impl Verifier {
                 headers.insert(name.as_str().to_owned(), value.to_owned());
             }
         }
-        // HTTP/2 and some proxies leave Host out; the library assumes ours.
-        headers
-            .entry("host".to_owned())
-            .or_insert_with(|| domain.to_owned());
+        // HTTP/2 carries the host as the request's authority.
+        if !headers.contains_key("host")
+            && let Some(authority) = parts.uri.authority()
+        {
+            headers.insert("host".to_owned(), authority.to_string());
+        }
+        let host = headers
+            .get("host")
+            .ok_or_else(|| unauthorized("the request names no Host"))?;
+        if !urls.is_our_host(host) {
+            return Err(unauthorized(&format!(
+                "the request was signed for {host}, not for this blog"
+            )));
+        }
         let target = parts
             .uri
             .path_and_query()
             .map_or(parts.uri.path(), |p| p.as_str());
         let unverified = http_signature_normalization::Config::new()
             .set_expiration(EXPIRES_AFTER)
+            .require_header("(request-target)")
+            .require_header("host")
+            .require_header("date")
             .require_digest()
             .begin_verify(parts.method.as_str(), target, headers)
             .map_err(|err| unauthorized(&format!("the signature cannot be checked: {err}")))?;
@@ -208,16 +223,6 @@ impl Verifier {
         } else {
             Err(unauthorized("the signature does not verify"))
         }
-    }
-}
-
-/// Whether `url` is on this blog (the library's rule: host, with the port
-/// when there is one, equals the blog's domain).
-fn is_local(url: &Url, domain: &str) -> bool {
-    match (url.host_str(), url.port()) {
-        (Some(host), Some(port)) => format!("{host}:{port}") == domain,
-        (Some(host), None) => host == domain,
-        _ => false,
     }
 }
 

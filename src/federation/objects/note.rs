@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::super::Urls;
 use crate::{
-    domain::{render_remote_markdown, sanitize_remote, text_to_html},
+    domain::{HttpUrl, render_remote_markdown, sanitize_remote, text_to_html},
     services::comments::{Attachment, IncomingReply, Mention, ReplyTarget},
 };
 
@@ -34,6 +34,15 @@ fn urls_of(value: Option<&Value>) -> Vec<String> {
             _ => None,
         })
         .filter(|s| url::Url::parse(s).is_ok())
+        .collect()
+}
+
+/// Links for readers (the reply's page, attachments, mentions): http(s)
+/// only, anything else dropped here.
+fn links_of(value: Option<&Value>) -> Vec<HttpUrl> {
+    urls_of(value)
+        .iter()
+        .filter_map(|u| HttpUrl::parse_opt(u))
         .collect()
 }
 
@@ -109,9 +118,9 @@ fn tags(object: &Value) -> (Vec<Mention>, Vec<String>) {
         let name = text(tag.get("name"));
         match kind {
             "Mention" => {
-                if let Some(href) = urls_of(tag.get("href")).into_iter().next() {
+                if let Some(href) = links_of(tag.get("href")).into_iter().next() {
                     mentions.push(Mention {
-                        name: name.unwrap_or_else(|| href.clone()),
+                        name: name.unwrap_or_else(|| href.to_string()),
                         href,
                     });
                 }
@@ -131,10 +140,10 @@ fn attachments(object: &Value) -> Vec<Attachment> {
     many(object.get("attachment"))
         .into_iter()
         .filter_map(|a| {
-            let url = urls_of(a.get("url"))
+            let url = links_of(a.get("url"))
                 .into_iter()
                 .next()
-                .or_else(|| urls_of(a.get("href")).into_iter().next())?;
+                .or_else(|| links_of(a.get("href")).into_iter().next())?;
             Some(Attachment {
                 url,
                 media_type: text(a.get("mediaType")),
@@ -191,10 +200,10 @@ pub fn parse_reply(object: &Value, urls: &Urls) -> Option<IncomingReply> {
         ammonia::Builder::empty().clean(&s).to_string()
     });
     Some(IncomingReply {
-        url: urls_of(object.get("url"))
+        url: links_of(object.get("url"))
             .into_iter()
             .next()
-            .or_else(|| Some(ap_id.clone())),
+            .or_else(|| HttpUrl::parse_opt(&ap_id)),
         ap_id,
         target,
         content,

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use super::super::{FedContext, actor::RemoteActorId, context::with_context, error::FedError};
-use crate::services::actors::RemoteActorData;
+use crate::{domain::HttpUrl, services::actors::RemoteActorData};
 
 /// The blog's avatar: the configured one, or the built-in picture.
 pub fn avatar_url(data: &FedContext) -> String {
@@ -99,10 +99,11 @@ pub struct RemotePerson {
     pub icon: Option<Value>,
 }
 
-/// The first URL in a value that may be a string, a Link or Image object, or a list of them.
-fn first_url(value: &Value) -> Option<String> {
+/// The first http(s) URL in a value that may be a string, a Link or Image
+/// object, or a list of them; any other scheme is dropped here.
+fn first_url(value: &Value) -> Option<HttpUrl> {
     match value {
-        Value::String(s) => Url::parse(s).ok().map(|_| s.clone()),
+        Value::String(s) => HttpUrl::parse_opt(s),
         Value::Array(items) => items.iter().find_map(first_url),
         Value::Object(map) => map
             .get("href")
@@ -125,9 +126,9 @@ impl RemotePerson {
 
     pub fn into_data(self) -> RemoteActorData {
         let id = self.id.into_inner();
-        let host = match (id.host_str(), id.port()) {
+        let host = match (crate::domain::HostName::of_url(&id), id.port()) {
             (Some(host), Some(port)) => format!("{host}:{port}"),
-            (Some(host), None) => host.to_owned(),
+            (Some(host), None) => host.to_string(),
             _ => String::new(),
         };
         let fallback_name = id
@@ -148,8 +149,8 @@ impl RemotePerson {
                 .unwrap_or(fallback_name),
             name: self.name.filter(|n| !n.trim().is_empty()),
             host,
-            url: self.url.as_ref().and_then(first_url),
-            icon_url: self.icon.as_ref().and_then(first_url),
+            url: self.url.as_ref().and_then(first_url).map(String::from),
+            icon_url: self.icon.as_ref().and_then(first_url).map(String::from),
         }
     }
 }

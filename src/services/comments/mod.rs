@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::{outbox, posts::PostStatus};
 use crate::{
     config::{ModerationConfig, ModerationPolicy},
-    domain::SafeHtml,
+    domain::{HttpUrl, SafeHtml},
     entities::{actor, comment, post, user},
 };
 
@@ -41,12 +41,12 @@ pub enum ReplyTarget {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Mention {
     pub name: String,
-    pub href: String,
+    pub href: HttpUrl,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Attachment {
-    pub url: String,
+    pub url: HttpUrl,
     pub media_type: Option<String>,
     pub name: Option<String>,
 }
@@ -55,7 +55,7 @@ pub struct Attachment {
 #[derive(Debug, Clone)]
 pub struct IncomingReply {
     pub ap_id: String,
-    pub url: Option<String>,
+    pub url: Option<HttpUrl>,
     pub target: ReplyTarget,
     pub content: SafeHtml,
     pub content_warning: Option<String>,
@@ -187,7 +187,7 @@ pub async fn receive(
         post_id: Set(place.post_id),
         parent_id: Set(place.parent_id),
         ap_id: Set(reply.ap_id),
-        url: Set(reply.url),
+        url: Set(reply.url.map(String::from)),
         actor_id: Set(Some(actor.id)),
         local_author_id: Set(None),
         content_html: Set(reply.content.into_string()),

@@ -11,7 +11,10 @@ use sea_orm::{
 use serde::Serialize;
 
 use super::{Attachment, Mention, STATUSES};
-use crate::entities::{actor, comment, post, user};
+use crate::{
+    domain::HttpUrl,
+    entities::{actor, comment, post, user},
+};
 
 /// A comment as pages show it.
 #[derive(Debug, Clone, Serialize)]
@@ -30,8 +33,9 @@ pub struct CommentView {
     pub author_name: String,
     pub author_handle: String,
     pub author_ap_id: Option<String>,
-    pub author_url: Option<String>,
-    pub avatar_url: Option<String>,
+    /// Links from remote content: only ever http(s).
+    pub author_url: Option<HttpUrl>,
+    pub avatar_url: Option<HttpUrl>,
     /// Written by the blog's author here.
     pub is_local: bool,
     /// Brought in with its post from another blog: no fediverse account.
@@ -42,13 +46,23 @@ pub struct CommentView {
     pub language: Option<String>,
     pub mentions: Vec<Mention>,
     pub attachments: Vec<Attachment>,
-    pub url: Option<String>,
+    pub url: Option<HttpUrl>,
     pub status: String,
     /// Its author or their server is blocked.
     pub hidden: bool,
     pub published_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted: bool,
+}
+
+/// The items of a stored JSON list that still parse: one with a link that
+/// is not http(s) is left out, the rest shown.
+fn each_valid<T: serde::de::DeserializeOwned>(json: &str) -> Vec<T> {
+    serde_json::from_str::<Vec<serde_json::Value>>(json)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|item| serde_json::from_value(item).ok())
+        .collect()
 }
 
 pub(super) type Row = (comment::Model, Option<actor::Model>);
@@ -67,8 +81,11 @@ fn view(
                 .unwrap_or_else(|| a.preferred_username.clone()),
             format!("@{}@{}", a.preferred_username, a.host),
             Some(a.ap_id.clone()),
-            Some(a.url.clone().unwrap_or_else(|| a.ap_id.clone())),
-            a.icon_url.clone(),
+            a.url
+                .as_deref()
+                .and_then(HttpUrl::parse_opt)
+                .or_else(|| HttpUrl::parse_opt(&a.ap_id)),
+            a.icon_url.as_deref().and_then(HttpUrl::parse_opt),
         ),
         None if c.local_author_id.is_some() => {
             let name = c
@@ -82,9 +99,7 @@ fn view(
             c.author_name.clone().unwrap_or_default(),
             String::new(),
             None,
-            c.author_url
-                .clone()
-                .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+            c.author_url.as_deref().and_then(HttpUrl::parse_opt),
             None,
         ),
     };
@@ -109,9 +124,9 @@ fn view(
         content_warning: c.content_warning,
         sensitive: c.sensitive,
         language: c.language,
-        mentions: serde_json::from_str(&c.mentions).unwrap_or_default(),
-        attachments: serde_json::from_str(&c.attachments).unwrap_or_default(),
-        url: c.url,
+        mentions: each_valid(&c.mentions),
+        attachments: each_valid(&c.attachments),
+        url: c.url.as_deref().and_then(HttpUrl::parse_opt),
         status: c.status,
         hidden: c.hidden,
         published_at: c.published_at,
@@ -206,6 +221,30 @@ pub async fn with_status(
         .all(db)
         .await
         .context("failed to load comments")?;
+    views(db, rows).await
+}
+
+/// The shown comments on posts written by `author_id`, newest first, for
+/// the author to answer.
+pub async fn shown_on_posts_of(
+    db: &DatabaseConnection,
+    author_id: i32,
+) -> anyhow::Result<Vec<CommentView>> {
+    use sea_orm::QueryTrait;
+    let own_posts = post::Entity::find()
+        .select_only()
+        .column(post::Column::Id)
+        .filter(post::Column::AuthorId.eq(author_id))
+        .into_query();
+    let rows = comment::Entity::find()
+        .filter(comment::Column::Visible.eq(true))
+        .filter(comment::Column::PostId.in_subquery(own_posts))
+        .find_also_related(actor::Entity)
+        .order_by_desc(comment::Column::PublishedAt)
+        .limit(500)
+        .all(db)
+        .await
+        .context("failed to load comments on an author's posts")?;
     views(db, rows).await
 }
 

@@ -33,6 +33,8 @@ pub struct PostView {
     pub summary: String,
     pub status: String,
     pub author: String,
+    /// The account that owns the post (an author may change only their own).
+    pub author_id: i32,
     pub published_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
     pub tags: Vec<TagView>,
@@ -123,6 +125,7 @@ async fn views(db: &DatabaseConnection, posts: Vec<post::Model>) -> anyhow::Resu
             reply_count: u64::try_from(p.reply_count).unwrap_or_default(),
             reactions: ReactionCounts::kept(&p),
             id: p.id,
+            author_id: p.author_id,
             slug: p.slug,
             title: p.title,
             html: p.body_html,
@@ -269,8 +272,28 @@ pub async fn for_activity(db: &DatabaseConnection, id: i32) -> anyhow::Result<Op
 
 /// Every post that is not deleted, drafts included, most recently changed first.
 pub async fn all_for_admin(db: &DatabaseConnection) -> anyhow::Result<Vec<PostView>> {
-    let posts = post::Entity::find()
-        .filter(post::Column::DeletedAt.is_null())
+    list_for_admin(db, None).await
+}
+
+/// The posts `user` manages: an admin's list has every post, an author's
+/// their own.
+pub async fn managed_by(
+    db: &DatabaseConnection,
+    user: &user::Model,
+) -> anyhow::Result<Vec<PostView>> {
+    let owner = (!user.is_admin).then_some(user.id);
+    list_for_admin(db, owner).await
+}
+
+async fn list_for_admin(
+    db: &DatabaseConnection,
+    owner: Option<i32>,
+) -> anyhow::Result<Vec<PostView>> {
+    let mut query = post::Entity::find().filter(post::Column::DeletedAt.is_null());
+    if let Some(owner) = owner {
+        query = query.filter(post::Column::AuthorId.eq(owner));
+    }
+    let posts = query
         .order_by_desc(post::Column::UpdatedAt)
         .order_by_desc(post::Column::Id)
         .all(db)
@@ -320,6 +343,23 @@ pub async fn editable(
             .join(", ");
         (view, PostForm { tags, ..form })
     }))
+}
+
+/// The account that owns post `id`, if the post exists (deleted or not).
+pub async fn owner_of(db: &DatabaseConnection, id: i32) -> anyhow::Result<Option<i32>> {
+    post::Entity::find_by_id(id)
+        .select_only()
+        .column(post::Column::AuthorId)
+        .into_tuple::<i32>()
+        .one(db)
+        .await
+        .with_context(|| format!("failed to load the author of post {id}"))
+}
+
+/// Whether `user` may edit, schedule or delete a post owned by `owner`:
+/// its author, or an admin.
+pub fn may_manage(user: &user::Model, owner: i32) -> bool {
+    user.is_admin || user.id == owner
 }
 
 /// The id of any post that is not deleted (drafts and scheduled included).

@@ -144,7 +144,7 @@ pub async fn query(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    grant(&state, &headers, param("access_token")).await?;
+    let grant = grant(&state, &headers, param("access_token")).await?;
     let body = match param("q") {
         Some("config") => json!({
             "media-endpoint": state.config.url("/micropub/media"),
@@ -154,13 +154,18 @@ pub async fn query(
         }),
         Some("syndicate-to") => json!({ "syndicate-to": [] }),
         Some("source") => {
+            // Reading a post back (drafts included) is for apps that write:
+            // a token that may only upload images or delete may not.
+            if !grant.allows("update") {
+                require(&grant, "create")?;
+            }
             let url = param("url").ok_or_else(|| MicropubError::invalid("q=source needs url"))?;
             let wanted: Vec<&str> = params
                 .iter()
                 .filter(|(k, _)| k == "properties[]" || k == "properties")
                 .map(|(_, v)| v.as_str())
                 .collect();
-            source(&state, url, &wanted).await?
+            source(&state, &grant, url, &wanted).await?
         }
         other => {
             return Err(MicropubError::invalid(format!(
@@ -185,8 +190,34 @@ async fn post_id(state: &AppState, url: &str) -> Result<i32, MicropubError> {
         .ok_or_else(|| MicropubError::invalid(format!("there is no post at {url}")))
 }
 
-async fn source(state: &AppState, url: &str, wanted: &[&str]) -> Result<Value, MicropubError> {
+/// The post at `url`, if the token's user may change it: their own, or
+/// any for an admin.
+async fn managed_post_id(state: &AppState, grant: &Grant, url: &str) -> Result<i32, MicropubError> {
     let id = post_id(state, url).await?;
+    let owner = posts::owner_of(&state.db, id)
+        .await
+        .map_err(MicropubError::internal)?
+        .ok_or_else(|| MicropubError::invalid(format!("there is no post at {url}")))?;
+    if !posts::may_manage(&grant.user, owner) {
+        return Err(MicropubError {
+            status: StatusCode::FORBIDDEN,
+            code: "forbidden",
+            description: format!(
+                "{url} is another author's post: only they and the blog's admins may read its source or change it."
+            ),
+            scope: None,
+        });
+    }
+    Ok(id)
+}
+
+async fn source(
+    state: &AppState,
+    grant: &Grant,
+    url: &str,
+    wanted: &[&str],
+) -> Result<Value, MicropubError> {
+    let id = managed_post_id(state, grant, url).await?;
     let (view, form) = posts::editable(&state.db, id, state.config.timezone())
         .await
         .map_err(MicropubError::internal)?
@@ -227,17 +258,23 @@ pub async fn publish(State(state): State<AppState>, request: Request) -> Outcome
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
+    // The token is checked before what the request asks is read: nobody
+    // learns anything of the blog's rules without one.
     let (action, token, files) = if kind.starts_with("application/json") {
         let bytes = Bytes::from_request(request, &state)
             .await
             .map_err(|err| MicropubError::invalid(err.body_text()))?;
-        let body: Value = serde_json::from_slice(&bytes)
-            .map_err(|err| MicropubError::invalid(format!("the JSON could not be read: {err}")))?;
-        (entry::from_json(&body)?, None, Vec::new())
+        let body = serde_json::from_slice::<Value>(&bytes)
+            .map_err(|err| MicropubError::invalid(format!("the JSON could not be read: {err}")));
+        (
+            body.and_then(|body| Ok(entry::from_json(&body)?)),
+            None,
+            Vec::new(),
+        )
     } else if kind.starts_with("multipart/form-data") {
         let (fields, files) = read_multipart(request, &state).await?;
         let token = token_field(&fields);
-        (entry::from_form(&fields)?, token, files)
+        (entry::from_form(&fields).map_err(Into::into), token, files)
     } else if kind.starts_with("application/x-www-form-urlencoded") {
         let bytes = Bytes::from_request(request, &state)
             .await
@@ -245,13 +282,19 @@ pub async fn publish(State(state): State<AppState>, request: Request) -> Outcome
         let fields: Vec<(String, String)> = serde_html_form::from_bytes(&bytes)
             .map_err(|err| MicropubError::invalid(format!("the form could not be read: {err}")))?;
         let token = token_field(&fields);
-        (entry::from_form(&fields)?, token, Vec::new())
+        (
+            entry::from_form(&fields).map_err(Into::into),
+            token,
+            Vec::new(),
+        )
     } else {
+        grant(&state, &headers, None).await?;
         return Err(MicropubError::invalid(
             "send JSON, a URL-encoded form or multipart/form-data",
         ));
     };
     let grant = grant(&state, &headers, token.as_deref()).await?;
+    let action = action?;
     let response = match action {
         Action::Create(mut properties) => {
             require(&grant, "create")?;
@@ -265,11 +308,11 @@ pub async fn publish(State(state): State<AppState>, request: Request) -> Outcome
             delete,
         } => {
             require(&grant, "update")?;
-            update(&state, &url, &replace, &add, &delete).await?
+            update(&state, &grant, &url, &replace, &add, &delete).await?
         }
         Action::Delete { url } => {
             require(&grant, "delete")?;
-            let id = post_id(&state, &url).await?;
+            let id = managed_post_id(&state, &grant, &url).await?;
             posts::delete(&state.db, id)
                 .await
                 .map_err(MicropubError::internal)?;
@@ -411,12 +454,13 @@ async fn create(state: &AppState, grant: &Grant, properties: &Properties) -> Out
 
 async fn update(
     state: &AppState,
+    grant: &Grant,
     url: &str,
     replace: &Properties,
     add: &Properties,
     delete: &entry::Deletion,
 ) -> Outcome {
-    let id = post_id(state, url).await?;
+    let id = managed_post_id(state, grant, url).await?;
     let tz = state.config.timezone();
     let (view, mut form) = posts::editable(&state.db, id, tz)
         .await
@@ -451,6 +495,7 @@ pub async fn media_endpoint(State(state): State<AppState>, request: Request) -> 
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     if !is_multipart {
+        grant(&state, &headers, None).await?;
         return Err(MicropubError::invalid(
             "send the image as multipart/form-data in the file field",
         ));
