@@ -88,19 +88,9 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
 }
 
 async fn csrf_config(db: &DatabaseConnection, config: &Config) -> anyhow::Result<CsrfConfig> {
-    let key_hex = secrets::get_or_create(db, "csrf_key", || {
-        Key::generate()
-            .master()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    })
-    .await?;
-    let key_bytes = (0..key_hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(key_hex.get(i..i + 2).unwrap_or("zz"), 16))
-        .collect::<Result<Vec<u8>, _>>()
-        .context("stored csrf_key is not hex")?;
+    let key_hex =
+        secrets::get_or_create(db, "csrf_key", || hex::encode(Key::generate().master())).await?;
+    let key_bytes = hex::decode(&key_hex).context("stored csrf_key is not hex")?;
     let key = Key::try_from(key_bytes.as_slice()).context("stored csrf_key is too short")?;
     let salt = secrets::get_or_create(db, "csrf_salt", || {
         uuid::Uuid::new_v4().simple().to_string()

@@ -9,7 +9,6 @@ use std::{
     time::Duration,
 };
 
-use anyhow::Context;
 use aws_lc_rs::{
     rand::SystemRandom,
     signature::{RSA_PKCS1_SHA256, RsaKeyPair},
@@ -18,7 +17,6 @@ use base64::{Engine, engine::general_purpose::STANDARD as Base64};
 use bytes::Bytes;
 use http_signature_normalization_reqwest::{Canceled, Config, SignError, Spawn, digest::SignExt};
 use reqwest_middleware::RequestBuilder;
-use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use sha2::{Digest, Sha256};
 
 /// How long a signature is valid, as `activitypub_federation` sets it.
@@ -51,12 +49,13 @@ impl From<SignError> for SigningError {
 impl Signer {
     /// From the actor's PKCS#8 PEM private key.
     pub fn new(key_id: String, private_key_pem: &str) -> anyhow::Result<Signer> {
-        let key = rsa::RsaPrivateKey::from_pkcs8_pem(private_key_pem)
-            .context("the actor's private key is not PKCS#8 PEM")?;
-        let der = key
-            .to_pkcs8_der()
-            .context("the actor's private key cannot be encoded")?;
-        let pair = RsaKeyPair::from_pkcs8(der.as_bytes())
+        let (label, der) = pem_rfc7468::decode_vec(private_key_pem.trim().as_bytes())
+            .map_err(|err| anyhow::anyhow!("the actor's private key is not PEM: {err}"))?;
+        anyhow::ensure!(
+            label == "PRIVATE KEY",
+            "the actor's private key is a {label}, not PKCS#8"
+        );
+        let pair = RsaKeyPair::from_pkcs8(&der)
             .map_err(|err| anyhow::anyhow!("the actor's private key is unusable: {err}"))?;
         Ok(Signer {
             key_id,

@@ -55,10 +55,7 @@ pub enum TokenError {
 }
 
 fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// Makes a token for `user_id`; returns it in full, the only time it exists.

@@ -246,7 +246,7 @@ async fn keep(
 
 fn etag(body: &[u8]) -> HeaderValue {
     let digest = Sha256::digest(body);
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let hex = hex::encode(&digest[..16]);
     HeaderValue::from_str(&format!("\"{hex}\"")).unwrap_or(HeaderValue::from_static("\"\""))
 }
 

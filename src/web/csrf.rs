@@ -33,7 +33,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
             .await
             .map_err(|err| AppError::BadRequest(err.body_text()))?;
-        let field: TokenField = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+        let field: TokenField = serde_html_form::from_bytes(&bytes).unwrap_or_default();
         verify(&token, &field.authenticity_token)?;
         let value = serde_html_form::from_bytes(&bytes)
             .map_err(|err| AppError::BadRequest(format!("the form could not be read: {err}")))?;
@@ -93,7 +93,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfUpload<T> {
             .map(|(_, value)| value.as_str())
             .unwrap_or_default();
         verify(&token, sent)?;
-        let encoded = serde_urlencoded::to_string(&fields)
+        let encoded = serde_html_form::to_string(&fields)
             .map_err(|err| AppError::BadRequest(format!("the form could not be read: {err}")))?;
         let value = serde_html_form::from_str(&encoded)
             .map_err(|err| AppError::BadRequest(format!("the form could not be read: {err}")))?;

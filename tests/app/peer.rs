@@ -615,8 +615,8 @@ impl Peer {
         signed: &[&str],
         host: Option<&str>,
     ) -> reqwest::Response {
+        use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
         use base64::Engine;
-        use rsa::{Pkcs1v15Sign, RsaPrivateKey, pkcs8::DecodePrivateKey};
         use sha2::{Digest, Sha256};
         let sender = self.user(user);
         let body = activity.to_string();
@@ -641,13 +641,16 @@ impl Peer {
             .map(|name| format!("{name}: {}", values[name]))
             .collect::<Vec<_>>()
             .join("\n");
-        let key = RsaPrivateKey::from_pkcs8_pem(&sender.private_key).expect("private key");
-        let signature = key
-            .sign(
-                Pkcs1v15Sign::new::<Sha256>(),
-                &Sha256::digest(signing_string.as_bytes()),
-            )
-            .expect("signature");
+        let (_, der) = pem_rfc7468::decode_vec(sender.private_key.as_bytes()).expect("PEM");
+        let key = RsaKeyPair::from_pkcs8(&der).expect("private key");
+        let mut signature = vec![0; key.public_modulus_len()];
+        key.sign(
+            &RSA_PKCS1_SHA256,
+            &aws_lc_rs::rand::SystemRandom::new(),
+            signing_string.as_bytes(),
+            &mut signature,
+        )
+        .expect("signature");
         let header = format!(
             r#"keyId="{}#main-key",algorithm="rsa-sha256",headers="{}",signature="{}""#,
             sender.id,

@@ -10,13 +10,11 @@
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use activitypub_federation::traits::{Activity, Actor};
-use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
+use aws_lc_rs::signature::{
+    ParsedPublicKey, RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY, RSA_PKCS1_2048_8192_SHA256,
+};
 use axum::http::{StatusCode, request::Parts};
 use base64::{Engine, engine::general_purpose::STANDARD as Base64};
-use rsa::{
-    Pkcs1v15Sign, RsaPublicKey,
-    pkcs8::{DecodePublicKey, EncodePublicKey},
-};
 use sha2::{Digest, Sha256};
 use url::Url;
 
@@ -31,36 +29,26 @@ fn unauthorized(message: &str) -> FedError {
     FedError::new(StatusCode::UNAUTHORIZED, message)
 }
 
-/// A public key ready to verify with.
-enum Key {
-    Fast(ParsedPublicKey),
-    /// Smaller than 2048 bits, which aws-lc refuses; the library took them.
-    Small(RsaPublicKey),
-}
+/// A public key ready to verify with: RSA of 2048 bits or more, or of
+/// 1024 to 2047 bits, which a few older servers still use.
+struct Key(ParsedPublicKey);
 
 impl Key {
     fn parse(pem: &str) -> Option<Key> {
-        let key = RsaPublicKey::from_public_key_pem(pem.trim()).ok()?;
-        let der = key.to_public_key_der().ok()?;
-        Some(
-            match ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der.as_bytes()) {
-                Ok(fast) => Key::Fast(fast),
-                Err(_) => Key::Small(key),
-            },
-        )
+        let (label, der) = pem_rfc7468::decode_vec(pem.trim().as_bytes()).ok()?;
+        if label != "PUBLIC KEY" {
+            return None;
+        }
+        ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &der)
+            .or_else(|_| {
+                ParsedPublicKey::new(&RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY, &der)
+            })
+            .ok()
+            .map(Key)
     }
 
     fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
-        match self {
-            Key::Fast(key) => key.verify_sig(message, signature).is_ok(),
-            Key::Small(key) => key
-                .verify(
-                    Pkcs1v15Sign::new::<Sha256>(),
-                    &Sha256::digest(message),
-                    signature,
-                )
-                .is_ok(),
-        }
+        self.0.verify_sig(message, signature).is_ok()
     }
 }
 

@@ -77,7 +77,7 @@ impl Browser {
         let response = self
             .request(Method::POST, path)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(serde_urlencoded::to_string(fields)?)
+            .body(serde_html_form::to_string(fields)?)
             .send()
             .await?;
         self.keep_cookies(&response);

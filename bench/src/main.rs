@@ -1,5 +1,5 @@
 //! Benchmarks, each beside a reference measured in the same run:
-//! `cargo build --release --bins`, then `target/release/bench SCENARIO` with
+//! `cargo build --release --workspace`, then `target/release/bench SCENARIO` with
 //! SCENARIO one of `read`, `footprint`, `bigthread`, `inbox`, `storm`,
 //! `fanout` (or `all`); `layout` writes the order in which the linker places
 //! the server's functions. The server under test is the release `blog` binary

@@ -38,7 +38,7 @@ const SLUG: &str = "letters";
 const PATIENCE: Duration = Duration::from_secs(180);
 
 fn output() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("linker/startup-order.txt")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../linker/startup-order.txt")
 }
 
 pub async fn run() -> anyhow::Result<()> {
@@ -93,7 +93,7 @@ pub async fn run() -> anyhow::Result<()> {
     std::fs::create_dir_all(output().parent().expect("a folder"))?;
     std::fs::write(output(), text)?;
     println!(
-        "  wrote {}; `cargo build --release --bins` links with it",
+        "  wrote {}; `cargo build --release --workspace` links with it",
         output().display()
     );
     Ok(())

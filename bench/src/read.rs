@@ -34,7 +34,7 @@ fn free_port() -> anyhow::Result<u16> {
 }
 
 /// The release `blog` binary, built beside this one by
-/// `cargo build --release --bins`.
+/// `cargo build --release --workspace`.
 pub fn blog_binary() -> anyhow::Result<PathBuf> {
     let bench = std::env::current_exe()?;
     let binary = bench
@@ -43,7 +43,7 @@ pub fn blog_binary() -> anyhow::Result<PathBuf> {
         .ok_or_else(|| anyhow::anyhow!("{} has no folder", bench.display()))?;
     anyhow::ensure!(
         binary.exists(),
-        "the blog binary {} is missing: build both with `cargo build --release --bins`",
+        "the blog binary {} is missing: build both with `cargo build --release --workspace`",
         binary.display()
     );
     // `cargo run --bin bench` rebuilds the bench alone, leaving an old server.
@@ -55,7 +55,7 @@ pub fn blog_binary() -> anyhow::Result<PathBuf> {
         ONCE.call_once(|| {
             eprintln!(
                 "note: {} is older than the bench; if the server changed since, \
-                 run `cargo build --release --bins`",
+                 run `cargo build --release --workspace`",
                 binary.display()
             );
         });
