@@ -22,9 +22,12 @@ use crate::{
     federation::{self, Federation, delivery},
     files,
     pages::{self, PageCache},
+    routes,
     scheduler::Scheduler,
+    services::blocks::BlockCache,
     services::{secrets, sessions::DbSessionStore, users},
-    web::{self, AppState},
+    state::AppState,
+    web::{WebParts, WebState},
 };
 
 pub struct App {
@@ -148,18 +151,30 @@ impl App {
             config.page_cache_mib,
             config.page_cache_coalesce(),
         ));
+        let blocks = Arc::new(BlockCache::default());
         let federation = federation::build(
             db.clone(),
             config.clone(),
             client.clone(),
-            wake,
+            wake.clone(),
             pages.clone(),
+            blocks.clone(),
         )
         .await?;
-        let state = AppState::new(db.clone(), config.clone(), csrf, federation.clone());
-
-        let schedule = state.schedule.clone();
-        let router = web::router(state);
+        let schedule = Arc::new(Notify::new());
+        let web = WebState::new(WebParts {
+            db: db.clone(),
+            config: config.clone(),
+            csrf,
+            pages: pages.clone(),
+            schedule: schedule.clone(),
+            delivery: wake,
+            blocks,
+        });
+        let router = routes::router(AppState {
+            web,
+            federation: federation.clone(),
+        });
         let addr = listener.local_addr()?;
         Ok(App {
             listener,

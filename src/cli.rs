@@ -203,7 +203,7 @@ async fn add_user(config: &Config, name: &str, admin: bool) -> anyhow::Result<()
     println!(
         "created {role} {}; log in at {}",
         user.username,
-        config.url("/login")
+        crate::urls::Urls::new(config).absolute("/login")
     );
     Ok(())
 }

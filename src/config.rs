@@ -350,11 +350,7 @@ impl Config {
     /// The host as it appears in handles: `example.org`, or `example.org:8080`
     /// when the public URL names a port.
     pub fn host(&self) -> String {
-        let host = self.public_url.host_str().unwrap_or("localhost");
-        match self.public_url.port() {
-            Some(port) => format!("{host}:{port}"),
-            None => host.to_owned(),
-        }
+        crate::domain::authority(&self.public_url).unwrap_or_else(|| "localhost".to_owned())
     }
 
     /// The blog's time zone (checked when the configuration was loaded).
@@ -381,12 +377,6 @@ impl Config {
     /// How long changes from the fediverse may take to reach cached pages.
     pub fn page_cache_coalesce(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.page_cache_coalesce_ms)
-    }
-
-    /// An absolute URL for a path on this blog.
-    pub fn url(&self, path: &str) -> String {
-        let base = self.public_url.as_str().trim_end_matches('/');
-        format!("{base}{path}")
     }
 }
 

@@ -10,13 +10,13 @@ use blog::{
     config::{Config, ModerationConfig, ModerationPolicy},
     domain::{Password, Username, sanitize_remote},
     entities::actor,
-    federation::Urls,
     services::{
         actors::{self, RemoteActorData},
         comments::{self, IncomingReply, ReplyTarget},
         posts::{self, PostForm, PostStatus},
         users,
     },
+    urls::Urls,
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 

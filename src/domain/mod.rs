@@ -12,5 +12,5 @@ pub use markdown::{
 };
 pub use media::{ImageFormat, MediaName};
 pub use names::{Password, Slug, TagName, Username, ValidationError, parse_tags};
-pub use net::{HostName, HttpUrl, same_authority, same_server};
+pub use net::{HostName, HttpUrl, authority, same_authority, same_server};
 pub use role::Role;

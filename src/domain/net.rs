@@ -182,6 +182,16 @@ pub fn same_authority(url: &Url, host: &HostName, port: Option<u16>) -> bool {
     HostName::of_url(url).is_some_and(|h| h == *host) && url.port() == port
 }
 
+/// `host` or `host:port` of a URL, the host normalised: what a `Host`
+/// header and a handle's server part say.
+pub fn authority(url: &Url) -> Option<String> {
+    let host = HostName::of_url(url)?;
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    })
+}
+
 /// Whether two URLs are on the same server: normalised host and port.
 pub fn same_server(a: &Url, b: &Url) -> bool {
     match (HostName::of_url(a), HostName::of_url(b)) {

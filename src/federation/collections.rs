@@ -9,11 +9,13 @@ use axum::{
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{activity_json, context::with_context, error::FedError, objects::article::article};
+use super::{
+    FedContext, Federation, activity_json, context::with_context, error::FedError,
+    objects::article::article,
+};
 use crate::{
     pages::{PageTags, Tag},
     services::{comments, followers, posts},
-    web::AppState,
 };
 
 const OUTBOX_PAGE: u64 = 20;
@@ -24,13 +26,13 @@ pub struct PageQuery {
 }
 
 pub async fn outbox(
-    State(state): State<AppState>,
+    State(fed): State<Federation>,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, FedError> {
-    let data = state.federation.to_request_data();
+    let data = fed.to_request_data();
     let urls = &data.urls;
     let id = urls.outbox();
-    let total = posts::count_published(&state.db).await?;
+    let total = posts::count_published(&data.db).await?;
     let Some(number) = query.page else {
         let pages = total.div_ceil(OUTBOX_PAGE).max(1);
         let doc = with_context(json!({
@@ -42,10 +44,10 @@ pub async fn outbox(
         }));
         return Ok(activity_json(StatusCode::OK, &doc));
     };
-    let page = posts::published_page(&state.db, number, OUTBOX_PAGE)
+    let page = posts::published_page(&data.db, number, OUTBOX_PAGE)
         .await?
         .ok_or_else(FedError::not_found)?;
-    let language = &state.config.blog.language;
+    let language = &data.config.blog.language;
     let items: Vec<_> = page
         .items
         .iter()
@@ -79,9 +81,9 @@ pub async fn outbox(
 }
 
 /// The follower count; who follows is the followers' business.
-pub async fn followers(State(state): State<AppState>) -> Result<Response, FedError> {
-    let data = state.federation.to_request_data();
-    let total = followers::count(&state.db).await?;
+pub async fn followers(State(fed): State<Federation>) -> Result<Response, FedError> {
+    let data = fed.to_request_data();
+    let total = followers::count(&data.db).await?;
     let doc = with_context(json!({
         "id": data.urls.followers(),
         "type": "OrderedCollection",
@@ -91,8 +93,8 @@ pub async fn followers(State(state): State<AppState>) -> Result<Response, FedErr
 }
 
 /// The blog follows no one.
-pub async fn following(State(state): State<AppState>) -> Result<Response, FedError> {
-    let data = state.federation.to_request_data();
+pub async fn following(State(fed): State<Federation>) -> Result<Response, FedError> {
+    let data = fed.to_request_data();
     let doc = with_context(json!({
         "id": data.urls.following(),
         "type": "OrderedCollection",
@@ -115,19 +117,19 @@ const REPLIES_PAGE: u64 = 50;
 /// first page embedded), `/likes` and `/shares` (counts only: who reacted is
 /// their business).
 pub async fn post_collection(
-    State(state): State<AppState>,
+    State(fed): State<Federation>,
     Path((slug, which)): Path<(String, String)>,
     Query(query): Query<RepliesQuery>,
 ) -> Result<Response, FedError> {
-    let data = state.federation.to_request_data();
-    let post = match posts::published_by_slug(&state.db, &slug).await? {
+    let data = fed.to_request_data();
+    let post = match posts::published_by_slug(&data.db, &slug).await? {
         posts::Lookup::Found(post) => post,
         _ => return Err(FedError::not_found()),
     };
     let id = format!("{}/{which}", data.urls.post(&slug));
     let doc = match which.as_str() {
         "replies" => {
-            let page = replies_page(&state, &id, post.id, query.after).await?;
+            let page = replies_page(&data, &id, post.id, query.after).await?;
             if query.page.is_some() || query.after.is_some() {
                 page
             } else {
@@ -152,12 +154,12 @@ pub async fn post_collection(
 }
 
 async fn replies_page(
-    state: &AppState,
+    data: &FedContext,
     collection: &str,
     post_id: i32,
     after: Option<i32>,
 ) -> Result<serde_json::Value, FedError> {
-    let (items, next) = comments::replies_page(&state.db, post_id, after, REPLIES_PAGE).await?;
+    let (items, next) = comments::replies_page(&data.db, post_id, after, REPLIES_PAGE).await?;
     let page_id = |after: Option<i32>| match after {
         Some(after) => format!("{collection}?page=true&after={after}"),
         None => format!("{collection}?page=true"),

@@ -352,11 +352,8 @@ async fn send(
     body: Bytes,
 ) -> anyhow::Result<(u16, Option<Duration>)> {
     let url = url::Url::parse(inbox)?;
-    let host = match (url.host_str(), url.port()) {
-        (Some(host), Some(port)) => format!("{host}:{port}"),
-        (Some(host), None) => host.to_owned(),
-        _ => anyhow::bail!("inbox {inbox} has no host"),
-    };
+    let host = crate::domain::authority(&url)
+        .ok_or_else(|| anyhow::anyhow!("inbox {inbox} has no host"))?;
     let builder = client
         .post(url.as_str())
         .header(CONTENT_TYPE, ACTIVITY_JSON)

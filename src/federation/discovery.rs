@@ -8,8 +8,8 @@ use axum::{
 use serde::Deserialize;
 use serde_json::json;
 
-use super::error::FedError;
-use crate::{services::posts, web::AppState};
+use super::{FedContext, Federation, error::FedError};
+use crate::services::posts;
 
 #[derive(Deserialize)]
 pub struct WebfingerQuery {
@@ -19,9 +19,8 @@ pub struct WebfingerQuery {
 
 /// Which resources name the blog: `acct:blog@host` (with or without the
 /// port), the actor's id, or the home page.
-fn names_the_blog(state: &AppState, resource: &str) -> bool {
-    let fed = state.federation.to_request_data();
-    let urls = &fed.urls;
+fn names_the_blog(data: &FedContext, resource: &str) -> bool {
+    let urls = &data.urls;
     if resource == urls.actor()
         || resource == urls.home()
         || resource == urls.home().trim_end_matches('/')
@@ -32,31 +31,27 @@ fn names_the_blog(state: &AppState, resource: &str) -> bool {
     let Some((user, host)) = acct.rsplit_once('@') else {
         return false;
     };
-    user.eq_ignore_ascii_case(&state.config.blog.username)
+    user.eq_ignore_ascii_case(&data.config.blog.username)
         && (urls.is_our_host(host)
             || crate::domain::HostName::parse(host).is_ok_and(|h| {
-                crate::domain::HostName::of_url(&state.config.public_url)
+                crate::domain::HostName::of_url(&data.config.public_url)
                     .is_some_and(|ours| ours == h)
             }))
 }
 
 pub async fn webfinger(
-    State(state): State<AppState>,
+    State(fed): State<Federation>,
     Query(query): Query<WebfingerQuery>,
 ) -> Result<Response, FedError> {
+    let data = fed.to_request_data();
     if query.resource.is_empty() {
         return Err(FedError::bad_request("the resource parameter is required"));
     }
-    if !names_the_blog(&state, &query.resource) {
+    if !names_the_blog(&data, &query.resource) {
         return Err(FedError::not_found());
     }
-    let fed = state.federation.to_request_data();
-    let urls = &fed.urls;
-    let subject = format!(
-        "acct:{}@{}",
-        state.config.blog.username,
-        state.config.host()
-    );
+    let urls = &data.urls;
+    let subject = format!("acct:{}@{}", data.config.blog.username, data.config.host());
     let body = json!({
         "subject": subject,
         "aliases": [urls.actor(), urls.home()],
@@ -77,19 +72,21 @@ pub async fn webfinger(
 
 const NODEINFO_SCHEMA: &str = "http://nodeinfo.diaspora.software/ns/schema/2.1";
 
-pub async fn nodeinfo_links(State(state): State<AppState>) -> Response {
-    let href = state.config.url("/nodeinfo/2.1");
+pub async fn nodeinfo_links(State(fed): State<Federation>) -> Response {
+    let data = fed.to_request_data();
+    let href = data.urls.absolute("/nodeinfo/2.1");
     axum::Json(json!({ "links": [{ "rel": NODEINFO_SCHEMA, "href": href }] })).into_response()
 }
 
-pub async fn nodeinfo(State(state): State<AppState>) -> Result<Response, FedError> {
-    let posts = posts::count_published(&state.db).await?;
+pub async fn nodeinfo(State(fed): State<Federation>) -> Result<Response, FedError> {
+    let data = fed.to_request_data();
+    let posts = posts::count_published(&data.db).await?;
     let body = json!({
         "version": "2.1",
         "software": {
             "name": "blog",
             "version": env!("CARGO_PKG_VERSION"),
-            "homepage": state.config.url("/"),
+            "homepage": data.urls.absolute("/"),
         },
         "protocols": ["activitypub"],
         "services": { "inbound": [], "outbound": ["atom1.0", "rss2.0"] },
@@ -98,7 +95,7 @@ pub async fn nodeinfo(State(state): State<AppState>) -> Result<Response, FedErro
             "users": { "total": 1, "activeMonth": 1, "activeHalfyear": 1 },
             "localPosts": posts,
         },
-        "metadata": { "nodeName": state.config.blog.title, "nodeDescription": state.config.blog.description },
+        "metadata": { "nodeName": data.config.blog.title, "nodeDescription": data.config.blog.description },
     });
     Ok((
         StatusCode::OK,
@@ -111,15 +108,16 @@ pub async fn nodeinfo(State(state): State<AppState>) -> Result<Response, FedErro
         .into_response())
 }
 
-fn webfinger_template(state: &AppState) -> String {
+fn webfinger_template(data: &FedContext) -> String {
     format!(
         "{}?resource={{uri}}",
-        state.config.url("/.well-known/webfinger")
+        data.urls.absolute("/.well-known/webfinger")
     )
 }
 
-pub async fn host_meta(State(state): State<AppState>) -> Response {
-    let template = webfinger_template(&state)
+pub async fn host_meta(State(fed): State<Federation>) -> Response {
+    let data = fed.to_request_data();
+    let template = webfinger_template(&data)
         .replace('&', "&amp;")
         .replace('"', "&quot;")
         .replace('<', "&lt;")
@@ -136,7 +134,8 @@ pub async fn host_meta(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-pub async fn host_meta_json(State(state): State<AppState>) -> Response {
-    axum::Json(json!({ "links": [{ "rel": "lrdd", "template": webfinger_template(&state) }] }))
+pub async fn host_meta_json(State(fed): State<Federation>) -> Response {
+    let data = fed.to_request_data();
+    axum::Json(json!({ "links": [{ "rel": "lrdd", "template": webfinger_template(&data) }] }))
         .into_response()
 }

@@ -8,20 +8,20 @@ use axum::{
 };
 
 use super::{
-    activity_json, error::FedError, objects::article, objects::person::local_person,
-    wants_activity_json,
+    FedContext, Federation, activity_json, error::FedError, objects::article,
+    objects::person::local_person, wants_activity_json,
 };
 use crate::{
     pages::{PageTags, Tag},
     services::posts::{self, Lookup},
-    web::AppState,
 };
 
 /// The actor's id: JSON for servers, the home page for people.
 pub async fn actor(
-    State(state): State<AppState>,
+    State(fed): State<Federation>,
     headers: HeaderMap,
 ) -> Result<Response, FedError> {
+    let data = fed.to_request_data();
     if !wants_activity_json(&headers) {
         let mut response = Redirect::to("/").into_response();
         response.headers_mut().insert(
@@ -30,16 +30,14 @@ pub async fn actor(
         );
         return Ok(response);
     }
-    let data = state.federation.to_request_data();
     Ok(activity_json(StatusCode::OK, &local_person(&data).await?))
 }
 
 /// A post as an Article, or a Tombstone with 410 once deleted.
-pub async fn article(state: &AppState, slug: &str) -> Result<Response, FedError> {
-    let data = state.federation.to_request_data();
-    match posts::published_by_slug(&state.db, slug).await? {
+pub async fn article(data: &FedContext, slug: &str) -> Result<Response, FedError> {
+    match posts::published_by_slug(&data.db, slug).await? {
         Lookup::Found(post) => {
-            let doc = article::article_document(&data.urls, &post, &state.config.blog.language);
+            let doc = article::article_document(&data.urls, &post, &data.config.blog.language);
             Ok(PageTags(vec![Tag::Post(post.id)]).on(activity_json(StatusCode::OK, &doc)))
         }
         Lookup::Deleted => {
@@ -53,10 +51,11 @@ pub async fn article(state: &AppState, slug: &str) -> Result<Response, FedError>
 /// An activity the blog sent, as it was sent. Accepts are between the blog
 /// and one follower, so they are not shown.
 pub async fn activity(
-    State(state): State<AppState>,
+    State(fed): State<Federation>,
     Path(uuid): Path<String>,
 ) -> Result<Response, FedError> {
-    let payload = crate::services::outbox::public_payload(&state.db, &uuid)
+    let data = fed.to_request_data();
+    let payload = crate::services::outbox::public_payload(&data.db, &uuid)
         .await?
         .ok_or_else(FedError::not_found)?;
     let value: serde_json::Value = serde_json::from_str(&payload).map_err(|e| {
@@ -67,14 +66,13 @@ pub async fn activity(
 
 /// The author's answers, as the `Note`s they were sent as (the web layer
 /// hands over when the request asks for ActivityPub).
-pub async fn comment(state: &AppState, uuid: &str) -> Result<Response, FedError> {
-    let data = state.federation.to_request_data();
-    let answer = crate::services::comments::by_uuid(&state.db, uuid)
+pub async fn comment(data: &FedContext, uuid: &str) -> Result<Response, FedError> {
+    let answer = crate::services::comments::by_uuid(&data.db, uuid)
         .await?
         .filter(|c| c.is_local && !c.deleted)
         .ok_or_else(FedError::not_found)?;
     let answered = match answer.parent_id {
-        Some(parent) => crate::services::comments::by_id(&state.db, parent).await?,
+        Some(parent) => crate::services::comments::by_id(&data.db, parent).await?,
         None => None,
     }
     .ok_or_else(FedError::not_found)?;

@@ -16,21 +16,16 @@ pub mod limits;
 pub mod objects;
 pub mod signing;
 pub mod ssrf;
-pub mod urls;
 
 use std::sync::Arc;
 
 use activitypub_federation::config::{Data, FederationConfig};
 use anyhow::Context;
-use axum::{
-    http::{HeaderMap, HeaderValue, header},
-    response::{IntoResponse, Response},
-};
 use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
+use crate::urls::Urls;
 pub use actor::LocalActor;
-pub use urls::Urls;
 
 use crate::{config::Config, pages};
 
@@ -72,6 +67,8 @@ pub struct FedShared {
     pub inbox_wake: Arc<Notify>,
     /// The block list, for the inbox's first check.
     pub blocks: Arc<crate::services::blocks::BlockCache>,
+    /// The inbox's rate limits.
+    pub inbox_limits: limits::InboxLimits,
 }
 
 /// Exponential backoff with jitter: about `first` after the first failure,
@@ -104,7 +101,7 @@ pub fn verify_same_server(a: &url::Url, b: &url::Url) -> Result<(), error::FedEr
 pub type Federation = FederationConfig<FedData>;
 pub type FedContext = Data<FedData>;
 
-pub const ACTIVITY_JSON: &str = "application/activity+json";
+pub use crate::negotiation::{ACTIVITY_JSON, activity_json, wants_activity_json};
 
 /// The HTTP client for every outgoing federation request. Unless local peers
 /// are allowed it refuses hosts that resolve to private or loopback addresses.
@@ -119,8 +116,10 @@ pub async fn build(
     client: reqwest::Client,
     wake: Arc<Notify>,
     pages: Arc<crate::pages::PageCache>,
+    blocks: Arc<crate::services::blocks::BlockCache>,
 ) -> anyhow::Result<Federation> {
     let urls = Urls::new(&config);
+    let inbox_rate = config.federation.inbox_rate_per_minute;
     let client = fetch::bounded_client(client, fetch::Bounds::of(&config));
     let actor = Arc::new(LocalActor::load(&db, &urls).await?);
     let urls_key_id = urls.key_id();
@@ -139,7 +138,8 @@ pub async fn build(
         verifier: Arc::default(),
         intake: inbox::intake::Intake::spawn(db_for_intake, inbox_wake.clone()),
         inbox_wake,
-        blocks: Arc::default(),
+        blocks,
+        inbox_limits: limits::InboxLimits::new(inbox_rate),
     }));
     configure(data).await
 }
@@ -169,30 +169,12 @@ async fn configure(data: FedData) -> anyhow::Result<Federation> {
         .context("failed to configure federation")
 }
 
-/// Whether a request asks for the ActivityPub representation. Mastodon sends
-/// both types in one header.
-pub fn wants_activity_json(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.contains("application/activity+json") || v.contains("application/ld+json"))
-}
-
-/// A JSON-LD document with the ActivityPub media type.
-pub fn activity_json(status: axum::http::StatusCode, value: &serde_json::Value) -> Response {
-    let mut response = (status, value.to_string()).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(ACTIVITY_JSON),
-    );
-    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
-    response
-}
-
 /// The personal and shared inboxes.
-pub fn inbox_routes(config: &Config) -> axum::Router<crate::web::AppState> {
+pub fn inbox_routes<S>(config: &Config) -> axum::Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Federation: axum::extract::FromRef<S>,
+{
     use axum::routing::post;
     use tower_http::limit::RequestBodyLimitLayer;
 
@@ -206,9 +188,14 @@ pub fn inbox_routes(config: &Config) -> axum::Router<crate::web::AppState> {
         .route("/inbox", post(inbox::inbox).layer(limit))
 }
 
-/// The federation documents. Post permalinks are served by the web layer,
-/// which hands ActivityPub requests to `documents::article`.
-pub fn routes(config: &Config) -> axum::Router<crate::web::AppState> {
+/// The federation documents. Post and comment permalinks are shared with
+/// the web pages: the application's router sends ActivityPub requests for
+/// them to `documents::article` and `documents::comment`.
+pub fn routes<S>(config: &Config) -> axum::Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Federation: axum::extract::FromRef<S>,
+{
     use axum::routing::get;
 
     let actor = format!("/users/{}", config.blog.username);

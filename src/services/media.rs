@@ -63,7 +63,7 @@ pub struct MediaView {
 
 impl MediaView {
     fn from_model(config: &Config, m: media::Model) -> MediaView {
-        let url = config.url(&format!("/media/{}", m.file_name));
+        let url = crate::urls::Urls::new(config).absolute(&format!("/media/{}", m.file_name));
         MediaView {
             markdown: image_markdown(&m.alt_text, &url),
             url,

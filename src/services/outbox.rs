@@ -57,14 +57,10 @@ impl ActivityKind {
 /// `host[:port]` of an inbox (the host normalised), the unit that is
 /// paused when it keeps failing.
 pub fn host_of(inbox: &str) -> String {
-    let Ok(url) = url::Url::parse(inbox) else {
-        return inbox.to_owned();
-    };
-    match (crate::domain::HostName::of_url(&url), url.port()) {
-        (Some(host), Some(port)) => format!("{host}:{port}"),
-        (Some(host), None) => host.to_string(),
-        _ => inbox.to_owned(),
-    }
+    url::Url::parse(inbox)
+        .ok()
+        .and_then(|url| crate::domain::authority(&url))
+        .unwrap_or_else(|| inbox.to_owned())
 }
 
 async fn insert_activity(

@@ -15,8 +15,9 @@ use sea_orm::{
     EntityTrait, QueryFilter, QuerySelect,
 };
 
-use super::posts::{PostStatus, post_path};
+use super::posts::PostStatus;
 use crate::entities::{post, redirect};
+use crate::urls::post_path;
 
 /// The form a path and query are stored and looked up in.
 pub fn normalise(path: &str, query: Option<&str>) -> String {

@@ -15,7 +15,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use super::{AppState, auth::CurrentUser};
+use super::{WebState, auth::CurrentUser};
 use crate::error::AppError;
 
 /// What a route needs.
@@ -74,7 +74,7 @@ pub fn rule(method: &Method, path: &str) -> Option<Access> {
 /// The guard: the route's rule, then the user's role. The user it found
 /// is handed to the handler.
 pub async fn guard(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     matched: Option<MatchedPath>,
     request: Request,
     next: Next,

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{
-    AppState,
+    WebState,
     admin::page,
     auth::{CurrentUser, start_session},
     csrf::{CsrfForm, NoFields},
@@ -28,7 +28,7 @@ pub struct Notice {
 }
 
 pub async fn account(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: CurrentUser,
     token: CsrfToken,
     axum::extract::Query(query): axum::extract::Query<Notice>,
@@ -48,7 +48,7 @@ pub async fn account(
 
 /// The account page with the user's app tokens.
 pub(super) async fn account_page(
-    state: &AppState,
+    state: &WebState,
     user: &CurrentUser,
     token: CsrfToken,
     status: StatusCode,
@@ -76,7 +76,7 @@ pub struct PasswordForm {
 }
 
 pub async fn change_password(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: CurrentUser,
     token: CsrfToken,
     session: Session,
@@ -121,7 +121,7 @@ pub async fn change_password(
 }
 
 pub async fn logout_everywhere(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: CurrentUser,
     session: Session,
     CsrfForm(_): CsrfForm<NoFields>,

@@ -10,7 +10,7 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 use super::{
-    AppState,
+    WebState,
     auth::CurrentUser,
     csrf::{CsrfForm, CsrfUpload, NoFields, Upload, form_token},
     media::{IMAGE_FIELD, take_upload},
@@ -41,7 +41,7 @@ fn notice_text(notice: Option<&str>) -> Option<&'static str> {
 }
 
 pub(super) async fn page(
-    state: &AppState,
+    state: &WebState,
     user: &CurrentUser,
     token: CsrfToken,
     name: &str,
@@ -60,7 +60,7 @@ pub(super) async fn page(
 }
 
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: CurrentUser,
     token: CsrfToken,
     Query(query): Query<NoticeQuery>,
@@ -107,7 +107,7 @@ struct Editor<'a> {
 }
 
 async fn editor(
-    state: &AppState,
+    state: &WebState,
     user: &CurrentUser,
     token: CsrfToken,
     form: &PostForm,
@@ -130,7 +130,7 @@ async fn editor(
 }
 
 pub async fn new_form(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: CurrentUser,
     token: CsrfToken,
 ) -> AppResult<Response> {
@@ -192,7 +192,7 @@ fn saved_redirect(saved: &crate::entities::post::Model) -> Response {
 }
 
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: CurrentUser,
     token: CsrfToken,
     CsrfUpload(submit, files): CsrfUpload<EditorSubmit>,
@@ -201,7 +201,7 @@ pub async fn create(
 }
 
 pub async fn update(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: CurrentUser,
     token: CsrfToken,
     Path(id): Path<i32>,
@@ -215,7 +215,7 @@ pub async fn update(
 /// one: an image sent along is stored and added to the end of the body
 /// first, then the form is previewed, shown again, or saved.
 async fn submitted(
-    state: &AppState,
+    state: &WebState,
     user: &CurrentUser,
     token: CsrfToken,
     post: Option<&PostView>,
@@ -307,7 +307,7 @@ async fn submitted(
 }
 
 /// A post `user` may change: their own, or any for an admin.
-async fn load(state: &AppState, user: &CurrentUser, id: i32) -> AppResult<(PostView, PostForm)> {
+async fn load(state: &WebState, user: &CurrentUser, id: i32) -> AppResult<(PostView, PostForm)> {
     let (post, form) = posts::editable(&state.db, id, state.config.timezone())
         .await?
         .ok_or(AppError::NotFound)?;
@@ -324,7 +324,7 @@ pub(super) fn not_yours() -> AppError {
 }
 
 pub async fn edit_form(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: CurrentUser,
     token: CsrfToken,
     Path(id): Path<i32>,
@@ -343,7 +343,7 @@ pub async fn edit_form(
 }
 
 pub async fn delete_form(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: CurrentUser,
     token: CsrfToken,
     Path(id): Path<i32>,
@@ -361,7 +361,7 @@ pub async fn delete_form(
 }
 
 pub async fn delete(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: CurrentUser,
     Path(id): Path<i32>,
     CsrfForm(_): CsrfForm<NoFields>,
@@ -382,7 +382,7 @@ pub async fn delete(
 
 /// Followers, and the servers that have trouble receiving from the blog.
 pub async fn fediverse(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: CurrentUser,
     token: CsrfToken,
 ) -> AppResult<Response> {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{
-    AppState,
+    WebState,
     csrf::{CsrfForm, NoFields, form_token},
     templates::base_context,
 };
@@ -32,10 +32,10 @@ impl CurrentUser {
     }
 }
 
-impl FromRequestParts<AppState> for CurrentUser {
+impl FromRequestParts<WebState> for CurrentUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, AppError> {
         // Found already by the access guard (`web::access`).
         if let Some(user) = parts.extensions.get::<CurrentUser>() {
             return Ok(user.clone());
@@ -119,7 +119,7 @@ mod tests {
 }
 
 fn login_page(
-    state: &AppState,
+    state: &WebState,
     token: CsrfToken,
     next: &str,
     username: &str,
@@ -136,7 +136,7 @@ fn login_page(
 }
 
 pub async fn login_form(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     token: CsrfToken,
     Query(query): Query<NextQuery>,
 ) -> AppResult<Response> {
@@ -154,7 +154,7 @@ pub struct LoginForm {
 }
 
 pub async fn login(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
     token: CsrfToken,
@@ -206,7 +206,7 @@ pub async fn logout(session: Session, CsrfForm(_): CsrfForm<NoFields>) -> AppRes
 
 /// Browser sessions, kept in the database.
 pub fn sessions(
-    state: &AppState,
+    state: &WebState,
 ) -> tower_sessions::SessionManagerLayer<crate::services::sessions::DbSessionStore> {
     use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
     SessionManagerLayer::new(crate::services::sessions::DbSessionStore::new(

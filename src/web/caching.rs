@@ -5,7 +5,7 @@
 //! kept, one renders it and the others wait for that rendering.
 //!
 //! Nothing here guesses what a write changed: every write tells the cache
-//! itself (`AppState::changed` for what people do, at once;
+//! itself (`WebState::changed` for what people do, at once;
 //! `PageCache::changed_soon` for what arrives from the fediverse), so that a
 //! flood of requests that change nothing public (held replies, failed
 //! logins) never empties the cache.
@@ -26,7 +26,7 @@ use axum::{
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
-use super::AppState;
+use super::WebState;
 use crate::pages::{Entry, Key, PageTags};
 
 /// Pages larger than this are served but neither tagged nor kept.
@@ -134,7 +134,7 @@ fn negotiate_encoding(headers: &mut HeaderMap) -> Option<&'static str> {
     chosen
 }
 
-pub async fn pages(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn pages(State(state): State<WebState>, mut request: Request, next: Next) -> Response {
     let method = request.method().clone();
     if method != Method::GET && method != Method::HEAD {
         return next.run(request).await;
@@ -191,7 +191,7 @@ pub async fn pages(State(state): State<AppState>, mut request: Request, next: Ne
 
 /// Keeps a fresh rendering when it can be kept, and answers with it.
 async fn keep(
-    state: &AppState,
+    state: &WebState,
     key: Key,
     stamp: u64,
     method: Method,

@@ -15,10 +15,10 @@ use axum::{
 };
 use ipnet::IpNet;
 
-use super::AppState;
+use super::WebState;
 
 pub async fn real_address(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     mut request: Request,
     next: Next,
 ) -> Response {

@@ -8,7 +8,7 @@ use axum::{
 use axum_csrf::CsrfToken;
 use serde::{Deserialize, de::DeserializeOwned};
 
-use super::AppState;
+use super::WebState;
 use crate::{domain::same_server, error::AppError};
 
 #[derive(Deserialize, Default)]
@@ -24,10 +24,10 @@ pub struct NoFields {}
 /// A URL-encoded form whose CSRF token was checked.
 pub struct CsrfForm<T>(pub T);
 
-impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
+impl<T: DeserializeOwned> FromRequest<WebState> for CsrfForm<T> {
     type Rejection = AppError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request(request: Request, state: &WebState) -> Result<Self, AppError> {
         let (mut parts, body) = request.into_parts();
         let token = origin_and_token(&mut parts, state).await?;
         let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
@@ -51,10 +51,10 @@ pub struct Upload {
 /// whose CSRF token was checked.
 pub struct CsrfUpload<T>(pub T, pub Vec<Upload>);
 
-impl<T: DeserializeOwned> FromRequest<AppState> for CsrfUpload<T> {
+impl<T: DeserializeOwned> FromRequest<WebState> for CsrfUpload<T> {
     type Rejection = AppError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request(request: Request, state: &WebState) -> Result<Self, AppError> {
         let is_multipart = request
             .headers()
             .get(axum::http::header::CONTENT_TYPE)
@@ -111,7 +111,7 @@ fn multipart_error(err: axum::extract::multipart::MultipartError) -> AppError {
 
 async fn origin_and_token(
     parts: &mut axum::http::request::Parts,
-    state: &AppState,
+    state: &WebState,
 ) -> Result<CsrfToken, AppError> {
     if !same_origin(&parts.headers, state) {
         return Err(AppError::Forbidden(
@@ -137,7 +137,7 @@ fn verify(token: &CsrfToken, sent: &str) -> Result<(), AppError> {
 /// either through `public_url` or through the `Host` the request came to.
 /// Requests without an `Origin` (older browsers, command-line clients) rely
 /// on the CSRF token alone.
-fn same_origin(headers: &axum::http::HeaderMap, state: &AppState) -> bool {
+fn same_origin(headers: &axum::http::HeaderMap, state: &WebState) -> bool {
     use axum::http::header::{HOST, ORIGIN};
     let Some(origin) = headers.get(ORIGIN).and_then(|o| o.to_str().ok()) else {
         return true;

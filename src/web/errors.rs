@@ -12,13 +12,13 @@ use axum::{
 use minijinja::context;
 use serde_json::json;
 
-use super::{AppState, templates::base_context};
+use super::{WebState, templates::base_context};
 use crate::error::{AppError, Logged};
 
 /// Nothing else matched: an old address of an imported post moves
 /// permanently to its permalink; anything else is not here.
 pub async fn not_found(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     method: Method,
     uri: Uri,
 ) -> Result<Response, AppError> {
@@ -30,7 +30,7 @@ pub async fn not_found(
 
 /// 301 to where an old address now lives, or 404.
 pub async fn moved_permanently(
-    state: &AppState,
+    state: &WebState,
     path: &str,
     query: Option<&str>,
 ) -> Result<Response, AppError> {
@@ -51,11 +51,11 @@ const SERVER_ERROR: &str =
 /// Every error answer as a page in the site's layout, or as JSON for
 /// ActivityPub clients; every server error is logged with its cause once.
 pub async fn render_error_pages(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     request: Request,
     next: Next,
 ) -> Response {
-    let wants_json = crate::federation::wants_activity_json(request.headers());
+    let wants_json = crate::negotiation::wants_activity_json(request.headers());
     let (method, path) = (request.method().clone(), request.uri().path().to_owned());
     let response = next.run(request).await;
     let status = response.status();
@@ -93,7 +93,7 @@ pub async fn render_error_pages(
 /// An error answer: the error page for people, `{"error": ...}` for
 /// ActivityPub clients.
 pub fn error_response(
-    state: &AppState,
+    state: &WebState,
     status: StatusCode,
     message: String,
     wants_json: bool,

@@ -13,7 +13,7 @@ use chrono::Utc;
 use rss::{ChannelBuilder, GuidBuilder, ItemBuilder};
 use serde_json::json;
 
-use super::AppState;
+use super::WebState;
 use crate::{error::AppResult, services::posts};
 
 const FEED_LENGTH: u64 = 20;
@@ -22,11 +22,11 @@ fn fixed(date: chrono::DateTime<Utc>) -> FixedDateTime {
     date.fixed_offset()
 }
 
-pub async fn atom(State(state): State<AppState>) -> AppResult<Response> {
+pub async fn atom(State(state): State<WebState>) -> AppResult<Response> {
     let config = &state.config;
     let posts = posts::recent(&state.db, FEED_LENGTH).await?;
     let entries = posts.iter().map(|post| {
-        let url = config.url(&post.path());
+        let url = state.urls.absolute(&post.path());
         let published = fixed(post.published_at.unwrap_or(post.updated_at));
         EntryBuilder::default()
             .id(url.clone())
@@ -51,20 +51,20 @@ pub async fn atom(State(state): State<AppState>) -> AppResult<Response> {
         .max()
         .unwrap_or_else(|| fixed(Utc::now()));
     let feed = FeedBuilder::default()
-        .id(config.url("/"))
+        .id(state.urls.absolute("/"))
         .title(config.blog.title.clone())
         .subtitle(Some(config.blog.description.clone().into()))
         .lang(Some(config.blog.language.clone()))
         .updated(updated)
         .link(
             LinkBuilder::default()
-                .href(config.url("/"))
+                .href(state.urls.absolute("/"))
                 .rel("alternate")
                 .build(),
         )
         .link(
             LinkBuilder::default()
-                .href(config.url("/feed.atom"))
+                .href(state.urls.absolute("/feed.atom"))
                 .rel("self")
                 .mime_type(Some("application/atom+xml".into()))
                 .build(),
@@ -78,13 +78,13 @@ pub async fn atom(State(state): State<AppState>) -> AppResult<Response> {
         .into_response())
 }
 
-pub async fn rss(State(state): State<AppState>) -> AppResult<Response> {
+pub async fn rss(State(state): State<WebState>) -> AppResult<Response> {
     let config = &state.config;
     let posts = posts::recent(&state.db, FEED_LENGTH).await?;
     let items: Vec<_> = posts
         .iter()
         .map(|post| {
-            let url = config.url(&post.path());
+            let url = state.urls.absolute(&post.path());
             ItemBuilder::default()
                 .title(Some(post.title.clone()))
                 .link(Some(url.clone()))
@@ -100,7 +100,7 @@ pub async fn rss(State(state): State<AppState>) -> AppResult<Response> {
         .collect();
     let channel = ChannelBuilder::default()
         .title(config.blog.title.clone())
-        .link(config.url("/"))
+        .link(state.urls.absolute("/"))
         .description(config.blog.description.clone())
         .language(Some(config.blog.language.clone()))
         .items(items)
@@ -113,13 +113,13 @@ pub async fn rss(State(state): State<AppState>) -> AppResult<Response> {
 }
 
 /// The newest posts as a JSON Feed 1.1.
-pub async fn json_feed(State(state): State<AppState>) -> AppResult<Response> {
+pub async fn json_feed(State(state): State<WebState>) -> AppResult<Response> {
     let config = &state.config;
     let items: Vec<_> = posts::recent(&state.db, FEED_LENGTH)
         .await?
         .iter()
         .map(|post| {
-            let url = config.url(&post.path());
+            let url = state.urls.absolute(&post.path());
             json!({
                 "id": url,
                 "url": url,
@@ -137,8 +137,8 @@ pub async fn json_feed(State(state): State<AppState>) -> AppResult<Response> {
         "version": "https://jsonfeed.org/version/1.1",
         "title": config.blog.title,
         "description": config.blog.description,
-        "home_page_url": config.url("/"),
-        "feed_url": config.url("/feed.json"),
+        "home_page_url": state.urls.absolute("/"),
+        "feed_url": state.urls.absolute("/feed.json"),
         "language": config.blog.language,
         "items": items,
     });

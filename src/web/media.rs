@@ -12,7 +12,7 @@ use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
 use super::{
-    AppState,
+    WebState,
     admin::page,
     auth::CurrentUser,
     csrf::{CsrfUpload, Upload},
@@ -30,14 +30,14 @@ use crate::{
 pub const IMAGE_FIELD: &str = "image";
 
 /// Room for the largest image plus the rest of the form.
-pub fn upload_limit(state: &AppState) -> DefaultBodyLimit {
+pub fn upload_limit(state: &WebState) -> DefaultBodyLimit {
     let bytes = (state.config.media.max_upload_mib + 1) * 1024 * 1024;
     DefaultBodyLimit::max(usize::try_from(bytes).unwrap_or(usize::MAX))
 }
 
 /// Serves a stored image. Names never change, so caches may keep it forever.
 pub async fn serve(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Path(name): Path<String>,
     request: Request,
 ) -> AppResult<Response> {
@@ -67,7 +67,7 @@ pub async fn serve(
 /// Stores the image sent with a form, if any. Mistakes the author can fix
 /// come back as a message for the image field.
 pub async fn take_upload(
-    state: &AppState,
+    state: &WebState,
     user: &CurrentUser,
     files: Vec<Upload>,
     alt: &str,
@@ -100,7 +100,7 @@ pub struct LibraryQuery {
 
 /// Every uploaded image with the Markdown that shows it.
 pub async fn library(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: CurrentUser,
     token: CsrfToken,
     Query(query): Query<LibraryQuery>,
@@ -109,7 +109,7 @@ pub async fn library(
 }
 
 async fn library_page(
-    state: &AppState,
+    state: &WebState,
     user: &CurrentUser,
     token: CsrfToken,
     errors: FieldErrors,
@@ -139,7 +139,7 @@ pub struct LibraryUpload {
 }
 
 pub async fn upload(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: CurrentUser,
     token: CsrfToken,
     CsrfUpload(form, files): CsrfUpload<LibraryUpload>,

@@ -12,13 +12,13 @@ mod feeds;
 mod media;
 mod micropub;
 mod moderation;
-mod public;
+pub mod public;
 mod site;
 mod state;
 mod templates;
 mod tokens;
 
-pub use state::AppState;
+pub use state::{Parts as WebParts, WebState};
 
 use crate::pages;
 pub use templates::Templates;
@@ -35,16 +35,16 @@ use tower_http::{
     set_header::SetResponseHeaderLayer,
 };
 
-pub fn router(state: AppState) -> Router {
-    let federation = crate::federation::routes(&state.config);
-    let router = Router::new()
+/// The browser-facing routes, on their own state. The post and comment
+/// permalinks, which also serve ActivityPub, are put together with
+/// federation's in `crate::routes` from `public::post`, `public::comment`
+/// and `public::interaction_failed`.
+pub fn routes<S: Clone + Send + Sync + 'static>(state: &WebState) -> Router<S> {
+    Router::new()
         .route(
             "/",
             get(public::index).layer(middleware::map_response(pages::shows_listing)),
         )
-        .route("/posts/{slug}", get(public::post))
-        .route("/posts/{slug}/interact", get(public::interact))
-        .route("/comments/{uuid}", get(public::comment))
         .route(
             "/tags/{slug}",
             get(public::tag).layer(middleware::map_response(pages::shows_listing)),
@@ -81,10 +81,19 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/media/{name}", get(media::serve))
-        .merge(guarded_routes(&state))
-        .merge(federation)
-        .fallback(errors::not_found);
-    let pages = catch_panics(router)
+        .merge(guarded_routes(state))
+        .fallback(errors::not_found)
+        .with_state(state.clone())
+}
+
+/// What every page (and every document fetched like a page) passes
+/// through: panics caught, errors shown as pages, compression, the page
+/// cache, browser sessions.
+pub fn page_layers<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
+    state: &WebState,
+) -> Router<S> {
+    catch_panics(router)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             errors::render_error_pages,
@@ -99,26 +108,34 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             caching::pages,
         ))
-        .layer(auth::sessions(&state));
-    // The inboxes take JSON from servers: no sessions, compression or page
-    // cache in their way, which a viral post's stream of replies would pay
-    // for on every request.
-    let inboxes = catch_panics(crate::federation::inbox_routes(&state.config)).layer(
-        middleware::from_fn_with_state(state.clone(), errors::render_error_pages),
-    );
-    let router = pages
-        .merge(inboxes)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            client::real_address,
-        ))
-        .with_state(state);
-    with_security_headers(router)
+        .layer(auth::sessions(state))
+}
+
+/// The inboxes take JSON from servers: no sessions, compression or page
+/// cache in their way, which a viral post's stream of replies would pay
+/// for on every request; panics and errors are still answered.
+pub fn inbox_layers<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
+    state: &WebState,
+) -> Router<S> {
+    catch_panics(router).layer(middleware::from_fn_with_state(
+        state.clone(),
+        errors::render_error_pages,
+    ))
+}
+
+/// Around everything: the client's real address behind trusted proxies,
+/// and the browser protections.
+pub fn outer_layers(router: Router, state: &WebState) -> Router {
+    with_security_headers(router.layer(middleware::from_fn_with_state(
+        state.clone(),
+        client::real_address,
+    )))
 }
 
 /// The admin pages and Micropub, behind the access guard: each route's
 /// rule in `access::RULES` is checked before its handler runs.
-fn guarded_routes(state: &AppState) -> Router<AppState> {
+fn guarded_routes(state: &WebState) -> Router<WebState> {
     Router::new()
         .route("/admin", get(admin::list))
         .route("/admin/fediverse", get(admin::fediverse))

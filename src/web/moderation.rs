@@ -11,7 +11,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::{
-    AppState,
+    WebState,
     admin::page,
     auth::CurrentUser,
     csrf::{CsrfForm, NoFields},
@@ -46,7 +46,7 @@ fn notice_text(notice: Option<&str>) -> Option<&'static str> {
 }
 
 pub async fn queue(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: CurrentUser,
     token: CsrfToken,
     Query(query): Query<QueueQuery>,
@@ -80,7 +80,7 @@ pub async fn queue(
 /// An author's view: the shown comments on their own posts, to answer.
 /// Moderation itself is the admins'.
 async fn comments_on_own_posts(
-    state: &AppState,
+    state: &WebState,
     user: &CurrentUser,
     token: CsrfToken,
     query: QueueQuery,
@@ -103,7 +103,7 @@ async fn comments_on_own_posts(
 
 /// A comment `user` may answer: on their own post, or any for an admin.
 async fn answerable(
-    state: &AppState,
+    state: &WebState,
     user: &CurrentUser,
     id: i32,
 ) -> AppResult<comments::CommentView> {
@@ -136,7 +136,7 @@ pub struct Moderate {
 }
 
 pub async fn moderate(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     _user: CurrentUser,
     CsrfForm(form): CsrfForm<Moderate>,
 ) -> AppResult<Redirect> {
@@ -166,7 +166,7 @@ pub async fn moderate(
         }
     };
     if action.starts_with("block_") {
-        state.federation.to_request_data().blocks.forget();
+        state.blocks.forget();
     }
     state.changed(&changes).await;
     let back = if STATUSES.contains(&form.status.as_str()) {
@@ -179,7 +179,7 @@ pub async fn moderate(
     )))
 }
 
-async fn set(state: &AppState, ids: &[i32], status: &str) -> AppResult<Vec<Change>> {
+async fn set(state: &WebState, ids: &[i32], status: &str) -> AppResult<Vec<Change>> {
     Ok(replies(comments::set_status(&state.db, ids, status).await?))
 }
 
@@ -189,7 +189,7 @@ fn replies(posts: Vec<i32>) -> Vec<Change> {
 }
 
 /// Blocks the authors of these comments, or their servers.
-async fn block_authors(state: &AppState, action: &str, ids: &[i32]) -> AppResult<Vec<Change>> {
+async fn block_authors(state: &WebState, action: &str, ids: &[i32]) -> AppResult<Vec<Change>> {
     let mut changes = vec![Change::Followers];
     for id in ids {
         let Some(author) = comments::by_id(&state.db, *id)
@@ -211,7 +211,7 @@ async fn block_authors(state: &AppState, action: &str, ids: &[i32]) -> AppResult
 }
 
 pub async fn answer_form(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: CurrentUser,
     token: CsrfToken,
     Path(id): Path<i32>,
@@ -236,7 +236,7 @@ pub struct AnswerForm {
 }
 
 pub async fn answer(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: CurrentUser,
     token: CsrfToken,
     Path(id): Path<i32>,
@@ -259,11 +259,12 @@ pub async fn answer(
         )
         .await;
     }
-    let fed = state.federation.to_request_data();
     let html = render_markdown(&form.body);
-    let saved = comments::answer(&state.db, &user.0, id, html, |uuid| fed.urls.comment(uuid))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let saved = comments::answer(&state.db, &user.0, id, html, |uuid| {
+        state.urls.comment(uuid)
+    })
+    .await?
+    .ok_or(AppError::NotFound)?;
     state.changed(&[Change::Replies(saved.post_id)]).await;
     state.wake_delivery();
     let back = if user.is_admin() {
@@ -277,7 +278,7 @@ pub async fn answer(
 }
 
 pub async fn block_list(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: CurrentUser,
     token: CsrfToken,
     Query(query): Query<QueueQuery>,
@@ -303,7 +304,7 @@ pub struct BlockForm {
 }
 
 pub async fn block_domain(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     _user: CurrentUser,
     CsrfForm(form): CsrfForm<BlockForm>,
 ) -> AppResult<Redirect> {
@@ -317,13 +318,13 @@ pub async fn block_domain(
         .map_err(|_| AppError::BadRequest("type a server's name, such as spam.example".into()))?;
     let mut changes = replies(blocks::add(&state.db, blocks::DOMAIN, domain.as_str()).await?);
     changes.push(Change::Followers);
-    state.federation.to_request_data().blocks.forget();
+    state.blocks.forget();
     state.changed(&changes).await;
     Ok(Redirect::to("/admin/blocks?notice=blocked"))
 }
 
 pub async fn unblock(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     _user: CurrentUser,
     Path(id): Path<i32>,
     CsrfForm(_): CsrfForm<NoFields>,
@@ -331,7 +332,7 @@ pub async fn unblock(
     let posts = blocks::remove(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    state.federation.to_request_data().blocks.forget();
+    state.blocks.forget();
     state.changed(&replies(posts)).await;
     Ok(Redirect::to("/admin/blocks?notice=unblocked"))
 }

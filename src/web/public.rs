@@ -2,20 +2,19 @@
 
 use axum::{
     extract::{Path, Query, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Redirect, Response},
 };
 use minijinja::context;
 use serde::Deserialize;
 
 use super::{
-    AppState,
+    WebState,
     templates::{base_context, to_value},
 };
 use crate::{
     config::CommentOrder,
     error::{AppError, AppResult},
-    federation,
     pages::{PageTags, Tag},
     services::{
         comments::{self, PageStart},
@@ -36,7 +35,7 @@ pub struct IndexQuery {
 }
 
 pub async fn index(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Query(query): Query<IndexQuery>,
 ) -> AppResult<Response> {
     if let Some(id) = &query.p {
@@ -45,7 +44,7 @@ pub async fn index(
     Ok(home(&state, query.page).await?.into_response())
 }
 
-async fn home(state: &AppState, page: Option<u64>) -> AppResult<Html<String>> {
+async fn home(state: &WebState, page: Option<u64>) -> AppResult<Html<String>> {
     let per_page = state.config.blog.posts_per_page;
     let page = posts::published_page(&state.db, page.unwrap_or(1), per_page)
         .await?
@@ -55,7 +54,7 @@ async fn home(state: &AppState, page: Option<u64>) -> AppResult<Html<String>> {
         ..context! {
             page => to_value(&page),
             base_path => "/",
-            actor_url => state.federation.to_request_data().urls.actor(),
+            actor_url => state.urls.actor(),
         }
     };
     Ok(Html(state.templates.render("index.html", ctx)?))
@@ -69,19 +68,13 @@ pub struct CommentsQuery {
     after: Option<i32>,
 }
 
-/// One URL, two representations: the Article for ActivityPub clients, the
-/// page for everyone else.
+/// A post's page (its URL serves the Article to ActivityPub clients: see
+/// `crate::routes`).
 pub async fn post(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Path(slug): Path<String>,
     Query(page): Query<CommentsQuery>,
-    headers: HeaderMap,
 ) -> AppResult<Response> {
-    if federation::wants_activity_json(&headers) {
-        return Ok(federation::documents::article(&state, &slug)
-            .await
-            .into_response());
-    }
     let start = PageStart {
         from: page.from,
         after: page.after,
@@ -96,18 +89,13 @@ pub async fn post(
     Ok(response)
 }
 
-/// A comment's own address. ActivityPub clients get the author's answers as
-/// `Note`s; people are sent to the page of the post that shows the comment.
+/// A comment's own address, for people: the page of the post that shows
+/// the comment (ActivityPub clients get the author's answers as `Note`s:
+/// see `crate::routes`).
 pub async fn comment(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Path(uuid): Path<String>,
-    headers: HeaderMap,
 ) -> AppResult<Response> {
-    if federation::wants_activity_json(&headers) {
-        return Ok(federation::documents::comment(&state, &uuid)
-            .await
-            .into_response());
-    }
     let blog = &state.config.blog;
     let found = comments::locate(
         &state.db,
@@ -132,14 +120,14 @@ pub async fn comment(
 #[derive(Default, Deserialize)]
 pub struct Interaction {
     #[serde(default)]
-    handle: String,
+    pub handle: String,
     #[serde(skip)]
-    error: Option<String>,
+    pub error: Option<String>,
 }
 
 /// The address of a page of a post's comments.
 fn comments_url(slug: &str, start: &PageStart) -> String {
-    let path = posts::post_path(slug);
+    let path = crate::urls::post_path(slug);
     match (start.from, start.after) {
         (Some(from), Some(after)) => format!("{path}?from={from}&after={after}#replies"),
         (Some(from), None) => format!("{path}?from={from}#replies"),
@@ -148,12 +136,11 @@ fn comments_url(slug: &str, start: &PageStart) -> String {
 }
 
 async fn post_page(
-    state: &AppState,
+    state: &WebState,
     slug: &str,
     interaction: Interaction,
     start: PageStart,
 ) -> AppResult<(Html<String>, i32)> {
-    let fed = state.federation.to_request_data();
     let post = match posts::published_by_slug(&state.db, slug).await? {
         Lookup::Found(post) => post,
         Lookup::Deleted => return Err(AppError::Gone),
@@ -173,13 +160,13 @@ async fn post_page(
     let ctx = context! {
         ..base_context(&state.config, None, None),
         ..context! {
-            url => state.config.url(&post.path()),
-            activity_url => fed.urls.post(&post.slug),
+            url => state.urls.absolute(&post.path()),
+            activity_url => state.urls.post(&post.slug),
             edited => post.was_edited(),
             // Link previews show the first picture.
             image => crate::domain::images(&post.markdown)
                 .into_iter()
-                .map(|image| if image.url.starts_with('/') { state.config.url(&image.url) } else { image.url })
+                .map(|image| if image.url.starts_with('/') { state.urls.absolute(&image.url) } else { image.url })
                 .find(|url| url.starts_with("https://") || url.starts_with("http://")),
             post => to_value(&post),
             comments => to_value(&thread.comments),
@@ -196,26 +183,20 @@ async fn post_page(
     Ok((Html(state.templates.render("post.html", ctx)?), post.id))
 }
 
-/// Sends a visitor to their own server to reply to the post there.
-pub async fn interact(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-    Query(mut interaction): Query<Interaction>,
+/// The post's page again, with why the visitor's handle could not be used
+/// to reply from their own server (the lookup is federation's: see
+/// `crate::routes`).
+pub async fn interaction_failed(
+    state: &WebState,
+    slug: &str,
+    interaction: Interaction,
 ) -> AppResult<Response> {
-    let fed = state.federation.to_request_data();
-    let target = fed.urls.post(&slug);
-    match federation::interact::remote_interaction_url(&fed, &interaction.handle, &target).await {
-        Ok(url) => Ok(Redirect::to(&url).into_response()),
-        Err(err) => {
-            interaction.error = Some(err.to_string());
-            let (page, _) = post_page(&state, &slug, interaction, PageStart::default()).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-        }
-    }
+    let (page, _) = post_page(state, slug, interaction, PageStart::default()).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 pub async fn tag(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Path(slug): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> AppResult<Html<String>> {
@@ -230,7 +211,7 @@ pub async fn tag(
     Ok(Html(state.templates.render("tag.html", ctx)?))
 }
 
-pub async fn stylesheet(State(state): State<AppState>) -> AppResult<Response> {
+pub async fn stylesheet(State(state): State<WebState>) -> AppResult<Response> {
     let css = state.templates.render("style.css", context! {})?;
     Ok((
         [

@@ -8,12 +8,11 @@ use axum::{
 use quick_xml::escape::escape;
 use sea_orm::ConnectionTrait;
 
-use super::AppState;
+use super::WebState;
 use crate::{error::AppResult, services::posts};
 
 /// Every public post, for search engines.
-pub async fn sitemap(State(state): State<AppState>) -> AppResult<Response> {
-    let config = &state.config;
+pub async fn sitemap(State(state): State<WebState>) -> AppResult<Response> {
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
          <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
@@ -22,7 +21,7 @@ pub async fn sitemap(State(state): State<AppState>) -> AppResult<Response> {
     let newest = entries.iter().map(|(_, at)| *at).max();
     let mut add = |path: &str, modified: Option<chrono::DateTime<chrono::Utc>>| {
         xml.push_str("  <url><loc>");
-        xml.push_str(&escape(config.url(path).as_str()));
+        xml.push_str(&escape(state.urls.absolute(path).as_str()));
         xml.push_str("</loc>");
         if let Some(at) = modified {
             xml.push_str("<lastmod>");
@@ -33,7 +32,7 @@ pub async fn sitemap(State(state): State<AppState>) -> AppResult<Response> {
     };
     add("/", newest);
     for (slug, updated) in &entries {
-        add(&posts::post_path(slug), Some(*updated));
+        add(&crate::urls::post_path(slug), Some(*updated));
     }
     xml.push_str("</urlset>\n");
     Ok((
@@ -43,16 +42,16 @@ pub async fn sitemap(State(state): State<AppState>) -> AppResult<Response> {
         .into_response())
 }
 
-pub async fn robots(State(state): State<AppState>) -> Response {
+pub async fn robots(State(state): State<WebState>) -> Response {
     let body = format!(
         "User-agent: *\nDisallow: /admin\nDisallow: /login\n\nSitemap: {}\n",
-        state.config.url("/sitemap.xml")
+        state.urls.absolute("/sitemap.xml")
     );
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
 }
 
 /// For load balancers and monitoring: 200 when the database answers.
-pub async fn healthz(State(state): State<AppState>) -> Response {
+pub async fn healthz(State(state): State<WebState>) -> Response {
     let no_store = [(header::CACHE_CONTROL, "no-store")];
     match state.db.execute_unprepared("SELECT 1").await {
         Ok(_) => (no_store, "ok\n").into_response(),

@@ -8,17 +8,17 @@ use sea_orm::DatabaseConnection;
 use super::{Templates, caching::Renderings};
 use crate::{
     config::Config,
-    federation::{Federation, limits::InboxLimits},
     limits::{ClientKey, KeyedLimiter},
     pages::{Change, PageCache},
+    services::blocks::BlockCache,
 };
 
-/// What every handler may reach. Cloned for every request and middleware,
-/// so it is one reference-counted pointer.
+/// What the browser-facing handlers reach. Cloned for every request and
+/// middleware, so it is one reference-counted pointer.
 #[derive(Clone)]
-pub struct AppState(Arc<Shared>);
+pub struct WebState(Arc<Shared>);
 
-impl std::ops::Deref for AppState {
+impl std::ops::Deref for WebState {
     type Target = Shared;
 
     fn deref(&self) -> &Shared {
@@ -26,15 +26,15 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// The parts of [`AppState`].
+/// The parts of [`WebState`].
 pub struct Shared {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
+    /// Every address the blog hands out.
+    pub urls: crate::urls::Urls,
     pub templates: Templates,
     pub csrf: CsrfConfig,
     pub login_limiter: Arc<KeyedLimiter<ClientKey>>,
-    pub inbox_limits: Arc<InboxLimits>,
-    pub federation: Federation,
     /// Rendered public pages; see `crate::pages` and `web::caching`.
     pub pages: Arc<PageCache>,
     pub renderings: Arc<Renderings>,
@@ -42,37 +42,55 @@ pub struct Shared {
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
     /// Wakes the scheduler (`crate::scheduler`) when a post is scheduled.
     pub schedule: Arc<tokio::sync::Notify>,
+    /// Wakes the delivery worker when deliveries are queued.
+    pub delivery: Arc<tokio::sync::Notify>,
+    /// The block list the inbox checks first; forgotten when blocks change.
+    pub blocks: Arc<BlockCache>,
 }
 
-impl AppState {
-    pub fn new(
-        db: DatabaseConnection,
-        config: Arc<Config>,
-        csrf: CsrfConfig,
-        federation: Federation,
-    ) -> Self {
-        let templates = Templates::new(config.theme_dir.clone(), config.timezone());
-        let inbox_rate = config.federation.inbox_rate_per_minute;
-        let pages = federation.to_request_data().pages.clone();
-        let trusted_proxies = Arc::new(config.trusted_networks());
-        AppState(Arc::new(Shared {
+/// What the web layer takes from the rest of the application.
+pub struct Parts {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub csrf: CsrfConfig,
+    pub pages: Arc<PageCache>,
+    pub schedule: Arc<tokio::sync::Notify>,
+    pub delivery: Arc<tokio::sync::Notify>,
+    pub blocks: Arc<BlockCache>,
+}
+
+impl WebState {
+    pub fn new(parts: Parts) -> Self {
+        let Parts {
             db,
+            config,
+            csrf,
+            pages,
+            schedule,
+            delivery,
+            blocks,
+        } = parts;
+        let templates = Templates::new(config.theme_dir.clone(), config.timezone());
+        let trusted_proxies = Arc::new(config.trusted_networks());
+        WebState(Arc::new(Shared {
+            db,
+            urls: crate::urls::Urls::new(&config),
             config,
             templates,
             csrf,
             login_limiter: Arc::new(KeyedLimiter::new(login_quota())),
-            inbox_limits: Arc::new(InboxLimits::new(inbox_rate)),
-            federation,
             pages,
             renderings: Arc::new(Renderings::default()),
             trusted_proxies,
-            schedule: Arc::new(tokio::sync::Notify::new()),
+            schedule,
+            delivery,
+            blocks,
         }))
     }
 
     /// Tells the delivery worker that new deliveries are waiting.
     pub fn wake_delivery(&self) {
-        self.federation.to_request_data().wake.notify_one();
+        self.delivery.notify_one();
     }
 
     /// Tells the scheduler that the next scheduled post may have changed.
@@ -94,8 +112,8 @@ fn login_quota() -> Quota {
         .allow_burst(NonZeroU32::new(5).expect("burst is non-zero"))
 }
 
-impl FromRef<AppState> for CsrfConfig {
-    fn from_ref(state: &AppState) -> Self {
+impl FromRef<WebState> for CsrfConfig {
+    fn from_ref(state: &WebState) -> Self {
         state.csrf.clone()
     }
 }

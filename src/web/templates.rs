@@ -145,7 +145,7 @@ pub fn base_context(config: &Config, user: Option<&user::Model>, csrf: Option<&s
             title => config.blog.title.as_str(),
             description => config.blog.description.as_str(),
             language => config.blog.language.as_str(),
-            url => config.url("/"),
+            url => crate::urls::Urls::new(config).home(),
             me_links => config.blog.me_links.clone(),
             fediverse_creator => config.blog.fediverse_creator.as_deref().map(|h| format!("@{}", h.trim_start_matches('@'))),
         },

@@ -10,7 +10,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::{
-    AppState,
+    WebState,
     account::account_page,
     auth::CurrentUser,
     csrf::{CsrfForm, NoFields},
@@ -30,7 +30,7 @@ pub struct NewToken {
 
 /// Makes a token and shows it, once, on the account page.
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: CurrentUser,
     token: CsrfToken,
     CsrfForm(form): CsrfForm<NewToken>,
@@ -51,7 +51,7 @@ pub async fn create(
 }
 
 pub async fn revoke(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: CurrentUser,
     Path(id): Path<i32>,
     CsrfForm(_): CsrfForm<NoFields>,

@@ -17,8 +17,10 @@ async fn query_status(app: &TestApp, token: &str, query: &str) -> u16 {
 }
 
 async fn source_of(app: &TestApp, token: &str, path: &str) -> u16 {
-    let url: String =
-        url::form_urlencoded::byte_serialize(app.config.url(path).as_bytes()).collect();
+    let url: String = url::form_urlencoded::byte_serialize(
+        blog::urls::Urls::new(&app.config).absolute(path).as_bytes(),
+    )
+    .collect();
     query_status(app, token, &format!("q=source&url={url}")).await
 }
 

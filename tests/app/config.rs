@@ -90,7 +90,10 @@ fn https_public_urls_mark_cookies_secure() {
     let config = Config::from_toml("public_url = \"https://x.org\"").expect("valid");
 
     assert!(config.https());
-    assert_eq!(config.url("/posts/a"), "https://x.org/posts/a");
+    assert_eq!(
+        blog::urls::Urls::new(&config).absolute("/posts/a"),
+        "https://x.org/posts/a"
+    );
 }
 
 #[test]

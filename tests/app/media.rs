@@ -309,7 +309,7 @@ async fn an_image_added_in_the_editor_shows_in_the_post_and_reaches_the_fedivers
 
     let markdown = format!(
         "Our new garden opened today.\n\n![Benches under an apple tree]({})\n",
-        net.blog.config.url(&path)
+        blog::urls::Urls::new(&net.blog.config).absolute(&path)
     );
     let published = send(
         &net.blog,

@@ -52,7 +52,7 @@ async fn error_of(response: reqwest::Response) -> (u16, Value) {
 fn path_of(app: &TestApp, response: &reqwest::Response) -> String {
     let location = crate::helpers::location(response);
     location
-        .strip_prefix(&app.config.url(""))
+        .strip_prefix(&blog::urls::Urls::new(&app.config).absolute(""))
         .expect("a post on this blog")
         .to_owned()
 }
@@ -64,7 +64,7 @@ async fn tokens_are_shown_once_used_by_apps_and_revoked_on_the_account_page() {
     let (_, home) = app.get_text(&app.client(), "/").await;
     assert!(home.contains(&format!(
         r#"<link rel="micropub" href="{}">"#,
-        app.config.url("/micropub")
+        blog::urls::Urls::new(&app.config).absolute("/micropub")
     )));
 
     let secret = token(&app, &admin, &["create", "update"]).await;
@@ -177,7 +177,7 @@ async fn json_drafts_with_html_and_photos_are_edited_published_and_read_back() {
     .await;
     assert_eq!(response.status(), 201);
     let path = path_of(&app, &response);
-    let url = app.config.url(&path);
+    let url = blog::urls::Urls::new(&app.config).absolute(&path);
     assert_eq!(app.get_text(&app.client(), &path).await.0, 404, "a draft");
     let source = |properties: &'static str| {
         let url = url.clone();
@@ -393,7 +393,7 @@ async fn photos_sent_as_files_or_to_the_media_endpoint_are_stored_like_uploads()
         .expect("POST");
     assert_eq!(uploaded.status(), 201);
     let image_url = crate::helpers::location(&uploaded);
-    assert!(image_url.starts_with(&app.config.url("/media/")));
+    assert!(image_url.starts_with(&blog::urls::Urls::new(&app.config).absolute("/media/")));
     let fetched = reqwest::get(&image_url).await.expect("GET");
     assert_eq!(fetched.headers()["content-type"], "image/jpeg");
 

@@ -2,8 +2,9 @@
 
 use blog::{
     config::{ModerationConfig, ModerationPolicy},
-    federation::{Urls, objects::note::parse_reply},
+    federation::objects::note::parse_reply,
     services::comments::{self, Received},
+    urls::Urls,
 };
 use serde_json::{Value, json};
 

@@ -435,7 +435,7 @@ async fn an_authors_app_token_changes_only_the_authors_posts() {
     app.write_post(&admin, &[("title", "Policy"), ("body", "Rules")], "draft")
         .await;
     let token = crate::micropub::token(&app, &author, &["create", "update", "delete"]).await;
-    let policy = app.config.url("/posts/policy");
+    let policy = blog::urls::Urls::new(&app.config).absolute("/posts/policy");
     let send = |body: serde_json::Value| {
         reqwest::Client::new()
             .post(app.url("/micropub"))

@@ -89,7 +89,7 @@ async fn an_activity_from_a_local_address_is_refused_without_fetching_it() {
         "id": format!("http://127.0.0.1:{port}/follows/1"),
         "type": "Follow",
         "actor": format!("http://127.0.0.1:{port}/users/x"),
-        "object": app.config.url("/users/blog"),
+        "object": blog::urls::Urls::new(&app.config).absolute("/users/blog"),
     })
     .to_string();
     let digest = format!(

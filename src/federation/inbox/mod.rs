@@ -19,8 +19,8 @@ use axum::{
 };
 use serde_json::Value;
 
-use super::{activities::InboxActivity, error::FedError};
-use crate::{domain::HostName, services::inbound::Incoming, web::AppState};
+use super::{Federation, activities::InboxActivity, error::FedError};
+use crate::{domain::HostName, services::inbound::Incoming};
 
 const MAX_BODY: usize = 1024 * 1024;
 /// Longer activity ids are refused: no server makes them.
@@ -106,13 +106,13 @@ fn peek(value: &Value) -> Option<(String, String)> {
     Some((id, actor))
 }
 
-pub async fn inbox(State(state): State<AppState>, request: Request) -> Result<Response, FedError> {
-    let data = state.federation.to_request_data();
+pub async fn inbox(State(fed): State<Federation>, request: Request) -> Result<Response, FedError> {
+    let data = fed.to_request_data();
     data.intake.arrived();
     let (parts, body) = request.into_parts();
     // Counted by the address it comes from, before anything in it is read
     // or believed; its server is charged only once the signature verifies.
-    state.inbox_limits.check_client(&parts)?;
+    data.inbox_limits.check_client(&parts)?;
     let bytes = to_bytes(body, MAX_BODY).await.map_err(|_| {
         FedError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -135,7 +135,7 @@ pub async fn inbox(State(state): State<AppState>, request: Request) -> Result<Re
             "the activity's id or actor is longer than 2 KiB",
         ));
     }
-    if data.blocks.blocks(&state.db, &actor).await? {
+    if data.blocks.blocks(&data.db, &actor).await? {
         return Err(FedError::new(
             StatusCode::FORBIDDEN,
             "this sender is blocked here",
@@ -151,7 +151,7 @@ pub async fn inbox(State(state): State<AppState>, request: Request) -> Result<Re
         .await?;
     data.verifier.check_signature(&parts, &sender, &data.urls)?;
     if let Some(server) = HostName::of_url(activity.actor()) {
-        state.inbox_limits.check_server(&server)?;
+        data.inbox_limits.check_server(&server)?;
     }
     activity.verify(&data).await?;
     let body = String::from_utf8(bytes.to_vec())

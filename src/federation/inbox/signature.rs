@@ -155,7 +155,7 @@ impl Verifier {
         &self,
         parts: &Parts,
         actor: &impl Actor,
-        urls: &crate::federation::Urls,
+        urls: &crate::urls::Urls,
     ) -> Result<(), FedError> {
         let pem = actor.public_key_pem();
         let key = match self.keys.get(pem) {

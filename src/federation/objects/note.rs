@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::super::Urls;
+use crate::urls::Urls;
 use crate::{
     domain::{HttpUrl, render_remote_markdown, sanitize_remote, text_to_html},
     services::comments::{Attachment, IncomingReply, Mention, ReplyTarget},

@@ -126,11 +126,7 @@ impl RemotePerson {
 
     pub fn into_data(self) -> RemoteActorData {
         let id = self.id.into_inner();
-        let host = match (crate::domain::HostName::of_url(&id), id.port()) {
-            (Some(host), Some(port)) => format!("{host}:{port}"),
-            (Some(host), None) => host.to_string(),
-            _ => String::new(),
-        };
+        let host = crate::domain::authority(&id).unwrap_or_default();
         let fallback_name = id
             .path_segments()
             .and_then(|mut s| s.next_back().map(str::to_owned))

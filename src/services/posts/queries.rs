@@ -45,7 +45,7 @@ pub struct PostView {
 
 impl PostView {
     pub fn path(&self) -> String {
-        post_path(&self.slug)
+        crate::urls::post_path(&self.slug)
     }
 
     /// Whether the post was changed noticeably after it was published.
@@ -53,10 +53,6 @@ impl PostView {
         self.published_at
             .is_some_and(|published| self.updated_at - published > chrono::Duration::minutes(5))
     }
-}
-
-pub fn post_path(slug: &str) -> String {
-    format!("/posts/{slug}")
 }
 
 /// One page of a longer list.

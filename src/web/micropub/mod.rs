@@ -14,7 +14,7 @@ use axum::{
 use serde_json::{Value, json};
 
 use self::entry::{Invalid, Properties, Request as Action};
-use super::AppState;
+use super::WebState;
 use crate::{
     pages::Change,
     services::{
@@ -89,7 +89,7 @@ fn no_store() -> [(header::HeaderName, &'static str); 1] {
 /// The token from `Authorization: Bearer ...`, or from the form's
 /// `access_token` as the specification also allows.
 async fn grant(
-    state: &AppState,
+    state: &WebState,
     headers: &HeaderMap,
     from_form: Option<&str>,
 ) -> Result<Grant, MicropubError> {
@@ -134,7 +134,7 @@ fn require(grant: &Grant, scope: &'static str) -> Result<(), MicropubError> {
 
 /// `GET /micropub?q=config|source|syndicate-to`.
 pub async fn query(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     headers: HeaderMap,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Outcome {
@@ -147,7 +147,7 @@ pub async fn query(
     let grant = grant(&state, &headers, param("access_token")).await?;
     let body = match param("q") {
         Some("config") => json!({
-            "media-endpoint": state.config.url("/micropub/media"),
+            "media-endpoint": state.urls.absolute("/micropub/media"),
             "syndicate-to": [],
             "post-types": [{ "type": "article", "name": "Post" }],
             "q": ["config", "source", "syndicate-to"],
@@ -177,12 +177,10 @@ pub async fn query(
     Ok((no_store(), Json(body)).into_response())
 }
 
-async fn post_id(state: &AppState, url: &str) -> Result<i32, MicropubError> {
-    let prefix = state.config.url("/posts/");
-    let slug = url
-        .strip_prefix(&prefix)
-        .map(|s| s.trim_end_matches('/'))
-        .filter(|s| !s.is_empty() && !s.contains('/'))
+async fn post_id(state: &WebState, url: &str) -> Result<i32, MicropubError> {
+    let slug = state
+        .urls
+        .post_slug(url)
         .ok_or_else(|| MicropubError::invalid(format!("{url} is not a post on this blog")))?;
     posts::id_by_slug(&state.db, slug)
         .await
@@ -192,7 +190,7 @@ async fn post_id(state: &AppState, url: &str) -> Result<i32, MicropubError> {
 
 /// The post at `url`, if the token's user may change it: their own, or
 /// any for an admin.
-async fn managed_post_id(state: &AppState, grant: &Grant, url: &str) -> Result<i32, MicropubError> {
+async fn managed_post_id(state: &WebState, grant: &Grant, url: &str) -> Result<i32, MicropubError> {
     let id = post_id(state, url).await?;
     let owner = posts::owner_of(&state.db, id)
         .await
@@ -212,7 +210,7 @@ async fn managed_post_id(state: &AppState, grant: &Grant, url: &str) -> Result<i
 }
 
 async fn source(
-    state: &AppState,
+    state: &WebState,
     grant: &Grant,
     url: &str,
     wanted: &[&str],
@@ -232,7 +230,7 @@ async fn source(
         "content": [view.markdown],
         "category": view.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
         "post-status": [status],
-        "url": [state.config.url(&view.path())],
+        "url": [state.urls.absolute(&view.path())],
     });
     if !form.summary.is_empty() {
         properties["summary"] = json!([form.summary]);
@@ -251,7 +249,7 @@ async fn source(
 }
 
 /// `POST /micropub`: create, update or delete.
-pub async fn publish(State(state): State<AppState>, request: Request) -> Outcome {
+pub async fn publish(State(state): State<WebState>, request: Request) -> Outcome {
     let headers = request.headers().clone();
     let kind = headers
         .get(header::CONTENT_TYPE)
@@ -334,7 +332,7 @@ fn token_field(fields: &[(String, String)]) -> Option<String> {
 
 async fn read_multipart(
     request: Request,
-    state: &AppState,
+    state: &WebState,
 ) -> Result<(Vec<(String, String)>, Vec<(String, Vec<u8>)>), MicropubError> {
     let read_error = |err: axum::extract::multipart::MultipartError| {
         if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -374,7 +372,7 @@ async fn read_multipart(
 /// Photos sent as files are stored like uploads from the editor, described
 /// by the `mp-photo-alt` values that follow the URLs' own.
 async fn store_photos(
-    state: &AppState,
+    state: &WebState,
     grant: &Grant,
     properties: &mut Properties,
     files: Vec<(String, Vec<u8>)>,
@@ -430,7 +428,7 @@ fn save_error(err: SaveError) -> MicropubError {
     }
 }
 
-async fn create(state: &AppState, grant: &Grant, properties: &Properties) -> Outcome {
+async fn create(state: &WebState, grant: &Grant, properties: &Properties) -> Outcome {
     let form = entry::new_post(properties)?;
     let mut valid = form
         .validate(state.config.timezone())
@@ -444,7 +442,7 @@ async fn create(state: &AppState, grant: &Grant, properties: &Properties) -> Out
         .await
         .map_err(save_error)?;
     state.changed(&[Change::Post(saved.id)]).await;
-    let location = state.config.url(&posts::post_path(&saved.slug));
+    let location = state.urls.absolute(&crate::urls::post_path(&saved.slug));
     let mut response = (StatusCode::CREATED, no_store()).into_response();
     if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, value);
@@ -453,7 +451,7 @@ async fn create(state: &AppState, grant: &Grant, properties: &Properties) -> Out
 }
 
 async fn update(
-    state: &AppState,
+    state: &WebState,
     grant: &Grant,
     url: &str,
     replace: &Properties,
@@ -488,7 +486,7 @@ async fn update(
 
 /// `POST /micropub/media`: an image in the `file` field; answers with its
 /// address. Its description comes with the post that shows it.
-pub async fn media_endpoint(State(state): State<AppState>, request: Request) -> Outcome {
+pub async fn media_endpoint(State(state): State<WebState>, request: Request) -> Outcome {
     let headers = request.headers().clone();
     let is_multipart = headers
         .get(header::CONTENT_TYPE)

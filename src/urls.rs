@@ -1,4 +1,5 @@
-//! Every ActivityPub id the blog hands out, built in one place.
+//! Every address the blog hands out (pages, feeds, images, ActivityPub
+//! ids), built in one place from `public_url`.
 
 use url::Url;
 
@@ -6,6 +7,11 @@ use crate::{
     config::Config,
     domain::{HostName, same_authority},
 };
+
+/// The path of a post's page (and ActivityPub id).
+pub fn post_path(slug: &str) -> String {
+    format!("/posts/{slug}")
+}
 
 #[derive(Clone, Debug)]
 pub struct Urls {
@@ -97,7 +103,7 @@ impl Urls {
     }
 
     pub fn post(&self, slug: &str) -> String {
-        self.absolute(&format!("/posts/{slug}"))
+        self.absolute(&post_path(slug))
     }
 
     /// The slug of one of our post URLs, if `url` is one.

@@ -1,0 +1,93 @@
+//! The whole router: the web pages, the federation documents and inboxes,
+//! and the addresses that are both (a post, a comment): one URL, two
+//! representations, the ActivityPub one for clients that ask for it.
+
+use axum::{
+    Router,
+    extract::{Path, Query, State},
+    http::HeaderMap,
+    response::{IntoResponse, Redirect, Response},
+    routing::get,
+};
+
+use crate::{
+    error::AppResult,
+    federation::{self, Federation},
+    negotiation::wants_activity_json,
+    state::AppState,
+    web::{
+        self, WebState,
+        public::{self, CommentsQuery, Interaction},
+    },
+};
+
+pub fn router(state: AppState) -> Router {
+    let config = state.web.config.clone();
+    let pages = Router::new()
+        .route("/posts/{slug}", get(post))
+        .route("/posts/{slug}/interact", get(interact))
+        .route("/comments/{uuid}", get(comment))
+        .merge(federation::routes(&config))
+        .merge(web::routes(&state.web));
+    let pages = web::page_layers(pages, &state.web);
+    let inboxes = web::inbox_layers(federation::inbox_routes(&config), &state.web);
+    let web = state.web.clone();
+    web::outer_layers(pages.merge(inboxes).with_state(state), &web)
+}
+
+/// A post: its Article for ActivityPub clients, its page for people.
+async fn post(
+    State(web): State<WebState>,
+    State(federation): State<Federation>,
+    Path(slug): Path<String>,
+    query: Query<CommentsQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if wants_activity_json(&headers) {
+        let data = federation.to_request_data();
+        return federation::documents::article(&data, &slug)
+            .await
+            .into_response();
+    }
+    public::post(State(web), Path(slug), query)
+        .await
+        .into_response()
+}
+
+/// A comment: an author's answer as a `Note` for ActivityPub clients, the
+/// page that shows it for people.
+async fn comment(
+    State(web): State<WebState>,
+    State(federation): State<Federation>,
+    Path(uuid): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if wants_activity_json(&headers) {
+        let data = federation.to_request_data();
+        return federation::documents::comment(&data, &uuid)
+            .await
+            .into_response();
+    }
+    public::comment(State(web), Path(uuid))
+        .await
+        .into_response()
+}
+
+/// "Reply from your fediverse account": the visitor's server is found by
+/// WebFinger and the visitor sent there, or the page says why not.
+async fn interact(
+    State(web): State<WebState>,
+    State(federation): State<Federation>,
+    Path(slug): Path<String>,
+    Query(mut interaction): Query<Interaction>,
+) -> AppResult<Response> {
+    let data = federation.to_request_data();
+    let target = data.urls.post(&slug);
+    match federation::interact::remote_interaction_url(&data, &interaction.handle, &target).await {
+        Ok(url) => Ok(Redirect::to(&url).into_response()),
+        Err(err) => {
+            interaction.error = Some(err.to_string());
+            public::interaction_failed(&web, &slug, interaction).await
+        }
+    }
+}
