@@ -36,7 +36,7 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Reverse proxies (addresses or networks such as `10.0.0.0/8`) whose
     /// `X-Forwarded-For` names the real client; nobody else's is believed.
-    pub trusted_proxies: Vec<String>,
+    pub trusted_proxies: Vec<Network>,
     pub blog: BlogConfig,
     pub federation: FederationConfig,
     pub moderation: ModerationConfig,
@@ -113,7 +113,7 @@ pub struct BlogConfig {
     pub fediverse_creator: Option<String>,
     /// IANA time zone (`Europe/Paris`) in which the author types publish
     /// times and in which times are shown.
-    pub timezone: String,
+    pub timezone: TimeZone,
 }
 
 /// Uploaded images.
@@ -217,7 +217,7 @@ impl Default for BlogConfig {
             avatar_url: None,
             me_links: Vec::new(),
             fediverse_creator: None,
-            timezone: "UTC".into(),
+            timezone: TimeZone(chrono_tz::Tz::UTC),
         }
     }
 }
@@ -286,17 +286,6 @@ impl Config {
                 "blog.fediverse_creator must look like @name@server.example, not {handle}"
             );
         }
-        self.blog.timezone.parse::<chrono_tz::Tz>().map_err(|_| {
-            anyhow::anyhow!(
-                "blog.timezone: {} is not a time zone name like Europe/Paris or UTC",
-                self.blog.timezone
-            )
-        })?;
-        for proxy in &self.trusted_proxies {
-            parse_network(proxy).with_context(|| {
-                format!("trusted_proxies: {proxy} is not an address or network like 10.0.0.0/8")
-            })?;
-        }
         anyhow::ensure!(
             self.media.max_upload_mib > 0 && self.media.max_dimension >= 16,
             "media.max_upload_mib must be at least 1 and media.max_dimension at least 16"
@@ -353,17 +342,14 @@ impl Config {
         crate::domain::authority(&self.public_url).unwrap_or_else(|| "localhost".to_owned())
     }
 
-    /// The blog's time zone (checked when the configuration was loaded).
+    /// The blog's time zone.
     pub fn timezone(&self) -> chrono_tz::Tz {
-        self.blog.timezone.parse().unwrap_or(chrono_tz::Tz::UTC)
+        self.blog.timezone.0
     }
 
-    /// The trusted proxies' networks (checked when the configuration was loaded).
+    /// The trusted proxies' networks.
     pub fn trusted_networks(&self) -> Vec<ipnet::IpNet> {
-        self.trusted_proxies
-            .iter()
-            .filter_map(|p| parse_network(p).ok())
-            .collect()
+        self.trusted_proxies.iter().map(|n| n.0).collect()
     }
 
     /// Where uploaded images are stored.
@@ -380,11 +366,59 @@ impl Config {
     }
 }
 
-/// `10.0.0.0/8`, or one address as a network of one.
-fn parse_network(text: &str) -> anyhow::Result<ipnet::IpNet> {
-    let text = text.trim();
-    if let Ok(net) = text.parse::<ipnet::IpNet>() {
-        return Ok(net);
+/// An IANA time zone (`Europe/Paris`), read once with the configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeZone(pub chrono_tz::Tz);
+
+impl std::str::FromStr for TimeZone {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<TimeZone, String> {
+        text.trim()
+            .parse::<chrono_tz::Tz>()
+            .map(TimeZone)
+            .map_err(|_| format!("{text} is not a time zone name like Europe/Paris or UTC"))
     }
-    Ok(ipnet::IpNet::from(text.parse::<std::net::IpAddr>()?))
 }
+
+/// An address or network of trusted proxies (`10.0.0.0/8`, or one address
+/// as a network of one), read once with the configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Network(pub ipnet::IpNet);
+
+impl std::str::FromStr for Network {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Network, String> {
+        let text = text.trim();
+        let wrong = || format!("{text} is not an address or network like 10.0.0.0/8");
+        if let Ok(net) = text.parse::<ipnet::IpNet>() {
+            return Ok(Network(net));
+        }
+        text.parse::<std::net::IpAddr>()
+            .map(|ip| Network(ipnet::IpNet::from(ip)))
+            .map_err(|_| wrong())
+    }
+}
+
+/// Written and read as the text a person types.
+macro_rules! as_text {
+    ($type:ty, $show:expr) => {
+        impl Serialize for $type {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let show: fn(&$type) -> String = $show;
+                serializer.serialize_str(&show(self))
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $type {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(deserializer)?;
+                text.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+as_text!(TimeZone, |tz| tz.0.name().to_owned());
+as_text!(Network, |net| net.0.to_string());

@@ -96,8 +96,11 @@ async fn seed_followers(db: &DatabaseConnection, port: u16) -> anyhow::Result<()
     // The Accepts those follows queued are not what is measured: they count
     // as sent long ago, as for followers of some standing.
     delivery::Entity::update_many()
-        .col_expr(delivery::Column::State, Expr::value(deliveries::DELIVERED))
-        .filter(delivery::Column::State.eq(deliveries::PENDING))
+        .col_expr(
+            delivery::Column::State,
+            Expr::value(deliveries::DeliveryState::Delivered),
+        )
+        .filter(delivery::Column::State.eq(deliveries::DeliveryState::Pending))
         .exec(db)
         .await?;
     Ok(())

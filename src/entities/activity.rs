@@ -1,5 +1,22 @@
 use sea_orm::entity::prelude::*;
 
+/// The domain fact an activity reports; its wire form is rendered from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ActivityKind {
+    #[sea_orm(string_value = "create")]
+    Create,
+    #[sea_orm(string_value = "update")]
+    Update,
+    #[sea_orm(string_value = "delete")]
+    Delete,
+    #[sea_orm(string_value = "accept")]
+    Accept,
+    /// The author's answer to a comment.
+    #[sea_orm(string_value = "reply")]
+    Reply,
+}
+
 /// Something the blog told (or will tell) the fediverse. `kind` is the domain
 /// fact (`create`, `update`, `delete`, `accept`); `payload` is the JSON sent,
 /// fixed the first time it is rendered so every inbox gets the same bytes.
@@ -10,7 +27,7 @@ pub struct Model {
     pub id: i32,
     #[sea_orm(unique)]
     pub uuid: String,
-    pub kind: String,
+    pub kind: ActivityKind,
     pub post_id: Option<i32>,
     /// For the author's answers to comments.
     pub comment_id: Option<i32>,

@@ -1,4 +1,83 @@
+use std::{collections::BTreeSet, fmt, str::FromStr};
+
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// One thing an app token may do, by the name Micropub uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Write new posts.
+    Create,
+    /// Change posts, and read them back.
+    Update,
+    Delete,
+    /// Upload images.
+    Media,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 4] = [Scope::Create, Scope::Update, Scope::Delete, Scope::Media];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Create => "create",
+            Scope::Update => "update",
+            Scope::Delete => "delete",
+            Scope::Media => "media",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|s| s.as_str() == word)
+    }
+}
+
+/// A token's scopes, stored as their names separated by spaces.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, DeriveValueType)]
+#[sea_orm(value_type = "String")]
+pub struct Scopes(BTreeSet<Scope>);
+
+impl Scopes {
+    pub fn new(scopes: impl IntoIterator<Item = Scope>) -> Scopes {
+        Scopes(scopes.into_iter().collect())
+    }
+
+    pub fn allows(&self, scope: Scope) -> bool {
+        self.0.contains(&scope)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Scope> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+/// A stored scope that is not one of [`Scope`].
+#[derive(Debug, thiserror::Error)]
+#[error("unknown scope {0}")]
+pub struct UnknownScope(String);
+
+impl FromStr for Scopes {
+    type Err = UnknownScope;
+
+    fn from_str(text: &str) -> Result<Scopes, UnknownScope> {
+        text.split_whitespace()
+            .map(|word| Scope::parse(word).ok_or_else(|| UnknownScope(word.to_owned())))
+            .collect::<Result<BTreeSet<_>, _>>()
+            .map(Scopes)
+    }
+}
+
+impl fmt::Display for Scopes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let words: Vec<&str> = self.0.iter().map(|s| s.as_str()).collect();
+        f.write_str(&words.join(" "))
+    }
+}
 
 /// A bearer token for a publishing app (Micropub). Only its SHA-256 is kept.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,8 +89,7 @@ pub struct Model {
     pub name: String,
     #[sea_orm(unique)]
     pub token_hash: String,
-    /// Space-separated scopes: `create update delete media`.
-    pub scope: String,
+    pub scope: Scopes,
     pub created_at: ChronoDateTimeUtc,
     pub last_used_at: Option<ChronoDateTimeUtc>,
     pub revoked_at: Option<ChronoDateTimeUtc>,

@@ -1,8 +1,96 @@
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::HttpUrl;
+
+/// An account a reply mentions.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Mention {
+    pub name: String,
+    pub href: HttpUrl,
+}
+
+/// A file a reply carries.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Attachment {
+    pub url: HttpUrl,
+    pub media_type: Option<String>,
+    pub name: Option<String>,
+}
+
+/// A list kept as JSON text. Read leniently: an item that no longer
+/// parses (say, a link that is not http(s)) is left out, the rest kept.
+macro_rules! json_list {
+    ($name:ident, $item:ty) => {
+        #[derive(Clone, Debug, PartialEq, Eq, Default, DeriveValueType)]
+        #[sea_orm(value_type = "String")]
+        pub struct $name(pub Vec<$item>);
+
+        impl std::str::FromStr for $name {
+            type Err = std::convert::Infallible;
+
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                let items: Vec<serde_json::Value> = serde_json::from_str(text).unwrap_or_default();
+                Ok($name(
+                    items
+                        .into_iter()
+                        .filter_map(|item| serde_json::from_value(item).ok())
+                        .collect(),
+                ))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let text = serde_json::to_string(&self.0).map_err(|_| std::fmt::Error)?;
+                f.write_str(&text)
+            }
+        }
+    };
+}
+
+json_list!(Mentions, Mention);
+json_list!(Hashtags, String);
+json_list!(Attachments, Attachment);
+
+/// Where a reply stands in moderation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "lowercase")]
+pub enum CommentStatus {
+    /// Held for the admin.
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    #[sea_orm(string_value = "approved")]
+    Approved,
+    #[sea_orm(string_value = "rejected")]
+    Rejected,
+    #[sea_orm(string_value = "spam")]
+    Spam,
+}
+
+impl CommentStatus {
+    pub const ALL: [CommentStatus; 4] = [
+        CommentStatus::Pending,
+        CommentStatus::Approved,
+        CommentStatus::Rejected,
+        CommentStatus::Spam,
+    ];
+
+    /// As stored, for statements written as SQL text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommentStatus::Pending => "pending",
+            CommentStatus::Approved => "approved",
+            CommentStatus::Rejected => "rejected",
+            CommentStatus::Spam => "spam",
+        }
+    }
+}
 
 /// A reply under a post: from the fediverse (`actor_id`) or by the blog's
-/// author (`local_author_id`). `status` is `pending`, `approved`, `rejected`
-/// or `spam`; a deleted comment keeps its row as a placeholder in the thread.
+/// author (`local_author_id`); a deleted comment keeps its row as a
+/// placeholder in the thread.
 /// `visible`, `listed` and `thread_size` are derived and kept up to date by
 /// `services::comments` so that pages never count.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -25,16 +113,13 @@ pub struct Model {
     pub content_warning: Option<String>,
     pub sensitive: bool,
     pub language: Option<String>,
-    /// JSON list of `{name, href}`.
     #[sea_orm(column_type = "Text")]
-    pub mentions: String,
-    /// JSON list of tag names.
+    pub mentions: Mentions,
     #[sea_orm(column_type = "Text")]
-    pub hashtags: String,
-    /// JSON list of `{url, media_type, name}`.
+    pub hashtags: Hashtags,
     #[sea_orm(column_type = "Text")]
-    pub attachments: String,
-    pub status: String,
+    pub attachments: Attachments,
+    pub status: CommentStatus,
     pub published_at: ChronoDateTimeUtc,
     pub edited_at: Option<ChronoDateTimeUtc>,
     pub deleted_at: Option<ChronoDateTimeUtc>,

@@ -1,5 +1,19 @@
 use sea_orm::entity::prelude::*;
 
+/// Where a delivery stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum DeliveryState {
+    /// To be sent, or sent again after a failure that may pass.
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    #[sea_orm(string_value = "delivered")]
+    Delivered,
+    /// Given up on.
+    #[sea_orm(string_value = "failed")]
+    Failed,
+}
+
 /// One activity on its way to one inbox.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "deliveries")]
@@ -9,8 +23,7 @@ pub struct Model {
     pub activity_id: i32,
     pub inbox: String,
     pub host: String,
-    /// `pending`, `delivered` or `failed`.
-    pub state: String,
+    pub state: DeliveryState,
     pub attempts: i32,
     pub next_attempt_at: ChronoDateTimeUtc,
     pub locked_until: Option<ChronoDateTimeUtc>,

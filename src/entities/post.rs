@@ -1,4 +1,20 @@
 use sea_orm::entity::prelude::*;
+use serde::Serialize;
+
+/// Where a post stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "lowercase")]
+pub enum PostStatus {
+    /// Private to its author.
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    /// Goes public by itself at its `published_at`.
+    #[sea_orm(string_value = "scheduled")]
+    Scheduled,
+    #[sea_orm(string_value = "published")]
+    Published,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "posts")]
@@ -15,8 +31,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub summary: String,
     pub summary_is_custom: bool,
-    /// `draft`, `scheduled` (goes live at `published_at`) or `published`; see `services::posts::PostStatus`.
-    pub status: String,
+    pub status: PostStatus,
     pub author_id: i32,
     pub published_at: Option<ChronoDateTimeUtc>,
     pub created_at: ChronoDateTimeUtc,

@@ -173,7 +173,7 @@ impl Object for RemoteActor {
         expected_domain: &Url,
         _: &FedContext,
     ) -> Result<(), FedError> {
-        crate::federation::verify_same_server(json.id.inner(), expected_domain)?;
+        crate::federation::verify_same_server(&json.id, expected_domain)?;
         json.check_key_owner()
     }
 

@@ -211,14 +211,14 @@ async fn payload(data: &Data<FedData>, item: &DueDelivery) -> anyhow::Result<Opt
     };
     let uuid = &item.activity.uuid;
     let language = &data.config.blog.language;
-    let value = match ActivityKind::parse(&item.activity.kind) {
-        Some(ActivityKind::Create) if post.status == "published" => {
+    let value = match item.activity.kind {
+        ActivityKind::Create if post.is_public() => {
             outbound::create_or_update(&data.urls, uuid, "Create", &post, language)
         }
-        Some(ActivityKind::Update) if post.status == "published" => {
+        ActivityKind::Update if post.is_public() => {
             outbound::create_or_update(&data.urls, uuid, "Update", &post, language)
         }
-        Some(ActivityKind::Delete) => outbound::delete(&data.urls, uuid, &post.slug),
+        ActivityKind::Delete => outbound::delete(&data.urls, uuid, &post.slug),
         _ => return Ok(None),
     };
     let stored = deliveries::store_payload(&data.db, item.activity.id, value.to_string()).await?;

@@ -14,13 +14,12 @@ use crate::{
     entities::{actor, block, follower},
 };
 
-pub const ACTOR: &str = "actor";
-pub const DOMAIN: &str = "domain";
+pub use crate::entities::block::BlockKind;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BlockView {
     pub id: i32,
-    pub kind: String,
+    pub kind: BlockKind,
     pub value: String,
     pub created_at: DateTime<Utc>,
 }
@@ -49,10 +48,10 @@ impl BlockList {
         self.domains.iter().any(|d| host.is_within(d))
     }
 
-    fn add(&mut self, kind: &str, value: String) {
+    fn add(&mut self, kind: BlockKind, value: String) {
         match kind {
-            ACTOR => self.actors.push(value),
-            _ => {
+            BlockKind::Actor => self.actors.push(value),
+            BlockKind::Domain => {
                 if let Ok(host) = HostName::parse(&value) {
                     self.domains.push(host);
                 }
@@ -68,7 +67,7 @@ pub async fn list(db: &DatabaseConnection) -> anyhow::Result<BlockList> {
         .context("failed to load blocks")?;
     let mut list = BlockList::default();
     for row in rows {
-        list.add(&row.kind, row.value);
+        list.add(row.kind, row.value);
     }
     Ok(list)
 }
@@ -94,7 +93,7 @@ pub async fn all(db: &DatabaseConnection) -> anyhow::Result<Vec<BlockView>> {
 pub async fn is_blocked(db: &DatabaseConnection, actor_ap_id: &str) -> anyhow::Result<bool> {
     let mut matching = Condition::any().add(
         Condition::all()
-            .add(block::Column::Kind.eq(ACTOR))
+            .add(block::Column::Kind.eq(BlockKind::Actor))
             .add(block::Column::Value.eq(actor_ap_id)),
     );
     if let Some(host) = HostName::of(actor_ap_id) {
@@ -102,7 +101,7 @@ pub async fn is_blocked(db: &DatabaseConnection, actor_ap_id: &str) -> anyhow::R
         let parents = host.with_parents();
         matching = matching.add(
             Condition::all()
-                .add(block::Column::Kind.eq(DOMAIN))
+                .add(block::Column::Kind.eq(BlockKind::Domain))
                 .add(block::Column::Value.is_in(parents)),
         );
     }
@@ -131,7 +130,7 @@ async fn actors_blocked_by(db: &DatabaseConnection, list: &BlockList) -> anyhow:
         .collect())
 }
 
-fn single(kind: &str, value: String) -> BlockList {
+fn single(kind: BlockKind, value: String) -> BlockList {
     let mut list = BlockList::default();
     list.add(kind, value);
     list
@@ -140,8 +139,12 @@ fn single(kind: &str, value: String) -> BlockList {
 /// Blocks an actor (`kind` = `actor`) or a domain (stored normalised, see
 /// [`HostName`]): removes matching followers and hides their comments.
 /// Returns the posts whose comments changed.
-pub async fn add(db: &DatabaseConnection, kind: &str, value: &str) -> anyhow::Result<Vec<i32>> {
-    let value = if kind == DOMAIN {
+pub async fn add(
+    db: &DatabaseConnection,
+    kind: BlockKind,
+    value: &str,
+) -> anyhow::Result<Vec<i32>> {
+    let value = if kind == BlockKind::Domain {
         HostName::parse(value)
             .map_err(|err| anyhow::anyhow!("cannot block {value}: {err}"))?
             .to_string()
@@ -149,9 +152,8 @@ pub async fn add(db: &DatabaseConnection, kind: &str, value: &str) -> anyhow::Re
         value.trim().to_owned()
     };
     anyhow::ensure!(!value.is_empty(), "nothing to block");
-    let kind = if kind == DOMAIN { DOMAIN } else { ACTOR };
     block::Entity::insert(block::ActiveModel {
-        kind: Set(kind.to_owned()),
+        kind: Set(kind),
         value: Set(value.clone()),
         created_at: Set(Utc::now()),
         ..Default::default()
@@ -202,7 +204,7 @@ pub async fn remove(db: &DatabaseConnection, id: i32) -> anyhow::Result<Option<V
         .await
         .with_context(|| format!("failed to remove block {id}"))?;
     let remaining = list(db).await?;
-    let freed: Vec<i32> = actors_blocked_by(db, &single(&found.kind, found.value))
+    let freed: Vec<i32> = actors_blocked_by(db, &single(found.kind, found.value))
         .await?
         .into_iter()
         .collect();

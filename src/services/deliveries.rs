@@ -15,9 +15,7 @@ use serde::Serialize;
 
 use crate::entities::{activity, delivery, delivery_host};
 
-pub const PENDING: &str = "pending";
-pub const DELIVERED: &str = "delivered";
-pub const FAILED: &str = "failed";
+pub use crate::entities::delivery::DeliveryState;
 
 pub struct DueDelivery {
     pub delivery: delivery::Model,
@@ -50,7 +48,7 @@ pub async fn claim_due(
     let mut due = delivery::Entity::find()
         .select_only()
         .column(delivery::Column::Id)
-        .filter(delivery::Column::State.eq(PENDING))
+        .filter(delivery::Column::State.eq(DeliveryState::Pending))
         .filter(delivery::Column::NextAttemptAt.lte(now))
         .filter(unlocked(now))
         .filter(delivery::Column::Host.not_in_subquery(paused))
@@ -138,7 +136,7 @@ pub async fn renew(
             Expr::value(Utc::now() + lease),
         )
         .filter(delivery::Column::Id.eq(delivery_id))
-        .filter(delivery::Column::State.eq(PENDING))
+        .filter(delivery::Column::State.eq(DeliveryState::Pending))
         .filter(delivery::Column::LockedUntil.eq(held_until))
         .exec_with_returning(db)
         .await
@@ -203,7 +201,7 @@ async fn record_in(
     };
     match outcome {
         Outcome::Delivered { status } => {
-            row.state = Set(DELIVERED.to_owned());
+            row.state = Set(DeliveryState::Delivered);
             row.last_status = Set(Some(i32::from(status)));
             row.last_error = Set(None);
         }
@@ -212,13 +210,13 @@ async fn record_in(
             error,
             retry_at,
         } => {
-            row.state = Set(PENDING.to_owned());
+            row.state = Set(DeliveryState::Pending);
             row.last_status = Set(status.map(i32::from));
             row.last_error = Set(Some(error));
             row.next_attempt_at = Set(retry_at);
         }
         Outcome::Failed { status, error } => {
-            row.state = Set(FAILED.to_owned());
+            row.state = Set(DeliveryState::Failed);
             row.last_status = Set(status.map(i32::from));
             row.last_error = Set(Some(error));
         }
@@ -291,7 +289,7 @@ pub struct Counts {
 
 /// Delivery counts per post, over every activity about it.
 pub async fn counts_by_post(db: &DatabaseConnection) -> anyhow::Result<HashMap<i32, Counts>> {
-    let rows: Vec<(Option<i32>, String, i64)> = delivery::Entity::find()
+    let rows: Vec<(Option<i32>, DeliveryState, i64)> = delivery::Entity::find()
         .inner_join(activity::Entity)
         .select_only()
         .column(activity::Column::PostId)
@@ -309,10 +307,10 @@ pub async fn counts_by_post(db: &DatabaseConnection) -> anyhow::Result<HashMap<i
         let Some(post_id) = post_id else { continue };
         let entry = counts.entry(post_id).or_default();
         let n = u64::try_from(n).unwrap_or_default();
-        match state.as_str() {
-            DELIVERED => entry.delivered += n,
-            FAILED => entry.failed += n,
-            _ => entry.pending += n,
+        match state {
+            DeliveryState::Delivered => entry.delivered += n,
+            DeliveryState::Failed => entry.failed += n,
+            DeliveryState::Pending => entry.pending += n,
         }
     }
     Ok(counts)

@@ -18,7 +18,7 @@ use super::{comments, posts};
 struct FrontMatter<'a> {
     title: &'a str,
     slug: &'a str,
-    status: &'a str,
+    status: posts::PostStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     date: Option<DateTime<Utc>>,
     lastmod: DateTime<Utc>,
@@ -50,7 +50,7 @@ pub async fn write_zip(
         let front = FrontMatter {
             title: &post.title,
             slug: &post.slug,
-            status: &post.status,
+            status: post.status,
             date: post.published_at,
             lastmod: post.updated_at,
             author: &post.author,

@@ -11,6 +11,7 @@ pub mod followers;
 pub mod import;
 pub mod inbound;
 pub mod media;
+pub mod moderation;
 pub mod outbox;
 pub mod posts;
 pub mod reactions;

@@ -10,38 +10,9 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, 
 
 use crate::entities::{activity, actor, delivery, follower};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ActivityKind {
-    Create,
-    Update,
-    Delete,
-    Accept,
-    /// The author's answer to a comment.
-    Reply,
-}
+pub use crate::entities::activity::ActivityKind;
 
 impl ActivityKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActivityKind::Create => "create",
-            ActivityKind::Update => "update",
-            ActivityKind::Delete => "delete",
-            ActivityKind::Accept => "accept",
-            ActivityKind::Reply => "reply",
-        }
-    }
-
-    pub fn parse(kind: &str) -> Option<ActivityKind> {
-        match kind {
-            "create" => Some(ActivityKind::Create),
-            "update" => Some(ActivityKind::Update),
-            "delete" => Some(ActivityKind::Delete),
-            "accept" => Some(ActivityKind::Accept),
-            "reply" => Some(ActivityKind::Reply),
-            _ => None,
-        }
-    }
-
     /// What followers must be told when a post goes from one state to another.
     /// Drafts never federate.
     pub fn for_transition(was_public: bool, is_public: bool) -> Option<ActivityKind> {
@@ -72,7 +43,7 @@ async fn insert_activity(
 ) -> anyhow::Result<activity::Model> {
     activity::ActiveModel {
         uuid: Set(uuid),
-        kind: Set(kind.as_str().to_owned()),
+        kind: Set(kind),
         post_id: Set(about.0),
         comment_id: Set(about.1),
         payload: Set(payload),
@@ -96,7 +67,7 @@ async fn insert_deliveries(
             activity_id: Set(activity_id),
             host: Set(host_of(&inbox)),
             inbox: Set(inbox),
-            state: Set("pending".to_owned()),
+            state: Set(crate::entities::delivery::DeliveryState::Pending),
             attempts: Set(0),
             next_attempt_at: Set(now),
             locked_until: Set(None),
@@ -193,7 +164,7 @@ pub async fn public_payload(
     use sea_orm::{ColumnTrait, QueryFilter};
     let found = activity::Entity::find()
         .filter(activity::Column::Uuid.eq(uuid))
-        .filter(activity::Column::Kind.ne(ActivityKind::Accept.as_str()))
+        .filter(activity::Column::Kind.ne(ActivityKind::Accept))
         .one(db)
         .await
         .with_context(|| format!("failed to load activity {uuid}"))?;

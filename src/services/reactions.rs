@@ -11,9 +11,7 @@ use serde::Serialize;
 
 use crate::entities::{post, reaction};
 
-pub const LIKE: &str = "like";
-pub const ANNOUNCE: &str = "announce";
-pub const EMOJI: &str = "emoji";
+pub use crate::entities::reaction::ReactionKind;
 
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
 pub struct ReactionCounts {
@@ -35,18 +33,18 @@ impl ReactionCounts {
 }
 
 /// The post column that counts reactions of `kind`.
-fn counter(kind: &str) -> &'static str {
+fn counter(kind: ReactionKind) -> &'static str {
     match kind {
-        ANNOUNCE => "boost_count",
-        EMOJI => "emoji_count",
-        _ => "like_count",
+        ReactionKind::Announce => "boost_count",
+        ReactionKind::Emoji => "emoji_count",
+        ReactionKind::Like => "like_count",
     }
 }
 
 async fn count(
     db: &impl ConnectionTrait,
     post_id: i32,
-    kind: &str,
+    kind: ReactionKind,
     delta: i64,
 ) -> anyhow::Result<()> {
     let column = counter(kind);
@@ -65,7 +63,7 @@ pub async fn add(
     db: &impl crate::services::Writer,
     post_id: i32,
     actor_id: i32,
-    kind: &str,
+    kind: ReactionKind,
     emoji: Option<String>,
     activity_ap_id: &str,
 ) -> anyhow::Result<bool> {
@@ -73,7 +71,7 @@ pub async fn add(
     let inserted = reaction::Entity::insert(reaction::ActiveModel {
         post_id: Set(post_id),
         actor_id: Set(actor_id),
-        kind: Set(kind.to_owned()),
+        kind: Set(kind),
         emoji: Set(emoji),
         activity_ap_id: Set(activity_ap_id.to_owned()),
         created_at: Set(Utc::now()),
@@ -101,7 +99,7 @@ pub async fn remove(
     db: &impl crate::services::Writer,
     actor_id: i32,
     activity_ap_id: Option<&str>,
-    post_and_kind: Option<(i32, &str)>,
+    post_and_kind: Option<(i32, ReactionKind)>,
 ) -> anyhow::Result<Option<i32>> {
     let (txn, _turn) = crate::services::begin_write(db).await?;
     let mut found = None;
@@ -130,7 +128,7 @@ pub async fn remove(
         .await
         .context("failed to remove reaction")?;
     if removed.rows_affected > 0 {
-        count(&txn, found.post_id, &found.kind, -1).await?;
+        count(&txn, found.post_id, found.kind, -1).await?;
     }
     txn.commit().await.context("failed to commit a reaction")?;
     Ok(Some(found.post_id))

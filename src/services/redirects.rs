@@ -103,7 +103,7 @@ pub async fn target(
         .with_context(|| format!("failed to look up the redirect from {from}"))?;
     Ok(found
         .and_then(|(_, post)| post)
-        .filter(|p| p.status == PostStatus::Published.as_str())
+        .filter(|p| p.status == PostStatus::Published)
         .map(|p| post_path(&p.slug)))
 }
 

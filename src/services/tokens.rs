@@ -15,8 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::entities::{api_token, user};
 
-/// What a token allows, by the names Micropub uses.
-pub const SCOPES: [&str; 4] = ["create", "update", "delete", "media"];
+pub use crate::entities::api_token::{Scope, Scopes};
 const PREFIX: &str = "blog_";
 const NAME_CHARS: usize = 100;
 
@@ -24,7 +23,7 @@ const NAME_CHARS: usize = 100;
 pub struct TokenView {
     pub id: i32,
     pub name: String,
-    pub scopes: Vec<String>,
+    pub scopes: Vec<Scope>,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
 }
@@ -33,12 +32,12 @@ pub struct TokenView {
 #[derive(Debug, Clone)]
 pub struct Grant {
     pub user: user::Model,
-    pub scopes: Vec<String>,
+    pub scopes: Scopes,
 }
 
 impl Grant {
-    pub fn allows(&self, scope: &str) -> bool {
-        self.scopes.iter().any(|s| s == scope)
+    pub fn allows(&self, scope: Scope) -> bool {
+        self.scopes.allows(scope)
     }
 }
 
@@ -72,10 +71,7 @@ pub async fn create(
     if name.chars().count() > NAME_CHARS {
         return Err(TokenError::NameTooLong);
     }
-    let scopes: Vec<&str> = SCOPES
-        .into_iter()
-        .filter(|s| scopes.iter().any(|chosen| chosen == s))
-        .collect();
+    let scopes = Scopes::new(scopes.iter().filter_map(|chosen| Scope::parse(chosen)));
     if scopes.is_empty() {
         return Err(TokenError::NoScope);
     }
@@ -89,7 +85,7 @@ pub async fn create(
         user_id: Set(user_id),
         name: Set(name),
         token_hash: Set(hash(&token)),
-        scope: Set(scopes.join(" ")),
+        scope: Set(scopes),
         created_at: Set(Utc::now()),
         last_used_at: Set(None),
         revoked_at: Set(None),
@@ -114,7 +110,7 @@ pub async fn list(db: &DatabaseConnection, user_id: i32) -> anyhow::Result<Vec<T
         .map(|t| TokenView {
             id: t.id,
             name: t.name,
-            scopes: t.scope.split_whitespace().map(str::to_owned).collect(),
+            scopes: t.scope.iter().collect(),
             created_at: t.created_at,
             last_used_at: t.last_used_at,
         })
@@ -168,7 +164,7 @@ pub async fn authenticate(db: &DatabaseConnection, token: &str) -> anyhow::Resul
     else {
         return Ok(None);
     };
-    let scopes = found.scope.split_whitespace().map(str::to_owned).collect();
+    let scopes = found.scope.clone();
     let mut used: api_token::ActiveModel = found.into();
     used.last_used_at = Set(Some(Utc::now()));
     used.update(db)

@@ -12,7 +12,7 @@ use tower_sessions::Session;
 
 use super::{
     WebState,
-    admin::page,
+    admin_page::page,
     auth::{CurrentUser, start_session},
     csrf::{CsrfForm, NoFields},
 };

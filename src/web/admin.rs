@@ -3,18 +3,19 @@
 use axum::{
     extract::{Path, Query, State},
     http::StatusCode,
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect, Response},
 };
 use axum_csrf::CsrfToken;
-use minijinja::{Value, context};
+use minijinja::context;
 use serde::Deserialize;
 
 use super::{
     WebState,
+    admin_page::page,
     auth::CurrentUser,
-    csrf::{CsrfForm, CsrfUpload, NoFields, Upload, form_token},
+    csrf::{CsrfForm, CsrfUpload, NoFields, Upload},
     media::{IMAGE_FIELD, take_upload},
-    templates::{base_context, to_value},
+    templates::to_value,
 };
 use crate::{
     domain::render_markdown,
@@ -38,25 +39,6 @@ fn notice_text(notice: Option<&str>) -> Option<&'static str> {
         "deleted" => Some("Post deleted."),
         _ => None,
     }
-}
-
-pub(super) async fn page(
-    state: &WebState,
-    user: &CurrentUser,
-    token: CsrfToken,
-    name: &str,
-    status: StatusCode,
-    extra: Value,
-) -> AppResult<Response> {
-    let csrf = form_token(&token)?;
-    let pending = crate::services::comments::pending_count(&state.db).await?;
-    let ctx = context! {
-        ..base_context(&state.config, Some(&user.0), Some(&csrf)),
-        ..context! { pending_count => pending },
-        ..extra
-    };
-    let html = state.templates.render(name, ctx)?;
-    Ok((status, token, Html(html)).into_response())
 }
 
 pub async fn list(
@@ -118,8 +100,8 @@ async fn editor(
         form => to_value(form),
         post => to_value(view.post),
         post_url => view.post.map(|p| p.path()),
-        slug_fixed => view.post.is_some_and(|p| posts::has_been_public(&p.status, p.published_at)),
-        timezone => state.config.blog.timezone.as_str(),
+        slug_fixed => view.post.is_some_and(|p| posts::has_been_public(p.status, p.published_at)),
+        timezone => state.config.timezone().name(),
         errors => to_value(&view.errors),
         preview => view.preview,
         notice => view.notice,
@@ -183,10 +165,10 @@ fn parse_action(action: &str) -> AppResult<Action> {
 
 fn saved_redirect(saved: &crate::entities::post::Model) -> Response {
     let id = saved.id;
-    let notice = match PostStatus::parse(&saved.status) {
-        Some(PostStatus::Published) => "published",
-        Some(PostStatus::Scheduled) => "scheduled",
-        _ => "saved",
+    let notice = match saved.status {
+        PostStatus::Published => "published",
+        PostStatus::Scheduled => "scheduled",
+        PostStatus::Draft => "saved",
     };
     Redirect::to(&format!("/admin/posts/{id}/edit?notice={notice}")).into_response()
 }

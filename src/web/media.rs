@@ -13,7 +13,7 @@ use tower_http::services::ServeFile;
 
 use super::{
     WebState,
-    admin::page,
+    admin_page::page,
     auth::CurrentUser,
     csrf::{CsrfUpload, Upload},
     templates::to_value,

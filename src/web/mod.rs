@@ -3,6 +3,7 @@
 pub mod access;
 mod account;
 mod admin;
+mod admin_page;
 mod auth;
 pub mod caching;
 mod client;

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::{
     WebState,
-    admin::page,
+    admin_page::page,
     auth::CurrentUser,
     csrf::{CsrfForm, NoFields},
     templates::to_value,
@@ -23,7 +23,8 @@ use crate::{
     pages::Change,
     services::{
         blocks,
-        comments::{self, APPROVED, PENDING, REJECTED, SPAM, STATUSES},
+        comments::{self, CommentStatus},
+        moderation::{self, Action},
     },
 };
 
@@ -31,6 +32,17 @@ use crate::{
 pub struct QueueQuery {
     status: Option<String>,
     notice: Option<String>,
+}
+
+/// The tab asked for; an unknown one is not a page.
+fn tab(query: &QueueQuery) -> AppResult<CommentStatus> {
+    match query.status.as_deref() {
+        None => Ok(CommentStatus::Pending),
+        Some(name) => CommentStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == name)
+            .ok_or(AppError::NotFound),
+    }
 }
 
 fn notice_text(notice: Option<&str>) -> Option<&'static str> {
@@ -54,14 +66,11 @@ pub async fn queue(
     if !user.is_admin() {
         return comments_on_own_posts(&state, &user, token, query).await;
     }
-    let status = query.status.as_deref().unwrap_or(PENDING);
-    if !STATUSES.contains(&status) {
-        return Err(AppError::NotFound);
-    }
+    let status = tab(&query)?;
     let list = comments::with_status(&state.db, status).await?;
     let counts = comments::status_counts(&state.db).await?;
     let extra = context! {
-        status => status,
+        status => status.as_str(),
         comments => to_value(&list),
         counts => to_value(&counts),
         notice => notice_text(query.notice.as_deref()),
@@ -131,8 +140,9 @@ pub struct Moderate {
     /// A single comment's button: `verb:id`.
     #[serde(default)]
     row_action: Option<String>,
+    /// The tab to go back to.
     #[serde(default)]
-    status: String,
+    status: Option<CommentStatus>,
 }
 
 pub async fn moderate(
@@ -145,69 +155,38 @@ pub async fn moderate(
             let id = id
                 .parse()
                 .map_err(|_| AppError::BadRequest("bad comment id".into()))?;
-            (verb.to_owned(), vec![id])
+            let action = Action::parse(verb).ok_or_else(|| unknown_action(verb))?;
+            (action, vec![id])
         }
-        None => (form.action.clone(), form.ids.clone()),
+        None => {
+            let action = Action::parse(&form.action).ok_or_else(|| unknown_action(&form.action))?;
+            (action, form.ids.clone())
+        }
     };
     if ids.is_empty() {
         return Err(AppError::BadRequest("select at least one comment".into()));
     }
-    let (notice, changes) = match action.as_str() {
-        "approve" => ("done", set(&state, &ids, APPROVED).await?),
-        "reject" => ("done", set(&state, &ids, REJECTED).await?),
-        "spam" => ("done", set(&state, &ids, SPAM).await?),
-        "pending" => ("done", set(&state, &ids, PENDING).await?),
-        "delete" => ("done", replies(comments::delete(&state.db, &ids).await?)),
-        "block_author" | "block_domain" => ("blocked", block_authors(&state, &action, &ids).await?),
-        other => {
-            return Err(AppError::BadRequest(format!(
-                "unknown moderation action \"{other}\""
-            )));
-        }
-    };
-    if action.starts_with("block_") {
+    let applied = moderation::apply(&state.db, action, &ids).await?;
+    let mut changes = replies(applied.posts);
+    if applied.blocked {
         state.blocks.forget();
+        changes.push(Change::Followers);
     }
     state.changed(&changes).await;
-    let back = if STATUSES.contains(&form.status.as_str()) {
-        form.status.as_str()
-    } else {
-        PENDING
-    };
+    let back = form.status.unwrap_or(CommentStatus::Pending).as_str();
+    let notice = if applied.blocked { "blocked" } else { "done" };
     Ok(Redirect::to(&format!(
         "/admin/comments?status={back}&notice={notice}"
     )))
 }
 
-async fn set(state: &WebState, ids: &[i32], status: &str) -> AppResult<Vec<Change>> {
-    Ok(replies(comments::set_status(&state.db, ids, status).await?))
+fn unknown_action(verb: &str) -> AppError {
+    AppError::BadRequest(format!("unknown moderation action \"{verb}\""))
 }
 
 /// The pages of these posts show other replies now.
 fn replies(posts: Vec<i32>) -> Vec<Change> {
     posts.into_iter().map(Change::Replies).collect()
-}
-
-/// Blocks the authors of these comments, or their servers.
-async fn block_authors(state: &WebState, action: &str, ids: &[i32]) -> AppResult<Vec<Change>> {
-    let mut changes = vec![Change::Followers];
-    for id in ids {
-        let Some(author) = comments::by_id(&state.db, *id)
-            .await?
-            .and_then(|c| c.author_ap_id)
-        else {
-            continue;
-        };
-        let posts = match action {
-            "block_author" => blocks::add(&state.db, blocks::ACTOR, &author).await?,
-            _ => match blocks::domain_of(&author) {
-                Some(domain) => blocks::add(&state.db, blocks::DOMAIN, &domain).await?,
-                None => Vec::new(),
-            },
-        };
-        changes.extend(replies(posts));
-    }
-    Ok(changes)
 }
 
 pub async fn answer_form(
@@ -316,7 +295,8 @@ pub async fn block_domain(
         .trim_end_matches('/');
     let domain = crate::domain::HostName::parse(typed)
         .map_err(|_| AppError::BadRequest("type a server's name, such as spam.example".into()))?;
-    let mut changes = replies(blocks::add(&state.db, blocks::DOMAIN, domain.as_str()).await?);
+    let mut changes =
+        replies(blocks::add(&state.db, blocks::BlockKind::Domain, domain.as_str()).await?);
     changes.push(Change::Followers);
     state.blocks.forget();
     state.changed(&changes).await;

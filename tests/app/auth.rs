@@ -442,7 +442,9 @@ async fn failed_logins_via(app: &TestApp, client: &str, times: usize) -> Vec<u16
 
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_real_client_has_its_own_login_limit() {
-    let app = TestApp::spawn_with(|c| c.trusted_proxies = vec!["127.0.0.1".into()]).await;
+    let app =
+        TestApp::spawn_with(|c| c.trusted_proxies = vec!["127.0.0.1".parse().expect("network")])
+            .await;
     app.add_user("alice", true).await;
 
     let first = failed_logins_via(&app, "203.0.113.1", 6).await;

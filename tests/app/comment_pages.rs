@@ -289,13 +289,17 @@ async fn counts_follow_moderation_deletion_and_blocks() {
     };
     assert_eq!(count().await, 2);
 
-    comments::set_status(&app.db, &[held.id], comments::APPROVED)
+    comments::set_status(&app.db, &[held.id], comments::CommentStatus::Approved)
         .await
         .expect("approved");
     assert_eq!(count().await, 3);
-    blog::services::blocks::add(&app.db, blog::services::blocks::DOMAIN, "other.example")
-        .await
-        .expect("blocked");
+    blog::services::blocks::add(
+        &app.db,
+        blog::services::blocks::BlockKind::Domain,
+        "other.example",
+    )
+    .await
+    .expect("blocked");
     assert_eq!(count().await, 2);
     let (_, page) = app.get_text(&app.client(), &format!("/posts/{SLUG}")).await;
     assert_eq!(shown(&page), [0, 1]);

@@ -1,6 +1,7 @@
 use serde_json::Value;
 
 use crate::{fediverse::Fediverse, helpers::post_id};
+use blog::entities::delivery::DeliveryState;
 
 async fn followed(peers: &[(&str, &[&str])]) -> (Fediverse, reqwest::Client) {
     let net = Fediverse::start(peers).await;
@@ -18,7 +19,7 @@ async fn followed(peers: &[(&str, &[&str])]) -> (Fediverse, reqwest::Client) {
     (net, admin)
 }
 
-async fn delivery_rows(net: &Fediverse) -> Vec<(String, i32, Option<i32>)> {
+async fn delivery_rows(net: &Fediverse) -> Vec<(DeliveryState, i32, Option<i32>)> {
     use sea_orm::{EntityTrait, QueryOrder};
     blog::entities::delivery::Entity::find()
         .order_by_asc(blog::entities::delivery::Column::Id)
@@ -32,12 +33,12 @@ async fn delivery_rows(net: &Fediverse) -> Vec<(String, i32, Option<i32>)> {
 
 /// The last delivery once its outcome is recorded (the peer sees the request
 /// a moment before the blog writes down the answer).
-async fn settled_last(net: &Fediverse) -> (String, i32, Option<i32>) {
+async fn settled_last(net: &Fediverse) -> (DeliveryState, i32, Option<i32>) {
     let started = std::time::Instant::now();
     loop {
         let rows = delivery_rows(net).await;
-        if let Some(last) = rows.last().filter(|r| r.0 != "pending") {
-            return last.clone();
+        if let Some(last) = rows.last().filter(|r| r.0 != DeliveryState::Pending) {
+            return *last;
         }
         assert!(started.elapsed().as_secs() < 10, "{rows:?}");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -233,7 +234,7 @@ async fn a_server_answering_503_twice_gets_the_post_on_retry() {
     net.peers[0].wait_for("Create", 1).await;
     assert_eq!(
         settled_last(&net).await,
-        ("delivered".to_owned(), 3, Some(202))
+        (DeliveryState::Delivered, 3, Some(202))
     );
 }
 
@@ -253,10 +254,10 @@ async fn an_inbox_answering_404_is_not_retried() {
     let started = std::time::Instant::now();
     loop {
         let rows = delivery_rows(&net).await;
-        if rows.last().is_some_and(|r| r.0 != "pending") {
+        if rows.last().is_some_and(|r| r.0 != DeliveryState::Pending) {
             assert_eq!(
                 rows.last().expect("row"),
-                &("failed".to_owned(), 1, Some(404))
+                &(DeliveryState::Failed, 1, Some(404))
             );
             break;
         }
@@ -303,7 +304,7 @@ async fn pending_deliveries_are_sent_after_a_restart() {
     let started = std::time::Instant::now();
     loop {
         let rows = delivery_rows(&net).await;
-        if rows.last().expect("row").0 == "delivered" {
+        if rows.last().expect("row").0 == DeliveryState::Delivered {
             break;
         }
         assert!(started.elapsed().as_secs() < 10, "{rows:?}");
@@ -397,7 +398,11 @@ async fn a_server_that_never_answers_times_out_and_is_retried_later() {
             .await
             .expect("rows");
         if let Some(row) = rows.iter().find(|d| d.attempts >= 1) {
-            assert_eq!(row.state, "pending", "timeouts are retried: {row:?}");
+            assert_eq!(
+                row.state,
+                DeliveryState::Pending,
+                "timeouts are retried: {row:?}"
+            );
             assert_eq!(row.last_status, None);
             assert!(
                 row.last_error

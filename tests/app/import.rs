@@ -93,7 +93,7 @@ async fn a_wordpress_export_becomes_posts_with_their_dates_bylines_tags_and_draf
         [("attachment", 1), ("nav menu item", 1), ("page", 1)]
     );
     let service = post_by_slug(&app.db, "customer-service").await;
-    assert_eq!(service.status, "published");
+    assert_eq!(service.status, blog::entities::post::PostStatus::Published);
     assert_eq!(
         service.published_at,
         Some(Utc.with_ymd_and_hms(2014, 5, 1, 9, 30, 0).unwrap())
@@ -151,13 +151,16 @@ async fn a_wordpress_export_becomes_posts_with_their_dates_bylines_tags_and_draf
     assert_eq!(russian.title, "Привет, мир");
     assert!(russian.body_html.contains("<strong>горячий</strong>"));
     let draft = post_by_slug(&app.db, "half-baked-ideas").await;
-    assert_eq!((draft.status.as_str(), draft.published_at), ("draft", None));
+    assert_eq!(
+        (draft.status, draft.published_at),
+        (blog::entities::post::PostStatus::Draft, None)
+    );
     assert_eq!(
         draft.created_at,
         Utc.with_ymd_and_hms(2017, 2, 3, 12, 0, 0).unwrap()
     );
     let future = post_by_slug(&app.db, "coming-soon").await;
-    assert_eq!(future.status, "scheduled");
+    assert_eq!(future.status, blog::entities::post::PostStatus::Scheduled);
     assert_eq!(
         future.published_at,
         Some(Utc.with_ymd_and_hms(2099, 1, 1, 9, 0, 0).unwrap())

@@ -168,7 +168,7 @@ async fn received_ids_are_forgotten_after_the_configured_window() {
 async fn unsigned_traffic_claiming_a_server_never_uses_up_its_allowance() {
     let (net, post) = with_post(&[("peer.test", &["alice"])], |c| {
         c.federation.inbox_rate_per_minute = 5;
-        c.trusted_proxies = vec!["127.0.0.1/32".into()];
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().expect("network")];
     })
     .await;
     let peer = &net.peers[0];
@@ -200,7 +200,7 @@ async fn unsigned_traffic_claiming_a_server_never_uses_up_its_allowance() {
 async fn one_ipv6_network_counts_as_one_client() {
     let (net, post) = with_post(&[("peer.test", &["alice"])], |c| {
         c.federation.inbox_rate_per_minute = 3;
-        c.trusted_proxies = vec!["127.0.0.1/32".into()];
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().expect("network")];
     })
     .await;
     let peer = &net.peers[0];

@@ -165,7 +165,7 @@ async fn blocks_stored_in_another_form_are_rewritten_and_then_hold() {
     let (net, _) = with_post(&[("peer.test", &["alice"])]).await;
     for value in ["Peer.Test.", "peer.test"] {
         block::Entity::insert(block::ActiveModel {
-            kind: Set("domain".into()),
+            kind: Set(blog::entities::block::BlockKind::Domain),
             value: Set(value.into()),
             created_at: Set(chrono::Utc::now()),
             ..Default::default()

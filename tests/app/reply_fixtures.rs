@@ -102,7 +102,7 @@ async fn every_reply_shaped_fixture_is_stored_as_a_comment() {
         {
             Received::Stored(comment) => {
                 assert!(
-                    !comment.content_html.trim().is_empty() || comment.attachments != "[]",
+                    !comment.content_html.trim().is_empty() || !comment.attachments.0.is_empty(),
                     "{name} lost its content"
                 );
                 assert!(!comment.content_html.contains("<script"), "{name}");

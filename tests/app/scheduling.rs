@@ -211,7 +211,10 @@ async fn a_publish_time_gone_by_backdates_the_post_and_sends_it_at_once() {
 
 #[tokio::test]
 async fn publish_times_are_read_in_the_configured_time_zone() {
-    let app = crate::helpers::TestApp::spawn_with(|c| c.blog.timezone = "Asia/Tokyo".into()).await;
+    let app = crate::helpers::TestApp::spawn_with(|c| {
+        c.blog.timezone = "Asia/Tokyo".parse().expect("time zone")
+    })
+    .await;
     let admin = app.logged_in_admin().await;
 
     let editor = app
@@ -280,7 +283,7 @@ async fn racing_publishers_announce_each_scheduled_post_exactly_once() {
         let saved = posts::create(&app.db, 1, valid, PostStatus::Published)
             .await
             .expect("scheduled");
-        assert_eq!(saved.status, "scheduled");
+        assert_eq!(saved.status, blog::entities::post::PostStatus::Scheduled);
     }
 
     wait_until(due).await;

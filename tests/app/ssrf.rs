@@ -57,9 +57,17 @@ async fn deliveries_to_local_or_private_inboxes_are_refused_without_a_request() 
             .all(&app.db)
             .await
             .expect("rows");
-        if rows.len() == 8 && rows.iter().all(|d| d.state != "pending") {
+        if rows.len() == 8
+            && rows
+                .iter()
+                .all(|d| d.state != blog::entities::delivery::DeliveryState::Pending)
+        {
             for row in rows {
-                assert_eq!(row.state, "failed", "{row:?}");
+                assert_eq!(
+                    row.state,
+                    blog::entities::delivery::DeliveryState::Failed,
+                    "{row:?}"
+                );
                 assert!(
                     row.last_error
                         .as_deref()

@@ -7,8 +7,7 @@ use url::Url;
 use super::{Ctx, FedResult, id_of};
 use crate::{
     federation::{FedData, actor::RemoteActorId, error::FedError},
-    pages::Change,
-    services::{posts, reactions},
+    services::reactions,
 };
 
 #[derive(Deserialize, Serialize, Debug, Clone)]
@@ -42,25 +41,7 @@ impl Activity for Announce {
     }
 
     async fn receive(self, data: &Ctx) -> FedResult<()> {
-        let Some(slug) = data.urls.post_slug(self.object.as_str()) else {
-            return Ok(());
-        };
-        let Some(post_id) = posts::published_id(&data.db, slug).await? else {
-            return Ok(());
-        };
-        let actor = self.actor.dereference(data).await?;
-        let new = reactions::add(
-            &data.db,
-            post_id,
-            actor.row.id,
-            reactions::ANNOUNCE,
-            None,
-            self.id.as_str(),
-        )
-        .await?;
-        if new {
-            data.pages.changed_soon(&[Change::Reactions(post_id)]);
-        }
-        Ok(())
+        let boost = (reactions::ReactionKind::Announce, None);
+        super::react(data, &self.actor, &self.object, boost, &self.id).await
     }
 }

@@ -61,7 +61,7 @@ impl Activity for Create {
         let actor = self.actor.dereference(data).await?;
         match comments::receive(&data.db, &actor.row, reply, &data.config.moderation).await? {
             Received::Stored(comment) => {
-                tracing::info!(id = %comment.ap_id, status = %comment.status, "reply received");
+                tracing::info!(id = %comment.ap_id, status = comment.status.as_str(), "reply received");
                 if comment.visible {
                     data.pages.changed_soon(&[Change::Replies(comment.post_id)]);
                 }

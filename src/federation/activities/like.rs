@@ -7,8 +7,7 @@ use url::Url;
 use super::{Ctx, FedResult, id_of};
 use crate::{
     federation::{FedData, actor::RemoteActorId, error::FedError},
-    pages::Change,
-    services::{posts, reactions},
+    services::reactions,
 };
 
 #[derive(Deserialize, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,16 +32,6 @@ pub struct Like {
     pub misskey_reaction: Option<String>,
 }
 
-impl Like {
-    /// How this reaction is counted: Misskey's reactions arrive as likes.
-    pub fn reaction_kind(&self) -> &'static str {
-        match self.kind {
-            LikeKind::Like => reactions::LIKE,
-            LikeKind::EmojiReact => reactions::EMOJI,
-        }
-    }
-}
-
 #[async_trait::async_trait]
 impl Activity for Like {
     type DataType = FedData;
@@ -62,26 +51,12 @@ impl Activity for Like {
     }
 
     async fn receive(self, data: &Ctx) -> FedResult<()> {
-        let Some(slug) = data.urls.post_slug(self.object.as_str()) else {
-            return Ok(());
+        let kind = match self.kind {
+            LikeKind::Like => "Like",
+            LikeKind::EmojiReact => "EmojiReact",
         };
-        let Some(post_id) = posts::published_id(&data.db, slug).await? else {
-            return Ok(());
-        };
-        let actor = self.actor.dereference(data).await?;
+        let kind = super::reaction_kind(kind).unwrap_or(reactions::ReactionKind::Like);
         let emoji = self.content.clone().or(self.misskey_reaction.clone());
-        let new = reactions::add(
-            &data.db,
-            post_id,
-            actor.row.id,
-            self.reaction_kind(),
-            emoji,
-            self.id.as_str(),
-        )
-        .await?;
-        if new {
-            data.pages.changed_soon(&[Change::Reactions(post_id)]);
-        }
-        Ok(())
+        super::react(data, &self.actor, &self.object, (kind, emoji), &self.id).await
     }
 }

@@ -16,6 +16,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
 use super::{FedData, error::FedError};
+use crate::services::reactions::ReactionKind;
 
 /// Everything the inbox understands, tried in order; `Other` acknowledges
 /// the rest without acting on it.
@@ -165,6 +166,50 @@ fn check_authored(object: &serde_json::Value, actor: &Url) -> FedResult<()> {
             axum::http::StatusCode::FORBIDDEN,
             "the object is attributed to someone other than the sender",
         ));
+    }
+    Ok(())
+}
+
+/// How a reaction of this activity type is counted (Misskey's reactions
+/// arrive as likes, Pleroma's as `EmojiReact`); `None` for other types.
+pub fn reaction_kind(activity_type: &str) -> Option<ReactionKind> {
+    match activity_type {
+        "Like" => Some(ReactionKind::Like),
+        "EmojiReact" => Some(ReactionKind::Emoji),
+        "Announce" => Some(ReactionKind::Announce),
+        _ => None,
+    }
+}
+
+/// Counts a reaction by `actor` to `object` when it is one of our published
+/// posts; anything else is acknowledged and ignored.
+pub async fn react(
+    data: &Ctx,
+    actor: &super::actor::RemoteActorId,
+    object: &Url,
+    reaction: (ReactionKind, Option<String>),
+    activity_id: &Url,
+) -> FedResult<()> {
+    let Some(slug) = data.urls.post_slug(object.as_str()) else {
+        return Ok(());
+    };
+    let Some(post_id) = crate::services::posts::published_id(&data.db, slug).await? else {
+        return Ok(());
+    };
+    let actor = actor.dereference(data).await?;
+    let (kind, emoji) = reaction;
+    let new = crate::services::reactions::add(
+        &data.db,
+        post_id,
+        actor.row.id,
+        kind,
+        emoji,
+        activity_id.as_str(),
+    )
+    .await?;
+    if new {
+        data.pages
+            .changed_soon(&[crate::pages::Change::Reactions(post_id)]);
     }
     Ok(())
 }

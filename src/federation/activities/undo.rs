@@ -53,11 +53,9 @@ impl Activity for Undo {
         let kind = embedded_type(&self.object);
         if matches!(kind, Some("Like" | "EmojiReact" | "Announce") | None) {
             let actor = self.actor.dereference(data).await?;
-            let reaction_kind = match kind {
-                Some("Announce") => reactions::ANNOUNCE,
-                Some("EmojiReact") => reactions::EMOJI,
-                _ => reactions::LIKE,
-            };
+            let reaction_kind = kind
+                .and_then(super::reaction_kind)
+                .unwrap_or(reactions::ReactionKind::Like);
             let post = match self.object.get("object").and_then(|o| embedded_id(o)) {
                 Some(url) => match data.urls.post_slug(url) {
                     Some(slug) => posts::published_id(&data.db, slug).await?,

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use url::Url;
 
-use super::super::{FedContext, actor::RemoteActorId, context::with_context, error::FedError};
+use super::super::{FedContext, context::with_context, error::FedError};
 use crate::{domain::HttpUrl, services::actors::RemoteActorData};
 
 /// The blog's avatar: the configured one, or the built-in picture.
@@ -84,7 +84,7 @@ pub struct RemotePublicKey {
 #[derive(Deserialize, Debug, Clone)]
 #[serde(rename_all = "camelCase")]
 pub struct RemotePerson {
-    pub id: RemoteActorId,
+    pub id: Url,
     #[serde(default, deserialize_with = "deserialize_skip_error")]
     pub preferred_username: Option<String>,
     #[serde(default, deserialize_with = "deserialize_skip_error")]
@@ -117,15 +117,16 @@ impl RemotePerson {
     /// The key must belong to this actor, or anyone could sign as anyone.
     pub fn check_key_owner(&self) -> Result<(), FedError> {
         match &self.public_key.owner {
-            Some(owner) if owner != self.id.inner().as_str() => Err(FedError::bad_request(
-                format!("the key of {} is owned by {owner}", self.id.inner()),
-            )),
+            Some(owner) if owner != self.id.as_str() => Err(FedError::bad_request(format!(
+                "the key of {} is owned by {owner}",
+                self.id
+            ))),
             _ => Ok(()),
         }
     }
 
     pub fn into_data(self) -> RemoteActorData {
-        let id = self.id.into_inner();
+        let id = self.id;
         let host = crate::domain::authority(&id).unwrap_or_default();
         let fallback_name = id
             .path_segments()

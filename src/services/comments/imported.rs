@@ -21,7 +21,7 @@ pub struct ImportedComment {
     pub author_url: Option<String>,
     pub content: SafeHtml,
     /// `approved` or `pending`.
-    pub status: &'static str,
+    pub status: super::CommentStatus,
     pub published_at: DateTime<Utc>,
 }
 
@@ -73,10 +73,10 @@ pub async fn insert_imported(
         content_warning: Set(None),
         sensitive: Set(false),
         language: Set(None),
-        mentions: Set("[]".into()),
-        hashtags: Set("[]".into()),
-        attachments: Set("[]".into()),
-        status: Set(imported.status.to_owned()),
+        mentions: Set(Default::default()),
+        hashtags: Set(Default::default()),
+        attachments: Set(Default::default()),
+        status: Set(imported.status),
         published_at: Set(imported.published_at),
         edited_at: Set(None),
         deleted_at: Set(None),

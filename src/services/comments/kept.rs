@@ -11,7 +11,7 @@ use sea_orm::{
     QuerySelect, Statement,
 };
 
-use super::APPROVED;
+use super::CommentStatus;
 use crate::entities::comment;
 
 /// Ids are our own integers, so they are written into the SQL as literals
@@ -35,7 +35,7 @@ pub(super) async fn insert(
     mut row: comment::ActiveModel,
     thread: Option<i32>,
 ) -> Result<comment::Model, DbErr> {
-    let approved = matches!(&row.status, Set(status) if status == APPROVED);
+    let approved = matches!(&row.status, Set(CommentStatus::Approved));
     let deleted = matches!(&row.deleted_at, Set(Some(_)));
     let visible = approved && !deleted;
     row.thread_id = Set(thread);
@@ -73,12 +73,13 @@ pub(super) async fn insert(
 pub(super) async fn settle(db: &impl ConnectionTrait, ids: &[i32]) -> anyhow::Result<Vec<i32>> {
     let mut roots = BTreeSet::new();
     let mut posts = BTreeSet::new();
+    let approved = CommentStatus::Approved.as_str();
     for chunk in ids.chunks(CHUNK) {
         let list = id_list(chunk);
         run(
             db,
             format!(
-                "UPDATE comments SET visible = CASE WHEN status = '{APPROVED}' \
+                "UPDATE comments SET visible = CASE WHEN status = '{approved}' \
                  AND hidden = FALSE AND deleted_at IS NULL THEN TRUE ELSE FALSE END \
                  WHERE id IN ({list})"
             ),
@@ -115,12 +116,13 @@ pub(super) async fn settle(db: &impl ConnectionTrait, ids: &[i32]) -> anyhow::Re
 }
 
 async fn recount_threads(db: &impl ConnectionTrait, roots: &[i32]) -> anyhow::Result<()> {
+    let approved = CommentStatus::Approved.as_str();
     run(
         db,
         format!(
             "UPDATE comments SET \
              thread_size = (SELECT COUNT(*) FROM comments c WHERE c.thread_id = comments.id \
-               AND c.status = '{APPROVED}' AND c.hidden = FALSE), \
+               AND c.status = '{approved}' AND c.hidden = FALSE), \
              listed = CASE WHEN visible OR EXISTS (SELECT 1 FROM comments c \
                WHERE c.thread_id = comments.id AND c.visible) THEN TRUE ELSE FALSE END \
              WHERE id IN ({})",

@@ -16,7 +16,6 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, QuerySelect, TransactionSession,
 };
-use serde::{Deserialize, Serialize};
 
 use super::{outbox, posts::PostStatus};
 use crate::{
@@ -25,11 +24,7 @@ use crate::{
     entities::{actor, comment, post, user},
 };
 
-pub const PENDING: &str = "pending";
-pub const APPROVED: &str = "approved";
-pub const REJECTED: &str = "rejected";
-pub const SPAM: &str = "spam";
-pub const STATUSES: [&str; 4] = [PENDING, APPROVED, REJECTED, SPAM];
+pub use crate::entities::comment::CommentStatus;
 
 /// What a reply answers: one of our posts, or a comment we hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,18 +33,7 @@ pub enum ReplyTarget {
     Comment { ap_id: String },
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Mention {
-    pub name: String,
-    pub href: HttpUrl,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Attachment {
-    pub url: HttpUrl,
-    pub media_type: Option<String>,
-    pub name: Option<String>,
-}
+pub use crate::entities::comment::{Attachment, Attachments, Hashtags, Mention, Mentions};
 
 /// A reply as read from another server, its HTML already sanitised.
 #[derive(Debug, Clone)]
@@ -89,10 +73,6 @@ pub enum Change {
     NotTheAuthor,
 }
 
-fn json_list<T: Serialize>(items: &[T]) -> String {
-    serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
-}
-
 /// Where a reply goes: its post, the comment it answers and that comment's
 /// thread.
 struct Place {
@@ -114,7 +94,7 @@ async fn resolve(db: &impl ConnectionTrait, target: &ReplyTarget) -> anyhow::Res
     match target {
         ReplyTarget::Post { slug } => Ok(post::Entity::find()
             .filter(post::Column::Slug.eq(slug.as_str()))
-            .filter(post::Column::Status.eq(PostStatus::Published.as_str()))
+            .filter(post::Column::Status.eq(PostStatus::Published))
             .filter(post::Column::DeletedAt.is_null())
             .one(db)
             .await
@@ -138,32 +118,32 @@ async fn initial_status(
     actor: &actor::Model,
     content: &str,
     moderation: &ModerationConfig,
-) -> anyhow::Result<&'static str> {
+) -> anyhow::Result<CommentStatus> {
     let lower = content.to_lowercase();
     if moderation
         .keywords
         .iter()
         .any(|k| !k.trim().is_empty() && lower.contains(&k.trim().to_lowercase()))
     {
-        return Ok(PENDING);
+        return Ok(CommentStatus::Pending);
     }
     Ok(match moderation.policy {
-        ModerationPolicy::Open => APPROVED,
-        ModerationPolicy::All => PENDING,
+        ModerationPolicy::Open => CommentStatus::Approved,
+        ModerationPolicy::All => CommentStatus::Pending,
         ModerationPolicy::FirstTime => {
             let approved_before = comment::Entity::find()
                 .select_only()
                 .column(comment::Column::Id)
                 .filter(comment::Column::ActorId.eq(actor.id))
-                .filter(comment::Column::Status.eq(APPROVED))
+                .filter(comment::Column::Status.eq(CommentStatus::Approved))
                 .into_tuple::<i32>()
                 .one(db)
                 .await
                 .context("failed to check the author's history")?;
             if approved_before.is_some() {
-                APPROVED
+                CommentStatus::Approved
             } else {
-                PENDING
+                CommentStatus::Pending
             }
         }
     })
@@ -194,9 +174,9 @@ pub async fn receive(
         content_warning: Set(reply.content_warning),
         sensitive: Set(reply.sensitive),
         language: Set(reply.language),
-        mentions: Set(json_list(&reply.mentions)),
-        hashtags: Set(json_list(&reply.hashtags)),
-        attachments: Set(json_list(&reply.attachments)),
+        mentions: Set(Mentions(reply.mentions.clone())),
+        hashtags: Set(Hashtags(reply.hashtags.clone())),
+        attachments: Set(Attachments(reply.attachments.clone())),
         status: Set(status.to_owned()),
         published_at: Set(reply.published),
         edited_at: Set(None),
@@ -257,9 +237,9 @@ pub async fn edit(
     model.content_html = Set(reply.content.into_string());
     model.content_warning = Set(reply.content_warning);
     model.sensitive = Set(reply.sensitive);
-    model.mentions = Set(json_list(&reply.mentions));
-    model.hashtags = Set(json_list(&reply.hashtags));
-    model.attachments = Set(json_list(&reply.attachments));
+    model.mentions = Set(Mentions(reply.mentions.clone()));
+    model.hashtags = Set(Hashtags(reply.hashtags.clone()));
+    model.attachments = Set(Attachments(reply.attachments.clone()));
     model.edited_at = Set(Some(Utc::now()));
     model.update(db).await.context("failed to edit comment")?;
     Ok(done)
@@ -269,9 +249,9 @@ fn tombstone(found: comment::Model) -> comment::ActiveModel {
     let mut model: comment::ActiveModel = found.into();
     model.content_html = Set(String::new());
     model.content_warning = Set(None);
-    model.mentions = Set("[]".into());
-    model.hashtags = Set("[]".into());
-    model.attachments = Set("[]".into());
+    model.mentions = Set(Mentions::default());
+    model.hashtags = Set(Hashtags::default());
+    model.attachments = Set(Attachments::default());
     model.deleted_at = Set(Some(Utc::now()));
     model
 }
@@ -345,12 +325,8 @@ pub async fn delete_all_by(
 pub async fn set_status(
     db: &DatabaseConnection,
     ids: &[i32],
-    status: &str,
+    status: CommentStatus,
 ) -> anyhow::Result<Vec<i32>> {
-    anyhow::ensure!(
-        STATUSES.contains(&status),
-        "unknown comment status {status}"
-    );
     let (txn, _turn) = crate::services::begin_write(db).await?;
     comment::Entity::update_many()
         .col_expr(
@@ -414,11 +390,11 @@ pub async fn answer(
     else {
         return Ok(None);
     };
-    if parent.status == PENDING {
+    if parent.status == CommentStatus::Pending {
         comment::Entity::update_many()
             .col_expr(
                 comment::Column::Status,
-                sea_orm::sea_query::Expr::value(APPROVED),
+                sea_orm::sea_query::Expr::value(CommentStatus::Approved),
             )
             .filter(comment::Column::Id.eq(parent.id))
             .exec(&txn)
@@ -441,10 +417,10 @@ pub async fn answer(
         content_warning: Set(None),
         sensitive: Set(false),
         language: Set(None),
-        mentions: Set("[]".into()),
-        hashtags: Set("[]".into()),
-        attachments: Set("[]".into()),
-        status: Set(APPROVED.to_owned()),
+        mentions: Set(Mentions::default()),
+        hashtags: Set(Hashtags::default()),
+        attachments: Set(Attachments::default()),
+        status: Set(CommentStatus::Approved),
         published_at: Set(now),
         edited_at: Set(None),
         deleted_at: Set(None),

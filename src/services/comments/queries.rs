@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::{Attachment, Mention, STATUSES};
+use super::{Attachment, CommentStatus, Mention};
 use crate::{
     domain::HttpUrl,
     entities::{actor, comment, post, user},
@@ -47,22 +47,12 @@ pub struct CommentView {
     pub mentions: Vec<Mention>,
     pub attachments: Vec<Attachment>,
     pub url: Option<HttpUrl>,
-    pub status: String,
+    pub status: CommentStatus,
     /// Its author or their server is blocked.
     pub hidden: bool,
     pub published_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted: bool,
-}
-
-/// The items of a stored JSON list that still parse: one with a link that
-/// is not http(s) is left out, the rest shown.
-fn each_valid<T: serde::de::DeserializeOwned>(json: &str) -> Vec<T> {
-    serde_json::from_str::<Vec<serde_json::Value>>(json)
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|item| serde_json::from_value(item).ok())
-        .collect()
 }
 
 pub(super) type Row = (comment::Model, Option<actor::Model>);
@@ -124,8 +114,8 @@ fn view(
         content_warning: c.content_warning,
         sensitive: c.sensitive,
         language: c.language,
-        mentions: each_valid(&c.mentions),
-        attachments: each_valid(&c.attachments),
+        mentions: c.mentions.0,
+        attachments: c.attachments.0,
         url: c.url.as_deref().and_then(HttpUrl::parse_opt),
         status: c.status,
         hidden: c.hidden,
@@ -180,7 +170,7 @@ pub struct StatusCounts {
 
 pub async fn status_counts(db: &DatabaseConnection) -> anyhow::Result<StatusCounts> {
     let mut counts = StatusCounts::default();
-    for status in STATUSES {
+    for status in CommentStatus::ALL {
         let n = comment::Entity::find()
             .filter(comment::Column::Status.eq(status))
             .filter(comment::Column::DeletedAt.is_null())
@@ -188,10 +178,10 @@ pub async fn status_counts(db: &DatabaseConnection) -> anyhow::Result<StatusCoun
             .await
             .context("failed to count comments")?;
         match status {
-            "pending" => counts.pending = n,
-            "approved" => counts.approved = n,
-            "rejected" => counts.rejected = n,
-            _ => counts.spam = n,
+            CommentStatus::Pending => counts.pending = n,
+            CommentStatus::Approved => counts.approved = n,
+            CommentStatus::Rejected => counts.rejected = n,
+            CommentStatus::Spam => counts.spam = n,
         }
     }
     Ok(counts)
@@ -200,7 +190,7 @@ pub async fn status_counts(db: &DatabaseConnection) -> anyhow::Result<StatusCoun
 /// Replies waiting for the admin, for the admin menu.
 pub async fn pending_count(db: &DatabaseConnection) -> anyhow::Result<u64> {
     comment::Entity::find()
-        .filter(comment::Column::Status.eq(super::PENDING))
+        .filter(comment::Column::Status.eq(CommentStatus::Pending))
         .filter(comment::Column::DeletedAt.is_null())
         .count(db)
         .await
@@ -210,7 +200,7 @@ pub async fn pending_count(db: &DatabaseConnection) -> anyhow::Result<u64> {
 /// The moderation queue for one status, newest first.
 pub async fn with_status(
     db: &DatabaseConnection,
-    status: &str,
+    status: CommentStatus,
 ) -> anyhow::Result<Vec<CommentView>> {
     let rows = comment::Entity::find()
         .filter(comment::Column::Status.eq(status))

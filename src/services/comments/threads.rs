@@ -15,7 +15,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::{APPROVED, CommentView, queries::views_of};
+use super::{CommentStatus, CommentView, queries::views_of};
 use crate::{
     config::CommentOrder,
     entities::{actor, comment},
@@ -253,7 +253,7 @@ async fn fill(
 /// as placeholders).
 fn shown_answers() -> Select<comment::Entity> {
     comment::Entity::find()
-        .filter(comment::Column::Status.eq(APPROVED))
+        .filter(comment::Column::Status.eq(CommentStatus::Approved))
         .filter(comment::Column::Hidden.eq(false))
 }
 
@@ -334,7 +334,7 @@ fn arrange(views: Vec<CommentView>, roots: &[i32]) -> Vec<CommentView> {
     // A held or hidden top is not shown: its answers stand alone.
     let views: Vec<CommentView> = views
         .into_iter()
-        .filter(|c| c.thread_id.is_some() || (c.status == APPROVED && !c.hidden))
+        .filter(|c| c.thread_id.is_some() || (c.status == CommentStatus::Approved && !c.hidden))
         .collect();
     let ids: HashSet<i32> = views.iter().map(|c| c.id).collect();
     let mut children: HashMap<Option<i32>, Vec<(DateTime<Utc>, i32)>> = HashMap::new();
@@ -431,7 +431,7 @@ pub async fn locate(
     };
     if !found.visible
         || post.deleted_at.is_some()
-        || post.status != crate::services::posts::PostStatus::Published.as_str()
+        || post.status != crate::entities::post::PostStatus::Published
     {
         return Ok(None);
     }

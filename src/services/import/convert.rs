@@ -11,8 +11,8 @@ use super::{
 use crate::{
     domain::{Slug, TagName, derive_summary, render_markdown},
     services::{
-        comments::{APPROVED, ImportedComment, PENDING},
-        posts::{CUSTOM_SUMMARY_CHARS, ImportedPost, PostStatus, SCHEDULED, SUMMARY_CHARS},
+        comments::{CommentStatus, ImportedComment},
+        posts::{CUSTOM_SUMMARY_CHARS, ImportedPost, PostStatus, SUMMARY_CHARS},
         redirects,
     },
 };
@@ -115,14 +115,13 @@ fn status(
     item: &RawItem,
     date: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> (&'static str, Option<DateTime<Utc>>) {
-    let published = PostStatus::Published.as_str();
+) -> (PostStatus, Option<DateTime<Utc>>) {
     match (item.status.as_str(), date) {
-        ("publish", _) => (published, date.or(Some(now))),
-        ("future", Some(when)) if when > now => (SCHEDULED, Some(when)),
+        ("publish", _) => (PostStatus::Published, date.or(Some(now))),
+        ("future", Some(when)) if when > now => (PostStatus::Scheduled, Some(when)),
         // Due while WordPress's scheduler was not looking.
-        ("future", Some(when)) => (published, Some(when)),
-        _ => (PostStatus::Draft.as_str(), None),
+        ("future", Some(when)) => (PostStatus::Published, Some(when)),
+        _ => (PostStatus::Draft, None),
     }
 }
 
@@ -153,9 +152,9 @@ fn comment(
         author_url,
         content: comment_html(&raw.content),
         status: if raw.approved == "1" {
-            APPROVED
+            CommentStatus::Approved
         } else {
-            PENDING
+            CommentStatus::Pending
         },
         published_at,
     };

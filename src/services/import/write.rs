@@ -11,8 +11,8 @@ use super::{
     convert::{Answer, Item},
 };
 use crate::services::{
-    comments::{self, PENDING},
-    posts::{self, PostStatus, SCHEDULED},
+    comments::{self, CommentStatus},
+    posts::{self, PostStatus},
     redirects,
 };
 
@@ -53,8 +53,8 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                         .await?;
                 summary.posts_new += 1;
                 match item.post.status {
-                    SCHEDULED => summary.scheduled += 1,
-                    status if status == PostStatus::Draft.as_str() => summary.drafts += 1,
+                    PostStatus::Scheduled => summary.scheduled += 1,
+                    PostStatus::Draft => summary.drafts += 1,
                     _ if self.federate => summary.announced += 1,
                     _ => {}
                 }
@@ -92,7 +92,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             let parent_id = parent.and_then(|p| stored.get(&p).copied());
             let saved = comments::insert_imported(self.db, post_id, parent_id, &comment).await?;
             summary.comments_new += 1;
-            if comment.status == PENDING {
+            if comment.status == CommentStatus::Pending {
                 summary.comments_pending += 1;
             }
             stored.insert(comment.ap_id, saved.id);

@@ -13,9 +13,6 @@ use crate::{
     services::outbox::{self, ActivityKind},
 };
 
-/// Goes live at `published_at`, by the scheduler rather than by the author.
-pub const SCHEDULED: &str = super::PostStatus::Scheduled.as_str();
-
 /// A post as another blog had it, already converted to Markdown.
 #[derive(Debug, Clone)]
 pub struct ImportedPost {
@@ -28,8 +25,7 @@ pub struct ImportedPost {
     pub html: SafeHtml,
     pub summary: String,
     pub summary_is_custom: bool,
-    /// `draft`, `published` or [`SCHEDULED`].
-    pub status: &'static str,
+    pub status: PostStatus,
     pub published_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -67,7 +63,7 @@ pub async fn insert_imported(
         body_html: Set(imported.html.as_str().to_owned()),
         summary: Set(imported.summary.clone()),
         summary_is_custom: Set(imported.summary_is_custom),
-        status: Set(imported.status.to_owned()),
+        status: Set(imported.status),
         author_id: Set(author_id),
         published_at: Set(imported.published_at),
         created_at: Set(imported.created_at),
@@ -83,7 +79,7 @@ pub async fn insert_imported(
     set_tags(db, saved.id, &imported.tags)
         .await
         .with_context(|| format!("failed to tag the post \"{}\"", imported.title))?;
-    if announce && imported.status == PostStatus::Published.as_str() {
+    if announce && imported.status == PostStatus::Published {
         outbox::enqueue_for_followers(db, ActivityKind::Create, saved.id).await?;
     }
     Ok(saved)

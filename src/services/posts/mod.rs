@@ -7,7 +7,7 @@ mod queries;
 mod schedule;
 
 pub use form::{CUSTOM_SUMMARY_CHARS, FieldErrors, PostForm, ValidPost, local_time_field};
-pub use imported::{ImportedPost, SCHEDULED, find_imported, insert_imported};
+pub use imported::{ImportedPost, find_imported, insert_imported};
 pub use queries::*;
 pub use schedule::{next_due, publish_due};
 
@@ -17,7 +17,6 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, QuerySelect,
 };
-use serde::Serialize;
 
 use crate::{
     domain::{Slug, TagName, derive_summary, render_markdown},
@@ -31,33 +30,7 @@ use crate::{
 /// Longest summary derived from the body; Mastodon shows it under the title.
 pub const SUMMARY_CHARS: usize = 280;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PostStatus {
-    Draft,
-    /// Goes public by itself at its `published_at`.
-    Scheduled,
-    Published,
-}
-
-impl PostStatus {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            PostStatus::Draft => "draft",
-            PostStatus::Scheduled => "scheduled",
-            PostStatus::Published => "published",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<PostStatus> {
-        match text {
-            "draft" => Some(PostStatus::Draft),
-            "scheduled" => Some(PostStatus::Scheduled),
-            "published" => Some(PostStatus::Published),
-            _ => None,
-        }
-    }
-}
+pub use crate::entities::post::PostStatus;
 
 /// Where a save puts a post: the author asks for a draft or for publishing;
 /// publishing with a time still to come schedules it, with a time gone by
@@ -68,7 +41,7 @@ fn placement(
     existing: Option<&post::Model>,
     now: DateTime<Utc>,
 ) -> (PostStatus, Option<DateTime<Utc>>) {
-    let current = existing.and_then(|p| PostStatus::parse(&p.status));
+    let current = existing.map(|p| p.status);
     let was_published_at = existing
         .filter(|_| current != Some(PostStatus::Scheduled))
         .and_then(|p| p.published_at);
@@ -86,8 +59,8 @@ fn placement(
 }
 
 /// Whether the post has been public at some time (its slug is then fixed).
-pub fn has_been_public(status: &str, published_at: Option<DateTime<Utc>>) -> bool {
-    status != PostStatus::Scheduled.as_str() && published_at.is_some()
+pub fn has_been_public(status: PostStatus, published_at: Option<DateTime<Utc>>) -> bool {
+    status != PostStatus::Scheduled && published_at.is_some()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -138,7 +111,7 @@ pub async fn create(
             body_html: Set(render_markdown(&input.body).into_string()),
             summary: Set(summary_of(&input)),
             summary_is_custom: Set(input.summary.is_some()),
-            status: Set(status.as_str().to_owned()),
+            status: Set(status),
             author_id: Set(author_id),
             published_at: Set(published_at),
             created_at: Set(now),
@@ -183,7 +156,7 @@ pub async fn update(
         .one(&txn)
         .await?
         .ok_or(SaveError::NotFound(id))?;
-    let slug_fixed = has_been_public(&existing.status, existing.published_at);
+    let slug_fixed = has_been_public(existing.status, existing.published_at);
     let slug = match &input.slug {
         Some(slug) if !slug_fixed && slug.as_str() != existing.slug => {
             if slug_exists(&txn, slug, Some(id)).await? {
@@ -193,7 +166,7 @@ pub async fn update(
         }
         _ => existing.slug.clone(),
     };
-    let was_public = existing.status == PostStatus::Published.as_str();
+    let was_public = existing.status == PostStatus::Published;
     let now = Utc::now();
     let (status, published_at) = placement(requested, input.publish_at, Some(&existing), now);
     let mut model: post::ActiveModel = existing.into();
@@ -203,7 +176,7 @@ pub async fn update(
     model.body_markdown = Set(input.body.clone());
     model.summary = Set(summary_of(&input));
     model.summary_is_custom = Set(input.summary.is_some());
-    model.status = Set(status.as_str().to_owned());
+    model.status = Set(status);
     model.published_at = Set(published_at);
     model.updated_at = Set(now);
     let saved = match model.update(&txn).await {
@@ -237,7 +210,7 @@ pub async fn delete(db: &DatabaseConnection, id: i32) -> anyhow::Result<bool> {
         .filter(post_tag::Column::PostId.eq(id))
         .exec(&txn)
         .await?;
-    if existing.status == PostStatus::Published.as_str() {
+    if existing.status == PostStatus::Published {
         outbox::enqueue_for_followers(&txn, ActivityKind::Delete, id).await?;
     }
     let mut model: post::ActiveModel = existing.into();

@@ -31,7 +31,9 @@ pub struct PostView {
     pub html: String,
     pub markdown: String,
     pub summary: String,
-    pub status: String,
+    pub status: PostStatus,
+    /// Deleted since (only the activity renderer sees such posts).
+    pub deleted: bool,
     pub author: String,
     /// The account that owns the post (an author may change only their own).
     pub author_id: i32,
@@ -44,6 +46,11 @@ pub struct PostView {
 }
 
 impl PostView {
+    /// Public now: published and not deleted.
+    pub fn is_public(&self) -> bool {
+        self.status == PostStatus::Published && !self.deleted
+    }
+
     pub fn path(&self) -> String {
         crate::urls::post_path(&self.slug)
     }
@@ -72,7 +79,7 @@ pub enum Lookup {
 
 fn published() -> Select<post::Entity> {
     post::Entity::find()
-        .filter(post::Column::Status.eq(PostStatus::Published.as_str()))
+        .filter(post::Column::Status.eq(PostStatus::Published))
         .filter(post::Column::DeletedAt.is_null())
         .order_by_desc(post::Column::PublishedAt)
         .order_by_desc(post::Column::Id)
@@ -128,6 +135,7 @@ async fn views(db: &DatabaseConnection, posts: Vec<post::Model>) -> anyhow::Resu
             markdown: p.body_markdown,
             summary: p.summary,
             status: p.status,
+            deleted: p.deleted_at.is_some(),
             published_at: p.published_at,
             updated_at: p.updated_at,
         })
@@ -190,7 +198,7 @@ pub async fn published_by_slug(db: &DatabaseConnection, slug: &str) -> anyhow::R
         .with_context(|| format!("failed to load post {slug}"))?;
     Ok(match found {
         Some(p) if p.deleted_at.is_some() => Lookup::Deleted,
-        Some(p) if p.status == PostStatus::Published.as_str() => {
+        Some(p) if p.status == PostStatus::Published => {
             let mut list = views(db, vec![p]).await?;
             list.pop()
                 .map_or(Lookup::Missing, |v| Lookup::Found(Box::new(v)))
@@ -256,14 +264,8 @@ pub async fn for_activity(db: &DatabaseConnection, id: i32) -> anyhow::Result<Op
     else {
         return Ok(None);
     };
-    let deleted = found.deleted_at.is_some();
     let mut list = views(db, vec![found]).await?;
-    Ok(list.pop().map(|mut view| {
-        if deleted {
-            view.status = "deleted".to_owned();
-        }
-        view
-    }))
+    Ok(list.pop())
 }
 
 /// Every post that is not deleted, drafts included, most recently changed first.
@@ -323,9 +325,7 @@ pub async fn editable(
         tags: String::new(),
         slug: found.slug.clone(),
         publish_at: match found.published_at {
-            Some(at) if found.status == PostStatus::Scheduled.as_str() => {
-                super::local_time_field(at, tz)
-            }
+            Some(at) if found.status == PostStatus::Scheduled => super::local_time_field(at, tz),
             _ => String::new(),
         },
     };

@@ -23,11 +23,8 @@ pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow:
         .await
         .context("failed to start publishing scheduled posts")?;
     let published = post::Entity::update_many()
-        .col_expr(
-            post::Column::Status,
-            Expr::value(PostStatus::Published.as_str()),
-        )
-        .filter(post::Column::Status.eq(PostStatus::Scheduled.as_str()))
+        .col_expr(post::Column::Status, Expr::value(PostStatus::Published))
+        .filter(post::Column::Status.eq(PostStatus::Scheduled))
         .filter(post::Column::PublishedAt.lte(now))
         .filter(post::Column::DeletedAt.is_null())
         .exec_with_returning(&txn)
@@ -48,7 +45,7 @@ pub async fn next_due(db: &DatabaseConnection) -> anyhow::Result<Option<DateTime
     let next: Option<Option<DateTime<Utc>>> = post::Entity::find()
         .select_only()
         .column(post::Column::PublishedAt)
-        .filter(post::Column::Status.eq(PostStatus::Scheduled.as_str()))
+        .filter(post::Column::Status.eq(PostStatus::Scheduled))
         .filter(post::Column::DeletedAt.is_null())
         .order_by_asc(post::Column::PublishedAt)
         .into_tuple()

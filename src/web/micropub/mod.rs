@@ -20,7 +20,7 @@ use crate::{
     services::{
         media::{self, MediaError},
         posts::{self, PostStatus, SaveError},
-        tokens::{self, Grant},
+        tokens::{self, Grant, Scope},
     },
 };
 
@@ -120,15 +120,18 @@ async fn grant(
         })
 }
 
-fn require(grant: &Grant, scope: &'static str) -> Result<(), MicropubError> {
+fn require(grant: &Grant, scope: Scope) -> Result<(), MicropubError> {
     if grant.allows(scope) {
         return Ok(());
     }
     Err(MicropubError {
         status: StatusCode::UNAUTHORIZED,
         code: "insufficient_scope",
-        description: format!("This token may not {scope}; make one that may on the account page."),
-        scope: Some(scope),
+        description: format!(
+            "This token may not {}; make one that may on the account page.",
+            scope.as_str()
+        ),
+        scope: Some(scope.as_str()),
     })
 }
 
@@ -156,8 +159,8 @@ pub async fn query(
         Some("source") => {
             // Reading a post back (drafts included) is for apps that write:
             // a token that may only upload images or delete may not.
-            if !grant.allows("update") {
-                require(&grant, "create")?;
+            if !grant.allows(Scope::Update) {
+                require(&grant, Scope::Create)?;
             }
             let url = param("url").ok_or_else(|| MicropubError::invalid("q=source needs url"))?;
             let wanted: Vec<&str> = params
@@ -220,7 +223,7 @@ async fn source(
         .await
         .map_err(MicropubError::internal)?
         .ok_or_else(|| MicropubError::invalid(format!("there is no post at {url}")))?;
-    let status = if view.status == PostStatus::Draft.as_str() {
+    let status = if view.status == PostStatus::Draft {
         "draft"
     } else {
         "published"
@@ -295,7 +298,7 @@ pub async fn publish(State(state): State<WebState>, request: Request) -> Outcome
     let action = action?;
     let response = match action {
         Action::Create(mut properties) => {
-            require(&grant, "create")?;
+            require(&grant, Scope::Create)?;
             store_photos(&state, &grant, &mut properties, files).await?;
             create(&state, &grant, &properties).await?
         }
@@ -305,11 +308,11 @@ pub async fn publish(State(state): State<WebState>, request: Request) -> Outcome
             add,
             delete,
         } => {
-            require(&grant, "update")?;
+            require(&grant, Scope::Update)?;
             update(&state, &grant, &url, &replace, &add, &delete).await?
         }
         Action::Delete { url } => {
-            require(&grant, "delete")?;
+            require(&grant, Scope::Delete)?;
             let id = managed_post_id(&state, &grant, &url).await?;
             posts::delete(&state.db, id)
                 .await
@@ -474,7 +477,7 @@ async fn update(
     let requested = match entry::is_draft(replace)? {
         Some(true) => PostStatus::Draft,
         Some(false) => PostStatus::Published,
-        None if view.status == PostStatus::Draft.as_str() => PostStatus::Draft,
+        None if view.status == PostStatus::Draft => PostStatus::Draft,
         None => PostStatus::Published,
     };
     posts::update(&state.db, id, valid, requested)
@@ -500,7 +503,7 @@ pub async fn media_endpoint(State(state): State<WebState>, request: Request) -> 
     }
     let (fields, files) = read_multipart(request, &state).await?;
     let grant = grant(&state, &headers, token_field(&fields).as_deref()).await?;
-    require(&grant, "media")?;
+    require(&grant, Scope::Media)?;
     let Some((_, bytes)) = files.into_iter().find(|(name, _)| name == "file") else {
         return Err(MicropubError::invalid("send the image in the file field"));
     };
