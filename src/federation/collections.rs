@@ -53,15 +53,9 @@ pub async fn outbox(
         .iter()
         .map(|post| {
             let object = article(urls, post, language);
-            json!({
-                "id": format!("{}#create", urls.post(&post.slug)),
-                "type": "Create",
-                "actor": urls.actor(),
-                "published": object["published"],
-                "to": object["to"],
-                "cc": object["cc"],
-                "object": object,
-            })
+            let published = object["published"].clone();
+            let id = format!("{}#create", urls.post(&post.slug));
+            super::activities::outbound::wrap(urls, id, "Create", published, object)
         })
         .collect();
     let mut doc = json!({

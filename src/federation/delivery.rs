@@ -21,7 +21,7 @@ use tokio::{
 use super::{ACTIVITY_JSON, FedData, Federation, activities::outbound, backoff};
 use crate::services::{
     comments,
-    deliveries::{self, Answered, DueDelivery, Outcome},
+    deliveries::{self, Answered, DueDelivery, Outcome, Sent},
     outbox::ActivityKind,
     posts,
 };
@@ -213,10 +213,10 @@ async fn payload(data: &Data<FedData>, item: &DueDelivery) -> anyhow::Result<Opt
     let language = &data.config.blog.language;
     let value = match item.activity.kind {
         ActivityKind::Create if post.is_public() => {
-            outbound::create_or_update(&data.urls, uuid, "Create", &post, language)
+            outbound::create_or_update(&data.urls, uuid, false, &post, language)
         }
         ActivityKind::Update if post.is_public() => {
-            outbound::create_or_update(&data.urls, uuid, "Update", &post, language)
+            outbound::create_or_update(&data.urls, uuid, true, &post, language)
         }
         ActivityKind::Delete => outbound::delete(&data.urls, uuid, &post.slug),
         _ => return Ok(None),
@@ -276,39 +276,26 @@ async fn deliver<Turn>(
         };
         return deliveries::record(&data.db, delivery.id, attempts, outcome).await;
     }
-    let (status, retry_after, error) = match send(data, client, &delivery.inbox, body).await {
-        Ok((status, retry_after)) => (Some(status), retry_after, format!("answered {status}")),
-        Err(err) => (None, None, format!("{err:#}")),
+    let sent = match send(data, client, &delivery.inbox, body).await {
+        Ok((status, retry_after)) => Sent::Answered {
+            status,
+            retry_after,
+        },
+        Err(err) => Sent::Unanswered {
+            error: format!("{err:#}"),
+        },
     };
     drop(turn);
     let settings = &data.config.federation;
-    let outcome = match status {
-        Some(status) if (200..300).contains(&status) => Outcome::Delivered { status },
-        Some(status) if (400..500).contains(&status) && status != 408 && status != 429 => {
-            Outcome::Failed {
-                status: Some(status),
-                error,
-            }
-        }
-        _ => {
-            let first = StdDuration::from_millis(settings.retry_delay_ms);
-            let deadline = delivery.created_at + Duration::hours(settings.retry_for_hours as i64);
-            let wait = backoff(first, attempts).max(retry_after.unwrap_or(Duration::zero()));
-            let retry_at = Utc::now() + wait;
-            if retry_at > deadline {
-                Outcome::Failed {
-                    status,
-                    error: format!("gave up after {attempts} attempts: {error}"),
-                }
-            } else {
-                Outcome::Retry {
-                    status,
-                    error,
-                    retry_at,
-                }
-            }
-        }
-    };
+    let first = StdDuration::from_millis(settings.retry_delay_ms);
+    let give_up_at = delivery.created_at + Duration::hours(settings.retry_for_hours as i64);
+    let outcome = Outcome::decide(
+        sent,
+        attempts,
+        backoff(first, attempts),
+        Utc::now(),
+        give_up_at,
+    );
     match &outcome {
         Outcome::Delivered { .. }
         | Outcome::Failed {

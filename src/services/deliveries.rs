@@ -122,6 +122,142 @@ pub enum Outcome {
     },
 }
 
+/// How one attempt to send went, as the sender saw it.
+#[derive(Debug, Clone)]
+pub enum Sent {
+    /// The inbox answered `status`, perhaps asking to wait (`Retry-After`).
+    Answered {
+        status: u16,
+        retry_after: Option<chrono::Duration>,
+    },
+    /// No answer: a network error, a timeout.
+    Unanswered { error: String },
+}
+
+impl Outcome {
+    /// What follows from attempt number `attempts`: 2xx is delivered; a 4xx
+    /// other than 408 and 429 is a refusal for good; anything else is tried
+    /// again after `wait` (or the inbox's `Retry-After`, if longer), unless
+    /// that would pass `give_up_at`.
+    pub fn decide(
+        sent: Sent,
+        attempts: i32,
+        wait: chrono::Duration,
+        now: DateTime<Utc>,
+        give_up_at: DateTime<Utc>,
+    ) -> Outcome {
+        let (status, retry_after, error) = match sent {
+            Sent::Answered {
+                status,
+                retry_after,
+            } => (Some(status), retry_after, format!("answered {status}")),
+            Sent::Unanswered { error } => (None, None, error),
+        };
+        match status {
+            Some(status) if (200..300).contains(&status) => Outcome::Delivered { status },
+            Some(status) if (400..500).contains(&status) && status != 408 && status != 429 => {
+                Outcome::Failed {
+                    status: Some(status),
+                    error,
+                }
+            }
+            _ => {
+                let retry_at = now + wait.max(retry_after.unwrap_or_else(chrono::Duration::zero));
+                if retry_at > give_up_at {
+                    Outcome::Failed {
+                        status,
+                        error: format!("gave up after {attempts} attempts: {error}"),
+                    }
+                } else {
+                    Outcome::Retry {
+                        status,
+                        error,
+                        retry_at,
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone, Utc};
+
+    use super::{Outcome, Sent};
+
+    fn decide(sent: Sent, give_up_in: Duration) -> Outcome {
+        let now = Utc
+            .with_ymd_and_hms(2026, 12, 1, 12, 0, 0)
+            .single()
+            .expect("time");
+        Outcome::decide(sent, 3, Duration::minutes(4), now, now + give_up_in)
+    }
+
+    fn answered(status: u16) -> Sent {
+        Sent::Answered {
+            status,
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn success_is_delivered_and_refusals_are_final() {
+        assert!(matches!(
+            decide(answered(202), Duration::hours(1)),
+            Outcome::Delivered { status: 202 }
+        ));
+        for status in [400, 401, 403, 404, 410, 422] {
+            assert!(
+                matches!(decide(answered(status), Duration::hours(1)), Outcome::Failed { status: Some(s), .. } if s == status),
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_may_pass_is_tried_again_until_the_deadline() {
+        for sent in [
+            answered(500),
+            answered(503),
+            answered(408),
+            answered(429),
+            answered(301),
+            Sent::Unanswered {
+                error: "connection refused".into(),
+            },
+        ] {
+            assert!(
+                matches!(
+                    decide(sent.clone(), Duration::hours(1)),
+                    Outcome::Retry { .. }
+                ),
+                "{sent:?}"
+            );
+            assert!(
+                matches!(decide(sent.clone(), Duration::minutes(1)), Outcome::Failed { ref error, .. } if error.starts_with("gave up after 3 attempts")),
+                "{sent:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_longer_retry_after_is_honoured() {
+        let sent = Sent::Answered {
+            status: 429,
+            retry_after: Some(Duration::minutes(30)),
+        };
+        let Outcome::Retry { retry_at, .. } = decide(sent, Duration::hours(1)) else {
+            panic!("retried");
+        };
+        let now = Utc
+            .with_ymd_and_hms(2026, 12, 1, 12, 0, 0)
+            .single()
+            .expect("time");
+        assert_eq!(retry_at - now, Duration::minutes(30));
+    }
+}
+
 /// Extends a lease this process still holds (`held_until` as claimed);
 /// `false` when it lapsed and the row may be someone else's now.
 pub async fn renew(

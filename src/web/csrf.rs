@@ -41,11 +41,7 @@ impl<T: DeserializeOwned> FromRequest<WebState> for CsrfForm<T> {
     }
 }
 
-/// A file sent with a form.
-pub struct Upload {
-    pub field: String,
-    pub bytes: Vec<u8>,
-}
+pub use super::multipart::Upload;
 
 /// A form that may carry files (`multipart/form-data`) or not (URL-encoded),
 /// whose CSRF token was checked.
@@ -70,23 +66,9 @@ impl<T: DeserializeOwned> FromRequest<WebState> for CsrfUpload<T> {
             axum::extract::Multipart::from_request(Request::from_parts(parts, body), state)
                 .await
                 .map_err(|err| AppError::BadRequest(err.body_text()))?;
-        let mut fields: Vec<(String, String)> = Vec::new();
-        let mut files = Vec::new();
-        while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
-            let name = field.name().unwrap_or_default().to_owned();
-            if field.file_name().is_some() {
-                let bytes = field.bytes().await.map_err(multipart_error)?;
-                if !bytes.is_empty() {
-                    files.push(Upload {
-                        field: name,
-                        bytes: bytes.to_vec(),
-                    });
-                }
-            } else {
-                let text = field.text().await.map_err(multipart_error)?;
-                fields.push((name, text));
-            }
-        }
+        let (fields, files) = super::multipart::read(&mut multipart)
+            .await
+            .map_err(multipart_error)?;
         let sent = fields
             .iter()
             .find(|(name, _)| name == "authenticity_token")

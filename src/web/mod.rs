@@ -13,6 +13,7 @@ mod feeds;
 mod media;
 mod micropub;
 mod moderation;
+mod multipart;
 pub mod public;
 mod site;
 mod state;

@@ -12,7 +12,7 @@ use crate::{
         FedData,
         actor::RemoteActorId,
         error::FedError,
-        objects::note::{MAX_REPLY_BYTES, parse_reply},
+        objects::note::{check_size, parse_reply},
     },
     pages::Change,
     services::comments::{self, Received},
@@ -52,12 +52,7 @@ impl Activity for Create {
         let Some(reply) = parse_reply(&object, &data.urls) else {
             return Ok(());
         };
-        if reply.content.as_str().len() > MAX_REPLY_BYTES {
-            return Err(FedError::new(
-                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "the reply is longer than 64 KiB",
-            ));
-        }
+        check_size(&reply)?;
         let actor = self.actor.dereference(data).await?;
         match comments::receive(&data.db, &actor.row, reply, &data.config.moderation).await? {
             Received::Stored(comment) => {

@@ -23,32 +23,39 @@ pub fn accept(urls: &Urls, uuid: &str, follow: Value) -> Value {
     }))
 }
 
-/// `Create` or `Update` of a post.
+/// An activity of the blog's about `object`, addressed as the object is
+/// (without `@context`, as collection items are).
+pub fn wrap(urls: &Urls, id: String, kind: &str, published: Value, object: Value) -> Value {
+    json!({
+        "id": id,
+        "type": kind,
+        "actor": urls.actor(),
+        "published": published,
+        "to": object["to"],
+        "cc": object["cc"],
+        "object": object,
+    })
+}
+
+/// `Create` of a post, or `Update` once it has been edited.
 pub fn create_or_update(
     urls: &Urls,
     uuid: &str,
-    kind: &str,
+    edited: bool,
     post: &PostView,
     language: &str,
 ) -> Value {
     let object = article(urls, post, language);
-    let published = if kind == "Update" {
-        object
+    let (kind, published) = if edited {
+        let at = object
             .get("updated")
             .cloned()
-            .unwrap_or_else(|| json!(now()))
+            .unwrap_or_else(|| json!(now()));
+        ("Update", at)
     } else {
-        object["published"].clone()
+        ("Create", object["published"].clone())
     };
-    with_context(json!({
-        "id": urls.activity(uuid),
-        "type": kind,
-        "actor": urls.actor(),
-        "published": published,
-        "to": [PUBLIC],
-        "cc": [urls.followers()],
-        "object": object,
-    }))
+    with_context(wrap(urls, urls.activity(uuid), kind, published, object))
 }
 
 pub fn delete(urls: &Urls, uuid: &str, slug: &str) -> Value {
@@ -102,13 +109,6 @@ pub fn answer_note(urls: &Urls, answer: &CommentView, answered: &CommentView) ->
 }
 
 pub fn create_note(urls: &Urls, uuid: &str, note: Value) -> Value {
-    with_context(json!({
-        "id": urls.activity(uuid),
-        "type": "Create",
-        "actor": urls.actor(),
-        "published": note["published"],
-        "to": note["to"],
-        "cc": note["cc"],
-        "object": note,
-    }))
+    let published = note["published"].clone();
+    with_context(wrap(urls, urls.activity(uuid), "Create", published, note))
 }

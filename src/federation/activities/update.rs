@@ -12,7 +12,7 @@ use crate::{
         FedData,
         actor::RemoteActorId,
         error::FedError,
-        objects::note::{MAX_REPLY_BYTES, parse_reply},
+        objects::note::{check_size, parse_reply},
     },
     pages::Change as Shown,
     services::comments::{self, Change},
@@ -54,12 +54,7 @@ impl Activity for Update {
         let Some(reply) = parse_reply(&object, &data.urls) else {
             return Ok(());
         };
-        if reply.content.as_str().len() > MAX_REPLY_BYTES {
-            return Err(FedError::new(
-                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "the reply is longer than 64 KiB",
-            ));
-        }
+        check_size(&reply)?;
         match comments::edit(&data.db, self.actor.inner().as_str(), reply).await? {
             Change::NotTheAuthor => Err(FedError::new(
                 StatusCode::FORBIDDEN,

@@ -170,6 +170,17 @@ fn is_reply_type(object: &Value) -> bool {
 /// Longest reply kept, in bytes of sanitised HTML.
 pub const MAX_REPLY_BYTES: usize = 64 * 1024;
 
+/// A reply longer than [`MAX_REPLY_BYTES`] once sanitised is refused (413).
+pub fn check_size(reply: &IncomingReply) -> Result<(), crate::federation::error::FedError> {
+    if reply.content.as_str().len() > MAX_REPLY_BYTES {
+        return Err(crate::federation::error::FedError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "the reply is longer than 64 KiB",
+        ));
+    }
+    Ok(())
+}
+
 /// Reads a reply-shaped object; `None` when it does not answer anything.
 pub fn parse_reply(object: &Value, urls: &Urls) -> Option<IncomingReply> {
     let ap_id = object_id(object)?;

@@ -62,28 +62,18 @@ pub async fn insert_imported(
         None => None,
     };
     let row = comment::ActiveModel {
-        uuid: Set(uuid::Uuid::new_v4().to_string()),
-        post_id: Set(post_id),
-        parent_id: Set(parent_id),
-        ap_id: Set(imported.ap_id.clone()),
-        url: Set(None),
-        actor_id: Set(None),
-        local_author_id: Set(None),
-        content_html: Set(imported.content.as_str().to_owned()),
-        content_warning: Set(None),
-        sensitive: Set(false),
-        language: Set(None),
-        mentions: Set(Default::default()),
-        hashtags: Set(Default::default()),
-        attachments: Set(Default::default()),
-        status: Set(imported.status),
-        published_at: Set(imported.published_at),
-        edited_at: Set(None),
-        deleted_at: Set(None),
-        created_at: Set(Utc::now()),
         author_name: Set(Some(imported.author_name.clone())),
         author_url: Set(imported.author_url.clone()),
-        ..Default::default()
+        ..super::NewRow {
+            post_id,
+            parent_id,
+            ap_id: imported.ap_id.clone(),
+            uuid: uuid::Uuid::new_v4().to_string(),
+            content_html: imported.content.as_str().to_owned(),
+            status: imported.status,
+            published_at: imported.published_at,
+        }
+        .into_model()
     };
     super::kept::insert(db, row, thread)
         .await

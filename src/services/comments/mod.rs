@@ -73,6 +73,45 @@ pub enum Change {
     NotTheAuthor,
 }
 
+/// A new comment row with what every comment has; the kinds of comment
+/// (received, answered here, imported) add their own fields.
+pub(super) struct NewRow {
+    pub post_id: i32,
+    pub parent_id: Option<i32>,
+    pub ap_id: String,
+    pub uuid: String,
+    pub content_html: String,
+    pub status: CommentStatus,
+    pub published_at: chrono::DateTime<Utc>,
+}
+
+impl NewRow {
+    pub(super) fn into_model(self) -> comment::ActiveModel {
+        comment::ActiveModel {
+            uuid: Set(self.uuid),
+            post_id: Set(self.post_id),
+            parent_id: Set(self.parent_id),
+            ap_id: Set(self.ap_id),
+            url: Set(None),
+            actor_id: Set(None),
+            local_author_id: Set(None),
+            content_html: Set(self.content_html),
+            content_warning: Set(None),
+            sensitive: Set(false),
+            language: Set(None),
+            mentions: Set(Mentions::default()),
+            hashtags: Set(Hashtags::default()),
+            attachments: Set(Attachments::default()),
+            status: Set(self.status),
+            published_at: Set(self.published_at),
+            edited_at: Set(None),
+            deleted_at: Set(None),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Where a reply goes: its post, the comment it answers and that comment's
 /// thread.
 struct Place {
@@ -163,26 +202,24 @@ pub async fn receive(
     };
     let status = initial_status(db, actor, reply.content.as_str(), moderation).await?;
     let model = comment::ActiveModel {
-        uuid: Set(uuid::Uuid::new_v4().to_string()),
-        post_id: Set(place.post_id),
-        parent_id: Set(place.parent_id),
-        ap_id: Set(reply.ap_id),
         url: Set(reply.url.map(String::from)),
         actor_id: Set(Some(actor.id)),
-        local_author_id: Set(None),
-        content_html: Set(reply.content.into_string()),
         content_warning: Set(reply.content_warning),
         sensitive: Set(reply.sensitive),
         language: Set(reply.language),
-        mentions: Set(Mentions(reply.mentions.clone())),
-        hashtags: Set(Hashtags(reply.hashtags.clone())),
-        attachments: Set(Attachments(reply.attachments.clone())),
-        status: Set(status.to_owned()),
-        published_at: Set(reply.published),
-        edited_at: Set(None),
-        deleted_at: Set(None),
-        created_at: Set(Utc::now()),
-        ..Default::default()
+        mentions: Set(Mentions(reply.mentions)),
+        hashtags: Set(Hashtags(reply.hashtags)),
+        attachments: Set(Attachments(reply.attachments)),
+        ..NewRow {
+            post_id: place.post_id,
+            parent_id: place.parent_id,
+            ap_id: reply.ap_id,
+            uuid: uuid::Uuid::new_v4().to_string(),
+            content_html: reply.content.into_string(),
+            status,
+            published_at: reply.published,
+        }
+        .into_model()
     };
     let (txn, _turn) = crate::services::begin_write(db).await?;
     match kept::insert(&txn, model, place.thread).await {
@@ -403,29 +440,19 @@ pub async fn answer(
         kept::settle(&txn, &[parent.id]).await?;
     }
     let uuid = uuid::Uuid::new_v4().to_string();
-    let now = Utc::now();
     let place = place_under(&parent);
     let row = comment::ActiveModel {
-        ap_id: Set(ap_id_for(&uuid)),
-        uuid: Set(uuid),
-        post_id: Set(place.post_id),
-        parent_id: Set(place.parent_id),
-        url: Set(None),
-        actor_id: Set(None),
         local_author_id: Set(Some(author.id)),
-        content_html: Set(content.into_string()),
-        content_warning: Set(None),
-        sensitive: Set(false),
-        language: Set(None),
-        mentions: Set(Mentions::default()),
-        hashtags: Set(Hashtags::default()),
-        attachments: Set(Attachments::default()),
-        status: Set(CommentStatus::Approved),
-        published_at: Set(now),
-        edited_at: Set(None),
-        deleted_at: Set(None),
-        created_at: Set(now),
-        ..Default::default()
+        ..NewRow {
+            post_id: place.post_id,
+            parent_id: place.parent_id,
+            ap_id: ap_id_for(&uuid),
+            uuid,
+            content_html: content.into_string(),
+            status: CommentStatus::Approved,
+            published_at: Utc::now(),
+        }
+        .into_model()
     };
     let saved = kept::insert(&txn, row, place.thread)
         .await

@@ -355,21 +355,13 @@ async fn read_multipart(
     let mut multipart = Multipart::from_request(request, state)
         .await
         .map_err(|err| MicropubError::invalid(err.body_text()))?;
-    let mut fields = Vec::new();
-    let mut files = Vec::new();
-    while let Some(field) = multipart.next_field().await.map_err(read_error)? {
-        let name = field
-            .name()
-            .unwrap_or_default()
-            .trim_end_matches("[]")
-            .to_owned();
-        if field.file_name().is_some() {
-            files.push((name, field.bytes().await.map_err(read_error)?.to_vec()));
-        } else {
-            fields.push((name, field.text().await.map_err(read_error)?));
-        }
-    }
-    Ok((fields, files))
+    let (fields, files) = super::multipart::read(&mut multipart)
+        .await
+        .map_err(read_error)?;
+    Ok((
+        fields,
+        files.into_iter().map(|f| (f.field, f.bytes)).collect(),
+    ))
 }
 
 /// Photos sent as files are stored like uploads from the editor, described
