@@ -18,6 +18,7 @@ use tokio::{
 };
 
 use crate::{
+    clock::Clock,
     config::Config,
     federation::{self, Federation, delivery},
     files,
@@ -40,6 +41,7 @@ pub struct App {
     client: reqwest::Client,
     pages: Arc<PageCache>,
     schedule: Arc<Notify>,
+    clock: Clock,
 }
 
 /// Opens the database (creating the SQLite file and folder if needed, both
@@ -143,6 +145,18 @@ impl App {
         client: reqwest::Client,
         db: DatabaseConnection,
     ) -> anyhow::Result<App> {
+        App::with_clock(config, listener, client, db, Clock::system()).await
+    }
+
+    /// Like `with_database`, going by `clock` for what is due (tests move a
+    /// clock of their own instead of waiting).
+    pub async fn with_clock(
+        config: Config,
+        listener: TcpListener,
+        client: reqwest::Client,
+        db: DatabaseConnection,
+        clock: Clock,
+    ) -> anyhow::Result<App> {
         let config = Arc::new(config);
         migrate(&db).await?;
         let csrf = csrf_config(&db, &config).await?;
@@ -170,6 +184,7 @@ impl App {
             schedule: schedule.clone(),
             delivery: wake,
             blocks,
+            clock: clock.clone(),
         });
         let router = routes::router(AppState {
             web,
@@ -186,6 +201,7 @@ impl App {
             client,
             pages,
             schedule,
+            clock,
         })
     }
 
@@ -223,6 +239,7 @@ impl App {
             pages: self.pages.clone(),
             delivery: self.federation.to_request_data().wake.clone(),
             wake: self.schedule.clone(),
+            clock: self.clock.clone(),
         }
         .spawn();
         let inbox = federation::inbox::worker::spawn(self.federation.clone(), worker_stop.clone());

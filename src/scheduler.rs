@@ -5,11 +5,11 @@
 
 use std::{sync::Arc, time::Duration};
 
-use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use tokio::{sync::Notify, task::JoinHandle};
 
 use crate::{
+    clock::Clock,
     pages::{Change, PageCache},
     services::posts,
 };
@@ -25,6 +25,8 @@ pub struct Scheduler {
     pub delivery: Arc<Notify>,
     /// Notified when a post is scheduled or rescheduled.
     pub wake: Arc<Notify>,
+    /// What time it is.
+    pub clock: Clock,
 }
 
 impl Scheduler {
@@ -33,8 +35,10 @@ impl Scheduler {
         tokio::spawn(async move {
             loop {
                 let wait = self.pass().await;
+                let until = self.clock.now()
+                    + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::zero());
                 tokio::select! {
-                    _ = tokio::time::sleep(wait) => {}
+                    _ = self.clock.sleep_toward(until, wait) => {}
                     _ = self.wake.notified() => {}
                 }
             }
@@ -53,12 +57,12 @@ impl Scheduler {
                 return AFTER_ERROR;
             }
         };
-        if let Ok(wait) = (due - Utc::now()).to_std()
+        if let Ok(wait) = (due - self.clock.now()).to_std()
             && !wait.is_zero()
         {
             return wait.min(LONGEST_SLEEP);
         }
-        match posts::publish_due(&self.db, Utc::now()).await {
+        match posts::publish_due(&self.db, self.clock.now()).await {
             Ok(ids) if !ids.is_empty() => {
                 tracing::info!(posts = ?ids, "scheduled posts published");
                 let changes: Vec<Change> = ids.iter().map(|id| Change::Post(*id)).collect();

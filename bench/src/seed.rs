@@ -174,9 +174,15 @@ async fn build(
         let valid = form
             .validate(chrono_tz::Tz::UTC)
             .map_err(|e| anyhow::anyhow!("invalid seed post: {e:?}"))?;
-        posts::create(&db, admin.id, valid, PostStatus::Published)
-            .await
-            .map_err(|e| anyhow::anyhow!("seed post failed: {e}"))?;
+        posts::create(
+            &db,
+            admin.id,
+            valid,
+            PostStatus::Published,
+            chrono::Utc::now(),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("seed post failed: {e}"))?;
         let urls = Urls::new(config);
         for n in 0..*replies {
             let target = match parent(n, shape) {

@@ -261,8 +261,8 @@ async fn submitted(
         Action::Save(status) => status,
     };
     let saved = match post {
-        None => posts::create(&state.db, user.0.id, valid, status).await,
-        Some(post) => posts::update(&state.db, post.id, valid, status).await,
+        None => posts::create(&state.db, user.0.id, valid, status, state.clock.now()).await,
+        Some(post) => posts::update(&state.db, post.id, valid, status, state.clock.now()).await,
     };
     match saved {
         Ok(saved) => {

@@ -46,6 +46,8 @@ pub struct Shared {
     pub delivery: Arc<tokio::sync::Notify>,
     /// The block list the inbox checks first; forgotten when blocks change.
     pub blocks: Arc<BlockCache>,
+    /// What time it is, for what a save schedules.
+    pub clock: crate::clock::Clock,
 }
 
 /// What the web layer takes from the rest of the application.
@@ -57,6 +59,7 @@ pub struct Parts {
     pub schedule: Arc<tokio::sync::Notify>,
     pub delivery: Arc<tokio::sync::Notify>,
     pub blocks: Arc<BlockCache>,
+    pub clock: crate::clock::Clock,
 }
 
 impl WebState {
@@ -69,6 +72,7 @@ impl WebState {
             schedule,
             delivery,
             blocks,
+            clock,
         } = parts;
         let templates = Templates::new(config.theme_dir.clone(), config.timezone());
         let trusted_proxies = Arc::new(config.trusted_networks());
@@ -85,6 +89,7 @@ impl WebState {
             schedule,
             delivery,
             blocks,
+            clock,
         }))
     }
 

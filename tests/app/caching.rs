@@ -146,11 +146,13 @@ async fn a_cache_of_zero_renders_every_request() {
 /// edit made through one is seen at once through the other.
 #[tokio::test]
 async fn processes_sharing_a_database_drop_their_copies_together() {
-    let first = TestApp::spawn().await;
-    if !first.store.is_postgres() {
-        eprintln!("skipped: several processes share a database only on PostgreSQL");
+    let Some(store) =
+        crate::helpers::TestDb::postgres("processes_sharing_a_database_drop_their_copies_together")
+            .await
+    else {
         return;
-    }
+    };
+    let first = TestApp::start(store, |_| {}).await;
     let admin = first.logged_in_admin().await;
     let editor = first
         .write_post(

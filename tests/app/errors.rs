@@ -20,13 +20,6 @@ use sea_orm::ConnectionTrait;
 
 use crate::helpers::TestDb;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-}
-
 /// A blog with one published post, `Shelving`, on `store`.
 async fn seeded(store: &TestDb) -> sea_orm::DatabaseConnection {
     let config = Config {
@@ -49,9 +42,15 @@ async fn seeded(store: &TestDb) -> sea_orm::DatabaseConnection {
         ..Default::default()
     };
     let valid = form.validate(chrono_tz::Tz::UTC).expect("valid post");
-    posts::create(&db, author.id, valid, PostStatus::Published)
-        .await
-        .expect("published");
+    posts::create(
+        &db,
+        author.id,
+        valid,
+        PostStatus::Published,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("published");
     db
 }
 
@@ -59,21 +58,21 @@ async fn seeded(store: &TestDb) -> sea_orm::DatabaseConnection {
 async fn a_server_error_is_logged_with_its_cause_and_answered_with_a_page_or_json() {
     let store = TestDb::new().await;
     let db = seeded(&store).await;
-    let port = free_port();
-    let log = store.dir.path().join("server.log");
     let mut child = Command::new(env!("CARGO_BIN_EXE_blog"))
         .arg("serve")
         .current_dir(store.dir.path())
         .env("BLOG_DATABASE_URL", &store.url)
         .env("BLOG_DATA_DIR", store.data_dir())
-        .env("BLOG_LISTEN", format!("127.0.0.1:{port}"))
-        .env("BLOG_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-        .env("RUST_LOG", "warn")
+        .env("BLOG_LISTEN", "127.0.0.1:0")
+        .env("BLOG_PUBLIC_URL", "http://blog.test")
+        .env("RUST_LOG", "warn,blog::app=info")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).expect("log file"))
+        .stderr(Stdio::piped())
         .spawn()
         .expect("blog serve starts");
+    let (port, log) =
+        crate::processes::reported_port(child.stderr.take().expect("the server's log"));
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let started = Instant::now();
@@ -120,15 +119,23 @@ async fn a_server_error_is_logged_with_its_cause_and_answered_with_a_page_or_jso
     assert_eq!(json.status(), 500);
     let error: serde_json::Value = json.json().await.expect("a JSON error");
     assert!(error["error"].is_string(), "{error}");
+    // The log is read as the server writes it: wait for both lines.
+    let started = Instant::now();
+    loop {
+        let logged = log.lock().expect("log").clone();
+        let failures = logged
+            .lines()
+            .filter(|l| l.contains("ERROR") && l.contains("post_tags"))
+            .count();
+        if failures >= 2 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "each failure is logged with its cause: {logged}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let _ = child.kill();
     let _ = child.wait();
-    let logged = std::fs::read_to_string(&log).expect("log");
-    let failures: Vec<&str> = logged
-        .lines()
-        .filter(|l| l.contains("ERROR") && l.contains("post_tags"))
-        .collect();
-    assert!(
-        failures.len() >= 2,
-        "each failure is logged with its cause: {logged}"
-    );
 }

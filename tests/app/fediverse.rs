@@ -27,6 +27,16 @@ impl Fediverse {
         others: &[(&str, std::net::SocketAddr)],
         change: impl FnOnce(&mut blog::config::Config),
     ) -> Fediverse {
+        Self::start_with_clock(peers, others, blog::clock::Clock::system(), change).await
+    }
+
+    /// Like `start_with`, the blog going by `clock`.
+    pub async fn start_with_clock(
+        peers: &[(&str, &[&str])],
+        others: &[(&str, std::net::SocketAddr)],
+        clock: blog::clock::Clock,
+        change: impl FnOnce(&mut blog::config::Config),
+    ) -> Fediverse {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind blog");
         let blog_addr = listener.local_addr().expect("address");
         let mut bound = Vec::new();
@@ -44,15 +54,16 @@ impl Fediverse {
         for peer in &mut bound {
             peer.start(client.clone()).await;
         }
-        let blog = TestApp::start_on(TestDb::new().await, listener, Some(client), |c| {
-            c.public_url = format!("http://blog.test:{}", blog_addr.port())
-                .parse()
-                .expect("URL");
-            c.federation.allow_insecure_local = true;
-            c.federation.retry_delay_ms = 100;
-            change(c);
-        })
-        .await;
+        let blog =
+            TestApp::start_on_clock(TestDb::new().await, listener, Some(client), clock, |c| {
+                c.public_url = format!("http://blog.test:{}", blog_addr.port())
+                    .parse()
+                    .expect("URL");
+                c.federation.allow_insecure_local = true;
+                c.federation.retry_delay_ms = 100;
+                change(c);
+            })
+            .await;
         let settle = crate::helpers::settle_hook(&blog.config).await;
         for peer in &mut bound {
             peer.after_sending(settle.clone());

@@ -23,34 +23,62 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn new() -> TestDb {
-        let dir = tempfile::tempdir().expect("temporary directory");
         match std::env::var("TEST_DATABASE_URL") {
-            Ok(base) if !base.is_empty() => {
-                let name = format!("blog_test_{}", uuid::Uuid::new_v4().simple());
-                let admin = Database::connect(&base)
-                    .await
-                    .expect("connect to TEST_DATABASE_URL");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("create test database");
-                admin.close().await.ok();
-                let mut url = url::Url::parse(&base).expect("TEST_DATABASE_URL is a URL");
-                url.set_path(&name);
-                TestDb {
-                    dir,
-                    url: url.to_string(),
-                    postgres: Some((base, name)),
-                }
+            Ok(base) if !base.is_empty() => TestDb::on_postgres(base).await,
+            _ => TestDb::sqlite(),
+        }
+    }
+
+    /// An embedded SQLite database, whichever database the suite runs on.
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("blog.db").display());
+        TestDb {
+            dir,
+            url,
+            postgres: None,
+        }
+    }
+
+    /// A fresh PostgreSQL database, for what only PostgreSQL does (several
+    /// processes sharing one database): on the server of TEST_DATABASE_URL
+    /// when the suite runs on PostgreSQL, else of TEST_POSTGRES_URL. With
+    /// neither, `None`: the test says it was skipped, and under `CI` it
+    /// fails instead, so that it never passes without running.
+    pub async fn postgres(test: &str) -> Option<TestDb> {
+        let base = ["TEST_DATABASE_URL", "TEST_POSTGRES_URL"]
+            .iter()
+            .filter_map(|name| std::env::var(name).ok())
+            .find(|url| url.starts_with("postgres"));
+        match base {
+            Some(base) => Some(TestDb::on_postgres(base).await),
+            None if std::env::var_os("CI").is_some() => {
+                panic!("{test} needs PostgreSQL: set TEST_POSTGRES_URL (CI sets it)")
             }
-            _ => {
-                let url = format!("sqlite://{}?mode=rwc", dir.path().join("blog.db").display());
-                TestDb {
-                    dir,
-                    url,
-                    postgres: None,
-                }
+            None => {
+                eprintln!("{test}: skipped: needs PostgreSQL (set TEST_POSTGRES_URL)");
+                None
             }
+        }
+    }
+
+    async fn on_postgres(base: String) -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let name = format!("blog_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(&base)
+            .await
+            .expect("connect to the PostgreSQL server");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        let mut url = url::Url::parse(&base).expect("a PostgreSQL URL");
+        url.set_path(&name);
+        TestDb {
+            dir,
+            url: url.to_string(),
+            postgres: Some((base, name)),
         }
     }
 
@@ -92,6 +120,8 @@ pub struct TestApp {
     pub base: String,
     pub config: Config,
     pub db: DatabaseConnection,
+    /// What time it is for the server (moved by tests that schedule).
+    pub clock: blog::clock::Clock,
     client: Option<reqwest::Client>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
@@ -109,7 +139,9 @@ impl TestApp {
         Self::start(TestDb::new().await, change).await
     }
 
-    async fn start(store: TestDb, change: impl FnOnce(&mut Config)) -> TestApp {
+    /// Spawns on a database of the test's choosing (see `TestDb::sqlite`,
+    /// `TestDb::postgres`).
+    pub async fn start(store: TestDb, change: impl FnOnce(&mut Config)) -> TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         Self::start_on(store, listener, None, change).await
     }
@@ -120,6 +152,24 @@ impl TestApp {
         store: TestDb,
         listener: TcpListener,
         client: Option<reqwest::Client>,
+        change: impl FnOnce(&mut Config),
+    ) -> TestApp {
+        Self::start_on_clock(
+            store,
+            listener,
+            client,
+            blog::clock::Clock::system(),
+            change,
+        )
+        .await
+    }
+
+    /// Like `start_on`, going by `clock`.
+    pub async fn start_on_clock(
+        store: TestDb,
+        listener: TcpListener,
+        client: Option<reqwest::Client>,
+        clock: blog::clock::Clock,
         change: impl FnOnce(&mut Config),
     ) -> TestApp {
         // Server logs appear with a failing test's output (RUST_LOG to change the level).
@@ -144,11 +194,14 @@ impl TestApp {
         // straight after; tests of the gathering set their own interval.
         config.page_cache_coalesce_ms = 0;
         change(&mut config);
-        let app = match &client {
-            Some(client) => App::with_client(config.clone(), listener, client.clone()).await,
-            None => App::with_listener(config.clone(), listener).await,
-        }
-        .expect("app builds");
+        let http = match &client {
+            Some(client) => client.clone(),
+            None => blog::federation::http_client(&config).expect("client"),
+        };
+        let connection = app::connect(&config).await.expect("app connection");
+        let app = App::with_clock(config.clone(), listener, http, connection, clock.clone())
+            .await
+            .expect("app builds");
         let (stop, stopped) = oneshot::channel();
         let server = tokio::spawn(app.run_until(async {
             let _ = stopped.await;
@@ -158,6 +211,7 @@ impl TestApp {
             base,
             config,
             db,
+            clock,
             client,
             stop: Some(stop),
             server: Some(server),
@@ -174,7 +228,11 @@ impl TestApp {
         let listener = TcpListener::bind(config.listen)
             .await
             .expect("rebind the same port");
-        Self::start_on(store, listener, self.client.clone(), move |c| *c = config).await
+        let clock = self.clock.clone();
+        Self::start_on_clock(store, listener, self.client.clone(), clock, move |c| {
+            *c = config
+        })
+        .await
     }
 
     /// Like `restart`, with a changed configuration.
@@ -184,7 +242,8 @@ impl TestApp {
         let listener = TcpListener::bind(self.config.listen)
             .await
             .expect("rebind the same port");
-        Self::start_on(store, listener, self.client.clone(), change).await
+        let clock = self.clock.clone();
+        Self::start_on_clock(store, listener, self.client.clone(), clock, change).await
     }
 
     /// Asks the server to stop (like SIGTERM) without waiting for it.

@@ -241,9 +241,15 @@ async fn a_slug_taken_here_gets_the_next_free_one_and_old_links_follow_it() {
         .await
         .expect("query")
         .expect("alice");
-    posts::create(&app.db, alice.id, valid, PostStatus::Published)
-        .await
-        .expect("local post");
+    posts::create(
+        &app.db,
+        alice.id,
+        valid,
+        PostStatus::Published,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("local post");
 
     import_export(&app).await;
 

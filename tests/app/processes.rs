@@ -29,57 +29,97 @@ use blog::{
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use tokio::net::TcpListener;
 
+use blog::entities::delivery::DeliveryState;
+
 use crate::helpers::TestDb;
 
-/// A `blog serve` process, killed when dropped.
-pub struct Process(pub Child);
+/// A `blog serve` process on a port it bound itself, killed when dropped.
+pub struct Process {
+    pub child: Child,
+    pub port: u16,
+}
 
 impl Drop for Process {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
+/// The public address the processes of a test share (behind a proxy that
+/// passes `Host` on; requests go straight to each process's own port).
+pub const PUBLIC_URL: &str = "http://blog.test";
+
+fn serve(db: &TestDb, lease_secs: u64) -> Process {
+    serve_with(db, lease_secs, &[])
 }
 
-fn serve(db: &TestDb, port: u16, public_url: &str, lease_secs: u64) -> Process {
-    serve_with(db, port, public_url, lease_secs, &[])
-}
-
-/// `blog serve` on `db` at `port`, with more `BLOG_*` settings.
-pub fn serve_with(
-    db: &TestDb,
-    port: u16,
-    public_url: &str,
-    lease_secs: u64,
-    settings: &[(&str, &str)],
-) -> Process {
-    let child = Command::new(env!("CARGO_BIN_EXE_blog"))
+/// `blog serve` on `db` with more `BLOG_*` settings: it binds a port of
+/// its own choosing and says which in its log, which is read here and then
+/// passed on to the test's output.
+pub fn serve_with(db: &TestDb, lease_secs: u64, settings: &[(&str, &str)]) -> Process {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_blog"))
         .envs(settings.iter().copied())
         .arg("serve")
         .current_dir(db.dir.path())
         .env("BLOG_DATABASE_URL", &db.url)
         .env("BLOG_DATA_DIR", db.data_dir())
-        .env("BLOG_LISTEN", format!("127.0.0.1:{port}"))
-        .env("BLOG_PUBLIC_URL", public_url)
+        .env("BLOG_LISTEN", "127.0.0.1:0")
+        .env("BLOG_PUBLIC_URL", PUBLIC_URL)
         .env("BLOG_FEDERATION__ALLOW_INSECURE_LOCAL", "true")
         .env(
             "BLOG_FEDERATION__DELIVERY_LEASE_SECS",
             lease_secs.to_string(),
         )
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "warn,blog::app=info")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("blog serve starts");
-    Process(child)
+    let stderr = child.stderr.take().expect("stderr");
+    let (port, _) = reported_port(stderr);
+    Process { child, port }
+}
+
+/// A server's log as it is written.
+pub type Log = Arc<Mutex<String>>;
+
+/// Reads a starting server's log up to the line that names its address;
+/// the whole log is kept (and shown with the test's output).
+pub fn reported_port(log: impl std::io::Read + Send + 'static) -> (u16, Log) {
+    use std::io::BufRead;
+    let mut lines = std::io::BufReader::new(log).lines();
+    let mut seen = String::new();
+    let port = loop {
+        let Some(Ok(line)) = lines.next() else {
+            panic!("blog serve stopped before it listened: {seen}");
+        };
+        if let Some(port) = line
+            .split("listening on http://")
+            .nth(1)
+            .and_then(|rest| rest.split([' ', ')']).next())
+            .and_then(|addr| addr.rsplit(':').next())
+            .and_then(|port| port.parse().ok())
+        {
+            break port;
+        }
+        seen.push_str(&line);
+        seen.push('\n');
+    };
+    let kept: Log = Arc::new(Mutex::new(seen));
+    let writer = kept.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            eprintln!("{line}");
+            let mut log = writer
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            log.push_str(&line);
+            log.push('\n');
+        }
+    });
+    (port, kept)
 }
 
 pub async fn wait_until_up(port: u16) {
@@ -196,7 +236,7 @@ pub async fn publish(db: &sea_orm::DatabaseConnection, author: i32, title: &str)
         ..Default::default()
     };
     let valid = form.validate(chrono_tz::Tz::UTC).expect("valid post");
-    posts::create(db, author, valid, PostStatus::Published)
+    posts::create(db, author, valid, PostStatus::Published, chrono::Utc::now())
         .await
         .expect("post published");
 }
@@ -246,18 +286,12 @@ struct Cluster {
     _store: TestDb,
 }
 
-async fn cluster(lease_secs: u64, delay: Duration) -> Option<Cluster> {
-    let store = TestDb::new().await;
-    if !store.is_postgres() {
-        eprintln!("skipped: several processes share a database only on PostgreSQL");
-        return None;
-    }
-    let (a, b) = (free_port(), free_port());
-    let public_url = format!("http://127.0.0.1:{a}");
-    let first = serve(&store, a, &public_url, lease_secs);
-    let second = serve(&store, b, &public_url, lease_secs);
-    wait_until_up(a).await;
-    wait_until_up(b).await;
+async fn cluster(test: &str, lease_secs: u64, delay: Duration) -> Option<Cluster> {
+    let store = TestDb::postgres(test).await?;
+    let first = serve(&store, lease_secs);
+    let second = serve(&store, lease_secs);
+    wait_until_up(first.port).await;
+    wait_until_up(second.port).await;
     let db = open(&store).await;
     let author = admin(&db).await;
     let received = Received::default();
@@ -283,7 +317,12 @@ async fn two_processes_send_every_delivery_exactly_once() {
         received,
         inboxes,
         _store,
-    }) = cluster(120, Duration::from_millis(20)).await
+    }) = cluster(
+        "two_processes_send_every_delivery_exactly_once",
+        120,
+        Duration::from_millis(20),
+    )
+    .await
     else {
         return;
     };
@@ -309,7 +348,7 @@ async fn two_processes_send_every_delivery_exactly_once() {
         assert_eq!(creates, 3, "{inbox} should hold three posts");
     }
     let open_rows = delivery::Entity::find()
-        .filter(delivery::Column::State.ne("delivered"))
+        .filter(delivery::Column::State.ne(DeliveryState::Delivered))
         .all(&db)
         .await
         .expect("deliveries");
@@ -326,7 +365,12 @@ async fn a_process_killed_mid_delivery_loses_nothing() {
         received,
         inboxes,
         _store,
-    }) = cluster(2, Duration::from_millis(300)).await
+    }) = cluster(
+        "a_process_killed_mid_delivery_loses_nothing",
+        2,
+        Duration::from_millis(300),
+    )
+    .await
     else {
         return;
     };
@@ -335,7 +379,7 @@ async fn a_process_killed_mid_delivery_loses_nothing() {
     wait_for(&received, 10, Duration::from_secs(30)).await;
     drop(victim);
     let in_flight = delivery::Entity::find()
-        .filter(delivery::Column::State.eq("pending"))
+        .filter(delivery::Column::State.eq(DeliveryState::Pending))
         .all(&db)
         .await
         .expect("deliveries")
@@ -345,7 +389,7 @@ async fn a_process_killed_mid_delivery_loses_nothing() {
     let started = Instant::now();
     loop {
         let pending = delivery::Entity::find()
-            .filter(delivery::Column::State.ne("delivered"))
+            .filter(delivery::Column::State.ne(DeliveryState::Delivered))
             .all(&db)
             .await
             .expect("deliveries");

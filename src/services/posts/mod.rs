@@ -86,15 +86,17 @@ fn slug_taken() -> SaveError {
     ))
 }
 
-/// Creates a post as a draft, scheduled, or published at once.
+/// Creates a post as a draft, scheduled, or published at once (a publish
+/// time after `now` schedules it).
 pub async fn create(
     db: &DatabaseConnection,
     author_id: i32,
     input: ValidPost,
     requested: PostStatus,
+    now: DateTime<Utc>,
 ) -> Result<post::Model, SaveError> {
     input.check_publishable(requested)?;
-    let (status, published_at) = placement(requested, input.publish_at, None, Utc::now());
+    let (status, published_at) = placement(requested, input.publish_at, None, now);
     // A concurrent save can take a derived slug between our check and insert; try again.
     for _ in 0..3 {
         let (txn, _turn) = crate::services::begin_write(db).await?;
@@ -103,7 +105,6 @@ pub async fn create(
             Some(slug) => slug.clone(),
             None => free_slug(&txn, &Slug::derive(&input.title, "post"), None).await?,
         };
-        let now = Utc::now();
         let model = post::ActiveModel {
             slug: Set(slug.to_string()),
             title: Set(input.title.clone()),
@@ -148,6 +149,7 @@ pub async fn update(
     id: i32,
     input: ValidPost,
     requested: PostStatus,
+    now: DateTime<Utc>,
 ) -> Result<post::Model, SaveError> {
     input.check_publishable(requested)?;
     let (txn, _turn) = crate::services::begin_write(db).await?;
@@ -167,7 +169,6 @@ pub async fn update(
         _ => existing.slug.clone(),
     };
     let was_public = existing.status == PostStatus::Published;
-    let now = Utc::now();
     let (status, published_at) = placement(requested, input.publish_at, Some(&existing), now);
     let mut model: post::ActiveModel = existing.into();
     model.slug = Set(slug);

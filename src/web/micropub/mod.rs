@@ -433,9 +433,15 @@ async fn create(state: &WebState, grant: &Grant, properties: &Properties) -> Out
         Some(true) => PostStatus::Draft,
         _ => PostStatus::Published,
     };
-    let saved = posts::create(&state.db, grant.user.id, valid, requested)
-        .await
-        .map_err(save_error)?;
+    let saved = posts::create(
+        &state.db,
+        grant.user.id,
+        valid,
+        requested,
+        state.clock.now(),
+    )
+    .await
+    .map_err(save_error)?;
     state.changed(&[Change::Post(saved.id)]).await;
     let location = state.urls.absolute(&crate::urls::post_path(&saved.slug));
     let mut response = (StatusCode::CREATED, no_store()).into_response();
@@ -472,7 +478,7 @@ async fn update(
         None if view.status == PostStatus::Draft => PostStatus::Draft,
         None => PostStatus::Published,
     };
-    posts::update(&state.db, id, valid, requested)
+    posts::update(&state.db, id, valid, requested, state.clock.now())
         .await
         .map_err(save_error)?;
     state.changed(&[Change::Post(id)]).await;
