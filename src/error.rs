@@ -9,6 +9,29 @@ use axum::{
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// One error handed to several waiters (a batch's commit failing for every
+/// request in it), each keeping the whole chain of causes for the log.
+#[derive(Debug, Clone)]
+pub struct SharedError(std::sync::Arc<anyhow::Error>);
+
+impl SharedError {
+    pub fn new(err: anyhow::Error) -> SharedError {
+        SharedError(std::sync::Arc::new(err))
+    }
+}
+
+impl std::fmt::Display for SharedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl std::error::Error for SharedError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
 /// Marks a response whose error was already logged with its cause, so that
 /// the error-page layer (`web::errors`) does not log it a second time.
 #[derive(Clone, Copy, Debug)]

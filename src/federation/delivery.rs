@@ -149,9 +149,9 @@ impl Recorder {
                 let (outcomes, waiting): (Vec<_>, Vec<_>) =
                     std::mem::take(&mut batch).into_iter().unzip();
                 let result = deliveries::record_answered(&db, outcomes).await;
-                let shared = result.map_err(|err| format!("{err:#}"));
+                let shared = result.map_err(crate::error::SharedError::new);
                 for waiter in waiting {
-                    let _ = waiter.send(shared.clone().map_err(anyhow::Error::msg));
+                    let _ = waiter.send(shared.clone().map_err(anyhow::Error::new));
                 }
             }
         });

@@ -82,35 +82,31 @@ pub async fn change_password(
     session: Session,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> AppResult<Response> {
-    let outcome = async {
-        if form.new_password != form.confirm_password {
-            return Err("The two new passwords differ.".to_owned());
-        }
-        let new = Password::parse(form.new_password)
-            .map_err(|err| format!("The new password is not accepted: {err}."))?;
-        match users::change_password(&state.db, &user.0, &form.current_password, &new).await {
-            Ok(epoch) => Ok(Ok(epoch)),
-            Err(ChangePasswordError::WrongPassword) => {
-                Err("The current password is wrong.".to_owned())
-            }
-            Err(ChangePasswordError::Other(err)) => Ok(Err(err)),
-        }
+    let refused = |message: String| async {
+        let extra = context! { error => message };
+        account_page(
+            &state,
+            &user,
+            token,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            extra,
+        )
+        .await
+    };
+    if form.new_password != form.confirm_password {
+        return refused("The two new passwords differ.".to_owned()).await;
     }
-    .await;
-    let epoch = match outcome {
-        Ok(Ok(epoch)) => epoch,
-        Ok(Err(err)) => return Err(AppError::Internal(err)),
-        Err(message) => {
-            let extra = context! { error => message };
-            return account_page(
-                &state,
-                &user,
-                token,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                extra,
-            )
-            .await;
+    let new = match Password::parse(form.new_password) {
+        Ok(new) => new,
+        Err(err) => return refused(format!("The new password is not accepted: {err}.")).await,
+    };
+    let epoch = match users::change_password(&state.db, &user.0, &form.current_password, &new).await
+    {
+        Ok(epoch) => epoch,
+        Err(ChangePasswordError::WrongPassword) => {
+            return refused("The current password is wrong.".to_owned()).await;
         }
+        Err(ChangePasswordError::Other(err)) => return Err(AppError::Internal(err)),
     };
     session
         .cycle_id()

@@ -14,7 +14,7 @@ use super::{
     admin_page::page,
     auth::CurrentUser,
     csrf::{CsrfForm, CsrfUpload, NoFields, Upload},
-    media::{IMAGE_FIELD, take_upload},
+    media::{IMAGE_FIELD, Taken, take_upload},
     templates::to_value,
 };
 use crate::{
@@ -216,17 +216,17 @@ async fn submitted(
         };
     let no_file = files.is_empty();
     let problem = match take_upload(state, user, files, &submit.image_alt).await? {
-        Ok(Some(image)) => {
+        Taken::Stored(image) => {
             let body = form.body.trim_end();
             let gap = if body.is_empty() { "" } else { "\n\n" };
             form.body = format!("{body}{gap}{}\n", image.markdown);
             None
         }
-        Ok(None) if no_file && matches!(action, Action::Upload) => {
+        Taken::Nothing if no_file && matches!(action, Action::Upload) => {
             Some(FieldErrors::one(IMAGE_FIELD, "Choose an image to upload."))
         }
-        Ok(None) => None,
-        Err(errors) => Some(errors),
+        Taken::Nothing => None,
+        Taken::Refused(errors) => Some(errors),
     };
     let checked = match problem {
         Some(errors) => Err(errors),

@@ -64,16 +64,24 @@ pub async fn serve(
     Ok(response)
 }
 
-/// Stores the image sent with a form, if any. Mistakes the author can fix
-/// come back as a message for the image field.
+/// What became of the image sent with a form.
+pub enum Taken {
+    /// No image was sent.
+    Nothing,
+    Stored(MediaView),
+    /// A mistake the author can fix, as a message for the image fields.
+    Refused(FieldErrors),
+}
+
+/// Stores the image sent with a form, if any.
 pub async fn take_upload(
     state: &WebState,
     user: &CurrentUser,
     files: Vec<Upload>,
     alt: &str,
-) -> AppResult<Result<Option<MediaView>, FieldErrors>> {
+) -> AppResult<Taken> {
     let Some(file) = files.into_iter().find(|f| f.field == IMAGE_FIELD) else {
-        return Ok(Ok(None));
+        return Ok(Taken::Nothing);
     };
     match media::store(
         &state.db,
@@ -84,12 +92,15 @@ pub async fn take_upload(
     )
     .await
     {
-        Ok(view) => Ok(Ok(Some(view))),
+        Ok(view) => Ok(Taken::Stored(view)),
         Err(MediaError::Other(err)) => Err(AppError::Internal(err)),
-        Err(err @ (MediaError::MissingAlt | MediaError::AltTooLong)) => {
-            Ok(Err(FieldErrors::one("image_alt", err.to_string())))
-        }
-        Err(err) => Ok(Err(FieldErrors::one(IMAGE_FIELD, err.to_string()))),
+        Err(err @ (MediaError::MissingAlt | MediaError::AltTooLong)) => Ok(Taken::Refused(
+            FieldErrors::one("image_alt", err.to_string()),
+        )),
+        Err(err) => Ok(Taken::Refused(FieldErrors::one(
+            IMAGE_FIELD,
+            err.to_string(),
+        ))),
     }
 }
 
@@ -149,7 +160,9 @@ pub async fn upload(
         return library_page(&state, &user, token, errors, None).await;
     }
     match take_upload(&state, &user, files, &form.image_alt).await? {
-        Ok(_) => Ok(Redirect::to("/admin/media?notice=uploaded").into_response()),
-        Err(errors) => library_page(&state, &user, token, errors, None).await,
+        Taken::Refused(errors) => library_page(&state, &user, token, errors, None).await,
+        Taken::Stored(_) | Taken::Nothing => {
+            Ok(Redirect::to("/admin/media?notice=uploaded").into_response())
+        }
     }
 }

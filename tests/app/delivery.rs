@@ -208,7 +208,16 @@ async fn followers_sharing_an_inbox_get_one_delivery() {
         .await;
 
     let creates = net.peers[0].wait_for("Create", 1).await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Every delivery recorded as done: nothing more will be sent.
+    let started = std::time::Instant::now();
+    while delivery_rows(&net)
+        .await
+        .iter()
+        .any(|r| r.0 == DeliveryState::Pending)
+    {
+        assert!(started.elapsed().as_secs() < 10, "deliveries never settled");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let creates_now: Vec<_> = net.peers[0]
         .received()
         .into_iter()

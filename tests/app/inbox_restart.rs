@@ -136,7 +136,8 @@ async fn processes_sharing_a_database_apply_each_activity_once() {
     }
 
     wait_for_comments(&db, 40, Duration::from_secs(30)).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Every recorded activity applied: a copy would have been by now.
+    crate::helpers::settled(&db).await;
     assert_eq!(stored(&db).await, 40, "each reply once");
     let records = inbound_activity::Entity::find()
         .count(&db)

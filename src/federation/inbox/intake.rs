@@ -16,7 +16,7 @@ use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::services::inbound::{self, Incoming};
 
-type Waiter = oneshot::Sender<Result<(), String>>;
+type Waiter = oneshot::Sender<Result<(), crate::error::SharedError>>;
 
 #[derive(Clone)]
 pub struct Intake {
@@ -46,7 +46,7 @@ impl Intake {
                 {
                     worker.notify_one();
                 }
-                let shared = result.map(|_| ()).map_err(|err| format!("{err:#}"));
+                let shared = result.map(|_| ()).map_err(crate::error::SharedError::new);
                 for waiter in waiting {
                     let _ = waiter.send(shared.clone());
                 }
@@ -84,6 +84,6 @@ impl Intake {
             .map_err(|_| anyhow::anyhow!("the inbox recorder has stopped"))?;
         wait.await
             .map_err(|_| anyhow::anyhow!("the inbox recorder has stopped"))?
-            .map_err(anyhow::Error::msg)
+            .map_err(anyhow::Error::new)
     }
 }

@@ -233,11 +233,14 @@ pub async fn receive(
     }
 }
 
-async fn owned(
-    db: &impl ConnectionTrait,
-    actor_ap_id: &str,
-    ap_id: &str,
-) -> anyhow::Result<Result<comment::Model, Change>> {
+/// A comment looked up for its author to change.
+enum Owned {
+    Found(Box<comment::Model>),
+    /// No such comment, or someone else's: what to answer.
+    Not(Change),
+}
+
+async fn owned(db: &impl ConnectionTrait, actor_ap_id: &str, ap_id: &str) -> anyhow::Result<Owned> {
     let Some((found, author)) = comment::Entity::find()
         .filter(comment::Column::ApId.eq(ap_id))
         .find_also_related(actor::Entity)
@@ -245,12 +248,12 @@ async fn owned(
         .await
         .with_context(|| format!("failed to load comment {ap_id}"))?
     else {
-        return Ok(Err(Change::Missing));
+        return Ok(Owned::Not(Change::Missing));
     };
     if author.is_none_or(|a| a.ap_id != actor_ap_id) {
-        return Ok(Err(Change::NotTheAuthor));
+        return Ok(Owned::Not(Change::NotTheAuthor));
     }
-    Ok(Ok(found))
+    Ok(Owned::Found(Box::new(found)))
 }
 
 /// Applies an edit by the comment's author.
@@ -260,8 +263,8 @@ pub async fn edit(
     reply: IncomingReply,
 ) -> anyhow::Result<Change> {
     let found = match owned(db, actor_ap_id, &reply.ap_id).await? {
-        Ok(found) => found,
-        Err(change) => return Ok(change),
+        Owned::Found(found) => *found,
+        Owned::Not(change) => return Ok(change),
     };
     if found.deleted_at.is_some() {
         return Ok(Change::Missing);
@@ -318,8 +321,8 @@ pub async fn delete_remote(
 ) -> anyhow::Result<Change> {
     let (txn, _turn) = crate::services::begin_write(db).await?;
     let found = match owned(&txn, actor_ap_id, ap_id).await? {
-        Ok(found) => found,
-        Err(change) => return Ok(change),
+        Owned::Found(found) => *found,
+        Owned::Not(change) => return Ok(change),
     };
     let done = Change::Done {
         post_id: found.post_id,
