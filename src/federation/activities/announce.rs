@@ -5,10 +5,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::{Ctx, FedResult, id_of};
-use crate::{
-    federation::{FedData, actor::RemoteActorId, error::FedError},
-    services::reactions,
-};
+use crate::{federation::actor::RemoteActorId, services::reactions};
 
 #[derive(Deserialize, Serialize, Debug, Clone)]
 #[serde(rename_all = "camelCase")]
@@ -24,16 +21,7 @@ pub struct Announce {
 
 #[async_trait::async_trait]
 impl Activity for Announce {
-    type DataType = FedData;
-    type Error = FedError;
-
-    fn id(&self) -> &Url {
-        &self.id
-    }
-
-    fn actor(&self) -> &Url {
-        self.actor.inner()
-    }
+    id_and_sender!();
 
     async fn verify(&self, _data: &Ctx) -> FedResult<()> {
         crate::federation::verify_same_server(&self.id, self.actor.inner())?;

@@ -6,14 +6,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
-use super::{Ctx, FedResult, authored_object};
+use super::{Ctx, FedResult};
 use crate::{
-    federation::{
-        FedData,
-        actor::RemoteActorId,
-        error::FedError,
-        objects::note::{check_size, parse_reply},
-    },
+    federation::actor::RemoteActorId,
     pages::Change,
     services::comments::{self, Received},
 };
@@ -31,28 +26,17 @@ pub struct Create {
 
 #[async_trait::async_trait]
 impl Activity for Create {
-    type DataType = FedData;
-    type Error = FedError;
-
-    fn id(&self) -> &Url {
-        &self.id
-    }
-
-    fn actor(&self) -> &Url {
-        self.actor.inner()
-    }
+    id_and_sender!();
 
     async fn verify(&self, _data: &Ctx) -> FedResult<()> {
-        crate::federation::verify_same_server(&self.id, self.actor.inner())?;
-        super::check_embedded(&self.object, self.actor.inner())
+        super::verify_authored(&self.id, self.actor.inner(), &self.object)
     }
 
     async fn receive(self, data: &Ctx) -> FedResult<()> {
-        let object = authored_object(&self.object, self.actor.inner(), data).await?;
-        let Some(reply) = parse_reply(&object, &data.urls) else {
+        let Some(reply) = super::carried_reply(&self.object, self.actor.inner(), data).await?
+        else {
             return Ok(());
         };
-        check_size(&reply)?;
         let actor = self.actor.dereference(data).await?;
         match comments::receive(&data.db, &actor.row, reply, &data.config.moderation).await? {
             Received::Stored(comment) => {

@@ -8,7 +8,7 @@ use url::Url;
 
 use super::{Ctx, FedResult, embedded_id};
 use crate::{
-    federation::{FedData, actor::RemoteActorId, error::FedError},
+    federation::{actor::RemoteActorId, error::FedError},
     pages::Change as Shown,
     services::{
         comments::{self, Change},
@@ -37,16 +37,7 @@ impl Delete {
 
 #[async_trait::async_trait]
 impl Activity for Delete {
-    type DataType = FedData;
-    type Error = FedError;
-
-    fn id(&self) -> &Url {
-        &self.id
-    }
-
-    fn actor(&self) -> &Url {
-        self.actor.inner()
-    }
+    id_and_sender!();
 
     async fn verify(&self, _data: &Ctx) -> FedResult<()> {
         crate::federation::verify_same_server(&self.id, self.actor.inner())?;

@@ -7,7 +7,7 @@ use url::Url;
 
 use super::{Ctx, FedResult, id_of, outbound};
 use crate::{
-    federation::{FedData, actor::RemoteActorId, error::FedError},
+    federation::{actor::RemoteActorId, error::FedError},
     pages::Change,
     services::followers,
 };
@@ -26,16 +26,7 @@ pub struct Follow {
 
 #[async_trait::async_trait]
 impl Activity for Follow {
-    type DataType = FedData;
-    type Error = FedError;
-
-    fn id(&self) -> &Url {
-        &self.id
-    }
-
-    fn actor(&self) -> &Url {
-        self.actor.inner()
-    }
+    id_and_sender!();
 
     async fn verify(&self, data: &Ctx) -> FedResult<()> {
         crate::federation::verify_same_server(&self.id, self.actor.inner())?;

@@ -1,6 +1,23 @@
 //! Activities: one file per inbound type, plus the renderers of what the
 //! blog sends.
 
+/// What every inbox activity says the same way: its error and data types,
+/// its id and its (remote) actor.
+macro_rules! id_and_sender {
+    () => {
+        type DataType = crate::federation::FedData;
+        type Error = crate::federation::error::FedError;
+
+        fn id(&self) -> &url::Url {
+            &self.id
+        }
+
+        fn actor(&self) -> &url::Url {
+            self.actor.inner()
+        }
+    };
+}
+
 pub mod announce;
 pub mod create;
 pub mod delete;
@@ -122,6 +139,29 @@ pub async fn authored_object(
     };
     check_authored(&object, actor)?;
     Ok(object)
+}
+
+/// The checks a `Create` or `Update` of a reply makes in `verify`: the
+/// activity and an embedded object come from the sender's server, and the
+/// object names no one else as its author.
+pub fn verify_authored(id: &Url, actor: &Url, object: &serde_json::Value) -> FedResult<()> {
+    crate::federation::verify_same_server(id, actor)?;
+    check_embedded(object, actor)
+}
+
+/// The reply a `Create` or `Update` carries (fetched if given by id):
+/// `None` when the object answers nothing (a profile update, say).
+pub async fn carried_reply(
+    object: &serde_json::Value,
+    actor: &Url,
+    data: &Ctx,
+) -> FedResult<Option<crate::services::comments::IncomingReply>> {
+    let object = authored_object(object, actor, data).await?;
+    let Some(reply) = super::objects::note::parse_reply(&object, &data.urls) else {
+        return Ok(None);
+    };
+    super::objects::note::check_size(&reply)?;
+    Ok(Some(reply))
 }
 
 /// An embedded object's checks, made before it is accepted: it comes from

@@ -6,14 +6,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
-use super::{Ctx, FedResult, authored_object};
+use super::{Ctx, FedResult};
 use crate::{
-    federation::{
-        FedData,
-        actor::RemoteActorId,
-        error::FedError,
-        objects::note::{check_size, parse_reply},
-    },
+    federation::{actor::RemoteActorId, error::FedError},
     pages::Change as Shown,
     services::comments::{self, Change},
 };
@@ -31,30 +26,19 @@ pub struct Update {
 
 #[async_trait::async_trait]
 impl Activity for Update {
-    type DataType = FedData;
-    type Error = FedError;
-
-    fn id(&self) -> &Url {
-        &self.id
-    }
-
-    fn actor(&self) -> &Url {
-        self.actor.inner()
-    }
+    id_and_sender!();
 
     async fn verify(&self, _data: &Ctx) -> FedResult<()> {
-        crate::federation::verify_same_server(&self.id, self.actor.inner())?;
         // Profile updates carry the actor itself, which names no author.
-        super::check_embedded(&self.object, self.actor.inner())
+        super::verify_authored(&self.id, self.actor.inner(), &self.object)
     }
 
     async fn receive(self, data: &Ctx) -> FedResult<()> {
-        let object = authored_object(&self.object, self.actor.inner(), data).await?;
         // Profile updates and edits of things we never stored need nothing.
-        let Some(reply) = parse_reply(&object, &data.urls) else {
+        let Some(reply) = super::carried_reply(&self.object, self.actor.inner(), data).await?
+        else {
             return Ok(());
         };
-        check_size(&reply)?;
         match comments::edit(&data.db, self.actor.inner().as_str(), reply).await? {
             Change::NotTheAuthor => Err(FedError::new(
                 StatusCode::FORBIDDEN,
