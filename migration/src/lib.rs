@@ -11,6 +11,7 @@ mod m20261129_000006_threads;
 mod m20261129_000007_inbound;
 mod m20261202_000008_thread_answers;
 mod m20261205_000009_block_hosts;
+mod m20261205_000010_closed_sets;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_inbound::Migration),
             Box::new(m20261202_000008_thread_answers::Migration),
             Box::new(m20261205_000009_block_hosts::Migration),
+            Box::new(m20261205_000010_closed_sets::Migration),
         ]
     }
 }

@@ -56,19 +56,15 @@ impl Scopes {
     }
 }
 
-/// A stored scope that is not one of [`Scope`].
-#[derive(Debug, thiserror::Error)]
-#[error("unknown scope {0}")]
-pub struct UnknownScope(String);
-
+/// Read leniently: a word that names no scope (written by an older
+/// version, say) grants nothing and is left out.
 impl FromStr for Scopes {
-    type Err = UnknownScope;
+    type Err = std::convert::Infallible;
 
-    fn from_str(text: &str) -> Result<Scopes, UnknownScope> {
-        text.split_whitespace()
-            .map(|word| Scope::parse(word).ok_or_else(|| UnknownScope(word.to_owned())))
-            .collect::<Result<BTreeSet<_>, _>>()
-            .map(Scopes)
+    fn from_str(text: &str) -> Result<Scopes, Self::Err> {
+        Ok(Scopes::new(
+            text.split_whitespace().filter_map(Scope::parse),
+        ))
     }
 }
 

@@ -41,4 +41,5 @@ mod roles;
 mod scheduling;
 mod secrets_on_disk;
 mod ssrf;
+mod stored_values;
 mod xss;
