@@ -217,9 +217,7 @@ async fn submitted(
     let no_file = files.is_empty();
     let problem = match take_upload(state, user, files, &submit.image_alt).await? {
         Taken::Stored(image) => {
-            let body = form.body.trim_end();
-            let gap = if body.is_empty() { "" } else { "\n\n" };
-            form.body = format!("{body}{gap}{}\n", image.markdown);
+            form.append_to_body(&image.markdown);
             None
         }
         Taken::Nothing if no_file && matches!(action, Action::Upload) => {

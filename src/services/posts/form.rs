@@ -56,6 +56,13 @@ pub struct ValidPost {
 }
 
 impl PostForm {
+    /// Adds an image's Markdown at the end of the body, after a blank line.
+    pub fn append_to_body(&mut self, markdown: &str) {
+        let body = self.body.trim_end();
+        let gap = if body.is_empty() { "" } else { "\n\n" };
+        self.body = format!("{body}{gap}{markdown}\n");
+    }
+
     pub fn validate(&self, tz: Tz) -> Result<ValidPost, FieldErrors> {
         let mut errors = FieldErrors::default();
         let title = self.title.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -157,6 +164,19 @@ fn capitalise(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_image_goes_at_the_end_after_a_blank_line() {
+        let mut form = PostForm {
+            body: "First words.\n\n".into(),
+            ..Default::default()
+        };
+        form.append_to_body("![a cat](/media/cat.png)");
+        assert_eq!(form.body, "First words.\n\n![a cat](/media/cat.png)\n");
+        let mut empty = PostForm::default();
+        empty.append_to_body("![a cat](/media/cat.png)");
+        assert_eq!(empty.body, "![a cat](/media/cat.png)\n");
+    }
 
     #[test]
     fn every_bad_field_gets_its_own_message() {
