@@ -418,6 +418,20 @@ impl Drop for TestApp {
     }
 }
 
+/// Undoes the migrations from `name` on and applies them again, as an
+/// upgrade from the version before it does.
+pub async fn migrate_again_from(db: &DatabaseConnection, name: &str) {
+    use migration::{Migrator, MigratorTrait};
+    let all = Migrator::migrations();
+    let at = all
+        .iter()
+        .position(|m| m.name() == name)
+        .unwrap_or_else(|| panic!("no migration {name}"));
+    let steps = u32::try_from(all.len() - at).expect("a few migrations");
+    Migrator::down(db, Some(steps)).await.expect("down");
+    Migrator::up(db, None).await.expect("up");
+}
+
 /// Waits until the blog on this database has applied every activity its
 /// inbox accepted (it applies them just after answering), for at most 20 s.
 pub async fn settled(db: &DatabaseConnection) {

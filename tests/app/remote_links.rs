@@ -161,7 +161,6 @@ async fn a_block_of_an_international_name_matches_its_ascii_form() {
 
 #[tokio::test]
 async fn blocks_stored_in_another_form_are_rewritten_and_then_hold() {
-    use migration::MigratorTrait;
     let (net, _) = with_post(&[("peer.test", &["alice"])]).await;
     for value in ["Peer.Test.", "peer.test"] {
         block::Entity::insert(block::ActiveModel {
@@ -175,12 +174,7 @@ async fn blocks_stored_in_another_form_are_rewritten_and_then_hold() {
         .expect("insert");
     }
 
-    migration::Migrator::down(&net.blog.db, Some(1))
-        .await
-        .expect("down");
-    migration::Migrator::up(&net.blog.db, None)
-        .await
-        .expect("up");
+    crate::helpers::migrate_again_from(&net.blog.db, "m20261205_000009_block_hosts").await;
 
     let values: Vec<String> = block::Entity::find()
         .all(&net.blog.db)
