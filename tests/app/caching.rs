@@ -385,8 +385,15 @@ async fn federated(
 #[tokio::test]
 async fn a_held_reply_changes_no_public_page() {
     let (net, admin, post) = federated(blog::config::ModerationPolicy::FirstTime, 1000).await;
+    net.blog
+        .write_post(
+            &admin,
+            &[("title", "Elsewhere"), ("body", "Liked.")],
+            "publish",
+        )
+        .await;
     let reader = net.blog.client();
-    for path in ["/posts/popular", "/"] {
+    for path in ["/posts/popular", "/", "/posts/elsewhere"] {
         net.blog.get(&reader, path).await;
     }
     let peer = &net.peers[0];
@@ -398,7 +405,24 @@ async fn a_held_reply_changes_no_public_page() {
         &net.inbox(),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // A like of another post after it: once that post's page is dropped,
+    // the changes gathered up to then (the held reply's, if it had any)
+    // have been applied.
+    peer.send_activity(
+        "bob",
+        "Like",
+        serde_json::json!(net.blog_url("/posts/elsewhere")),
+        &net.inbox(),
+    )
+    .await;
+    let started = Instant::now();
+    while cache_status(&net.blog.get(&reader, "/posts/elsewhere").await) != "miss" {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the like never reached the page"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 
     let (_, queue) = net.blog.get_text(&admin, "/admin/comments").await;
     assert!(queue.contains("Waiting for approval"), "held: {queue}");
