@@ -200,8 +200,11 @@ async fn processes_sharing_a_database_drop_their_copies_together() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let other = format!("{second_base}/posts/other");
-    reader.get(&other).send().await.expect("GET");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    while cache_status(&reader.get(&other).send().await.expect("GET")) != "hit" {
+        assert!(started.elapsed() < Duration::from_secs(10), "never cached");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 
     edit(&first, &admin, &editor, "Shared", "Second version.").await;
 
