@@ -15,6 +15,7 @@ use super::{
     admin_page::page,
     auth::{CurrentUser, start_session},
     csrf::{CsrfForm, NoFields},
+    notice::{Notice, NoticeQuery},
 };
 use crate::{
     domain::Password,
@@ -22,20 +23,13 @@ use crate::{
     services::users::{self, ChangePasswordError},
 };
 
-#[derive(Deserialize, Default)]
-pub struct Notice {
-    notice: Option<String>,
-}
-
 pub async fn account(
     State(state): State<WebState>,
     user: CurrentUser,
     token: CsrfToken,
-    axum::extract::Query(query): axum::extract::Query<Notice>,
+    axum::extract::Query(query): axum::extract::Query<NoticeQuery>,
 ) -> AppResult<Response> {
-    let notice = (query.notice.as_deref() == Some("password")).then_some(
-        "Your password was changed. Other sessions were logged out and your app tokens revoked.",
-    );
+    let notice = query.text();
     account_page(
         &state,
         &user,
@@ -113,7 +107,11 @@ pub async fn change_password(
         .await
         .map_err(|err| AppError::Internal(anyhow::Error::new(err)))?;
     start_session(&session, user.0.id, epoch).await?;
-    Ok(Redirect::to("/admin/account?notice=password").into_response())
+    Ok(Redirect::to(&format!(
+        "/admin/account?notice={}",
+        Notice::Password.as_str()
+    ))
+    .into_response())
 }
 
 pub async fn logout_everywhere(

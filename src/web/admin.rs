@@ -24,22 +24,7 @@ use crate::{
     services::posts::{self, FieldErrors, PostForm, PostStatus, PostView, SaveError},
 };
 
-#[derive(Deserialize, Default)]
-pub struct NoticeQuery {
-    notice: Option<String>,
-}
-
-fn notice_text(notice: Option<&str>) -> Option<&'static str> {
-    match notice? {
-        "published" => Some("Post published."),
-        "saved" => Some("Draft saved."),
-        "scheduled" => {
-            Some("Post scheduled. It goes public, and out to followers, at the time shown.")
-        }
-        "deleted" => Some("Post deleted."),
-        _ => None,
-    }
-}
+use super::notice::{Notice, NoticeQuery};
 
 pub async fn list(
     State(state): State<WebState>,
@@ -58,7 +43,7 @@ pub async fn list(
         .collect();
     let extra = context! {
         posts => to_value(&rows),
-        notice => notice_text(query.notice.as_deref()),
+        notice => query.text(),
     };
     page(
         &state,
@@ -166,11 +151,15 @@ fn parse_action(action: &str) -> AppResult<Action> {
 fn saved_redirect(saved: &crate::entities::post::Model) -> Response {
     let id = saved.id;
     let notice = match saved.status {
-        PostStatus::Published => "published",
-        PostStatus::Scheduled => "scheduled",
-        PostStatus::Draft => "saved",
+        PostStatus::Published => Notice::Published,
+        PostStatus::Scheduled => Notice::Scheduled,
+        PostStatus::Draft => Notice::Saved,
     };
-    Redirect::to(&format!("/admin/posts/{id}/edit?notice={notice}")).into_response()
+    Redirect::to(&format!(
+        "/admin/posts/{id}/edit?notice={}",
+        notice.as_str()
+    ))
+    .into_response()
 }
 
 pub async fn create(
@@ -311,7 +300,7 @@ pub async fn edit_form(
     Query(query): Query<NoticeQuery>,
 ) -> AppResult<Response> {
     let (post, form) = load(&state, &user, id).await?;
-    let notice = notice_text(query.notice.as_deref());
+    let notice = query.text();
     let view = Editor {
         post: Some(&post),
         errors: FieldErrors::default(),

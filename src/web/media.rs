@@ -16,6 +16,7 @@ use super::{
     admin_page::page,
     auth::CurrentUser,
     csrf::{CsrfUpload, Upload},
+    notice::{Notice, NoticeQuery},
     templates::to_value,
 };
 use crate::{
@@ -104,17 +105,12 @@ pub async fn take_upload(
     }
 }
 
-#[derive(Deserialize, Default)]
-pub struct LibraryQuery {
-    notice: Option<String>,
-}
-
 /// Every uploaded image with the Markdown that shows it.
 pub async fn library(
     State(state): State<WebState>,
     user: CurrentUser,
     token: CsrfToken,
-    Query(query): Query<LibraryQuery>,
+    Query(query): Query<NoticeQuery>,
 ) -> AppResult<Response> {
     library_page(&state, &user, token, FieldErrors::default(), query.notice).await
 }
@@ -124,7 +120,7 @@ async fn library_page(
     user: &CurrentUser,
     token: CsrfToken,
     errors: FieldErrors,
-    notice: Option<String>,
+    notice: Option<Notice>,
 ) -> AppResult<Response> {
     // An author sees the images they uploaded; an admin every one.
     let uploader = (!user.0.is_admin).then_some(user.0.id);
@@ -137,7 +133,7 @@ async fn library_page(
     let extra = context! {
         images => to_value(&images),
         errors => to_value(&errors),
-        notice => notice.filter(|n| n == "uploaded").map(|_| "Image uploaded."),
+        notice => notice.and_then(Notice::text),
         max_upload_mib => state.config.media.max_upload_mib,
     };
     page(state, user, token, "admin/media.html", status, extra).await
@@ -162,7 +158,8 @@ pub async fn upload(
     match take_upload(&state, &user, files, &form.image_alt).await? {
         Taken::Refused(errors) => library_page(&state, &user, token, errors, None).await,
         Taken::Stored(_) | Taken::Nothing => {
-            Ok(Redirect::to("/admin/media?notice=uploaded").into_response())
+            let to = format!("/admin/media?notice={}", Notice::Uploaded.as_str());
+            Ok(Redirect::to(&to).into_response())
         }
     }
 }

@@ -14,6 +14,7 @@ mod media;
 mod micropub;
 mod moderation;
 mod multipart;
+mod notice;
 pub mod public;
 mod site;
 mod state;

@@ -15,6 +15,7 @@ use super::{
     admin_page::page,
     auth::CurrentUser,
     csrf::{CsrfForm, NoFields},
+    notice::Notice,
     templates::to_value,
 };
 use crate::{
@@ -31,7 +32,7 @@ use crate::{
 #[derive(Deserialize)]
 pub struct QueueQuery {
     status: Option<String>,
-    notice: Option<String>,
+    notice: Option<Notice>,
 }
 
 /// The tab asked for; an unknown one is not a page.
@@ -45,16 +46,8 @@ fn tab(query: &QueueQuery) -> AppResult<CommentStatus> {
     }
 }
 
-fn notice_text(notice: Option<&str>) -> Option<&'static str> {
-    match notice? {
-        "done" => Some("Done."),
-        "answered" => Some("Your answer is published and on its way to the fediverse."),
-        "blocked" => {
-            Some("Blocked. Nothing from them is accepted any more and their comments are hidden.")
-        }
-        "unblocked" => Some("Unblocked. Their comments are shown again."),
-        _ => None,
-    }
+fn notice_text(notice: Option<Notice>) -> Option<&'static str> {
+    notice.and_then(Notice::text)
 }
 
 pub async fn queue(
@@ -73,7 +66,7 @@ pub async fn queue(
         status => status.as_str(),
         comments => to_value(&list),
         counts => to_value(&counts),
-        notice => notice_text(query.notice.as_deref()),
+        notice => notice_text(query.notice),
     };
     page(
         &state,
@@ -97,7 +90,7 @@ async fn comments_on_own_posts(
     let list = comments::shown_on_posts_of(&state.db, user.0.id).await?;
     let extra = context! {
         comments => to_value(&list),
-        notice => notice_text(query.notice.as_deref()),
+        notice => notice_text(query.notice),
     };
     page(
         state,
@@ -174,9 +167,14 @@ pub async fn moderate(
     }
     state.changed(&changes).await;
     let back = form.status.unwrap_or(CommentStatus::Pending).as_str();
-    let notice = if applied.blocked { "blocked" } else { "done" };
+    let notice = if applied.blocked {
+        Notice::Blocked
+    } else {
+        Notice::Done
+    };
     Ok(Redirect::to(&format!(
-        "/admin/comments?status={back}&notice={notice}"
+        "/admin/comments?status={back}&notice={}",
+        notice.as_str()
     )))
 }
 
@@ -263,8 +261,7 @@ pub async fn block_list(
     Query(query): Query<QueueQuery>,
 ) -> AppResult<Response> {
     let all = blocks::all(&state.db).await?;
-    let extra =
-        context! { blocks => to_value(&all), notice => notice_text(query.notice.as_deref()) };
+    let extra = context! { blocks => to_value(&all), notice => notice_text(query.notice) };
     page(
         &state,
         &user,

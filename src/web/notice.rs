@@ -1,0 +1,76 @@
+//! The one-line confirmations shown after an action (`?notice=saved`): a
+//! closed set, read from the query and shown as a sentence. An unknown
+//! name shows nothing.
+
+use serde::Deserialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Notice {
+    Published,
+    Saved,
+    Scheduled,
+    Deleted,
+    Done,
+    Answered,
+    Blocked,
+    Unblocked,
+    Password,
+    Uploaded,
+    #[serde(other)]
+    Unknown,
+}
+
+impl Notice {
+    /// As it is written in a redirect's query.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Notice::Published => "published",
+            Notice::Saved => "saved",
+            Notice::Scheduled => "scheduled",
+            Notice::Deleted => "deleted",
+            Notice::Done => "done",
+            Notice::Answered => "answered",
+            Notice::Blocked => "blocked",
+            Notice::Unblocked => "unblocked",
+            Notice::Password => "password",
+            Notice::Uploaded => "uploaded",
+            Notice::Unknown => "",
+        }
+    }
+
+    /// What the page says.
+    pub fn text(self) -> Option<&'static str> {
+        Some(match self {
+            Notice::Published => "Post published.",
+            Notice::Saved => "Draft saved.",
+            Notice::Scheduled => {
+                "Post scheduled. It goes public, and out to followers, at the time shown."
+            }
+            Notice::Deleted => "Post deleted.",
+            Notice::Done => "Done.",
+            Notice::Answered => "Your answer is published and on its way to the fediverse.",
+            Notice::Blocked => {
+                "Blocked. Nothing from them is accepted any more and their comments are hidden."
+            }
+            Notice::Unblocked => "Unblocked. Their comments are shown again.",
+            Notice::Password => {
+                "Your password was changed. Other sessions were logged out and your app tokens revoked."
+            }
+            Notice::Uploaded => "Image uploaded.",
+            Notice::Unknown => return None,
+        })
+    }
+}
+
+/// A page's `?notice=` parameter.
+#[derive(Deserialize, Default)]
+pub struct NoticeQuery {
+    pub notice: Option<Notice>,
+}
+
+impl NoticeQuery {
+    pub fn text(&self) -> Option<&'static str> {
+        self.notice.and_then(Notice::text)
+    }
+}
