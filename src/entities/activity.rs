@@ -20,6 +20,7 @@ pub enum ActivityKind {
 /// Something the blog told (or will tell) the fediverse. `kind` is the domain
 /// fact (`create`, `update`, `delete`, `accept`); `payload` is the JSON sent,
 /// fixed the first time it is rendered so every inbox gets the same bytes.
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "activities")]
 pub struct Model {
@@ -34,18 +35,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub payload: Option<String>,
     pub created_at: ChronoDateTimeUtc,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(has_many = "super::delivery::Entity")]
-    Delivery,
-}
-
-impl Related<super::delivery::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Delivery.def()
-    }
+    #[sea_orm(has_many)]
+    pub deliveries: HasMany<super::delivery::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

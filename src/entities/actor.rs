@@ -2,6 +2,7 @@ use sea_orm::entity::prelude::*;
 
 /// A remote fediverse account we have fetched, kept to verify its signatures
 /// and to show who it is.
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "actors")]
 pub struct Model {
@@ -19,18 +20,8 @@ pub struct Model {
     pub url: Option<String>,
     pub icon_url: Option<String>,
     pub fetched_at: ChronoDateTimeUtc,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(has_one = "super::follower::Entity")]
-    Follower,
-}
-
-impl Related<super::follower::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Follower.def()
-    }
+    #[sea_orm(has_one)]
+    pub follower: HasOne<super::follower::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -76,6 +76,7 @@ impl fmt::Display for Scopes {
 }
 
 /// A bearer token for a publishing app (Micropub). Only its SHA-256 is kept.
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "api_tokens")]
 pub struct Model {
@@ -89,23 +90,8 @@ pub struct Model {
     pub created_at: ChronoDateTimeUtc,
     pub last_used_at: Option<ChronoDateTimeUtc>,
     pub revoked_at: Option<ChronoDateTimeUtc>,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::user::Entity",
-        from = "Column::UserId",
-        to = "super::user::Column::Id",
-        on_delete = "Cascade"
-    )]
-    User,
-}
-
-impl Related<super::user::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::User.def()
-    }
+    #[sea_orm(belongs_to, from = "user_id", to = "id", on_delete = "Cascade")]
+    pub user: BelongsTo<super::user::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -15,6 +15,7 @@ pub enum BlockKind {
 }
 
 /// A blocked actor or server.
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "blocks")]
 pub struct Model {
@@ -24,8 +25,5 @@ pub struct Model {
     pub value: String,
     pub created_at: ChronoDateTimeUtc,
 }
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -93,6 +93,7 @@ impl CommentStatus {
 /// placeholder in the thread.
 /// `visible`, `listed` and `thread_size` are derived and kept up to date by
 /// `services::comments` so that pages never count.
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "comments")]
 pub struct Model {
@@ -139,36 +140,10 @@ pub struct Model {
     /// On a top-level comment: its approved, unhidden answers, deleted
     /// ones included (they stay as placeholders).
     pub thread_size: i32,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::actor::Entity",
-        from = "Column::ActorId",
-        to = "super::actor::Column::Id",
-        on_delete = "Cascade"
-    )]
-    Actor,
-    #[sea_orm(
-        belongs_to = "super::post::Entity",
-        from = "Column::PostId",
-        to = "super::post::Column::Id",
-        on_delete = "Cascade"
-    )]
-    Post,
-}
-
-impl Related<super::post::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Post.def()
-    }
-}
-
-impl Related<super::actor::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Actor.def()
-    }
+    #[sea_orm(belongs_to, from = "actor_id", to = "id", on_delete = "Cascade")]
+    pub actor: HasOne<super::actor::Entity>,
+    #[sea_orm(belongs_to, from = "post_id", to = "id", on_delete = "Cascade")]
+    pub post: BelongsTo<super::post::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

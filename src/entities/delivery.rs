@@ -15,6 +15,7 @@ pub enum DeliveryState {
 }
 
 /// One activity on its way to one inbox.
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "deliveries")]
 pub struct Model {
@@ -32,23 +33,8 @@ pub struct Model {
     pub last_error: Option<String>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::activity::Entity",
-        from = "Column::ActivityId",
-        to = "super::activity::Column::Id",
-        on_delete = "Cascade"
-    )]
-    Activity,
-}
-
-impl Related<super::activity::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Activity.def()
-    }
+    #[sea_orm(belongs_to, from = "activity_id", to = "id", on_delete = "Cascade")]
+    pub activity: BelongsTo<super::activity::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

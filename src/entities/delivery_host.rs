@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// How a remote server has been answering; a host that keeps failing is paused.
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "delivery_hosts")]
 pub struct Model {
@@ -11,8 +12,5 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub last_error: Option<String>,
 }
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

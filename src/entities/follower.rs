@@ -1,5 +1,6 @@
 use sea_orm::entity::prelude::*;
 
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "followers")]
 pub struct Model {
@@ -9,23 +10,8 @@ pub struct Model {
     pub actor_id: i32,
     pub follow_ap_id: String,
     pub created_at: ChronoDateTimeUtc,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::actor::Entity",
-        from = "Column::ActorId",
-        to = "super::actor::Column::Id",
-        on_delete = "Cascade"
-    )]
-    Actor,
-}
-
-impl Related<super::actor::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Actor.def()
-    }
+    #[sea_orm(belongs_to, from = "actor_id", to = "id", on_delete = "Cascade")]
+    pub actor: BelongsTo<super::actor::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -15,6 +15,7 @@ pub enum InboundState {
 }
 
 /// An activity the inbox verified and accepted, as the worker sees it.
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "inbound_activities")]
 pub struct Model {
@@ -40,8 +41,5 @@ pub struct Model {
     pub received_at: ChronoDateTimeUtc,
     pub processed_at: Option<ChronoDateTimeUtc>,
 }
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

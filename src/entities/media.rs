@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// An uploaded image, re-encoded and stored as `file_name` in the media folder.
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "media")]
 pub struct Model {
@@ -17,8 +18,5 @@ pub struct Model {
     pub uploaded_by: Option<i32>,
     pub created_at: ChronoDateTimeUtc,
 }
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -16,6 +16,7 @@ pub enum PostStatus {
     Published,
 }
 
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "posts")]
 pub struct Model {
@@ -47,33 +48,10 @@ pub struct Model {
     pub like_count: i32,
     pub boost_count: i32,
     pub emoji_count: i32,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::user::Entity",
-        from = "Column::AuthorId",
-        to = "super::user::Column::Id"
-    )]
-    Author,
-    #[sea_orm(has_many = "super::post_tag::Entity")]
-    PostTag,
-}
-
-impl Related<super::user::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Author.def()
-    }
-}
-
-impl Related<super::tag::Entity> for Entity {
-    fn to() -> RelationDef {
-        super::post_tag::Relation::Tag.def()
-    }
-    fn via() -> Option<RelationDef> {
-        Some(super::post_tag::Relation::Post.def().rev())
-    }
+    #[sea_orm(belongs_to, from = "author_id", to = "id")]
+    pub author: BelongsTo<super::user::Entity>,
+    #[sea_orm(has_many, via = "post_tag")]
+    pub tags: HasMany<super::tag::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -14,6 +14,7 @@ pub enum ReactionKind {
 }
 
 /// A like, boost or emoji reaction to a post; one of each kind per actor.
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "reactions")]
 pub struct Model {
@@ -26,8 +27,5 @@ pub struct Model {
     pub activity_ap_id: String,
     pub created_at: ChronoDateTimeUtc,
 }
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// An old address of a post (from an imported blog) that now redirects to it.
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "redirects")]
 pub struct Model {
@@ -11,23 +12,8 @@ pub struct Model {
     pub from_path: String,
     pub post_id: i32,
     pub created_at: ChronoDateTimeUtc,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::post::Entity",
-        from = "Column::PostId",
-        to = "super::post::Column::Id",
-        on_delete = "Cascade"
-    )]
-    Post,
-}
-
-impl Related<super::post::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Post.def()
-    }
+    #[sea_orm(belongs_to, from = "post_id", to = "id", on_delete = "Cascade")]
+    pub post: BelongsTo<super::post::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

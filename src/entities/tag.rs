@@ -1,5 +1,6 @@
 use sea_orm::entity::prelude::*;
 
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "tags")]
 pub struct Model {
@@ -8,21 +9,8 @@ pub struct Model {
     pub name: String,
     #[sea_orm(unique)]
     pub slug: String,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(has_many = "super::post_tag::Entity")]
-    PostTag,
-}
-
-impl Related<super::post::Entity> for Entity {
-    fn to() -> RelationDef {
-        super::post_tag::Relation::Post.def()
-    }
-    fn via() -> Option<RelationDef> {
-        Some(super::post_tag::Relation::Tag.def().rev())
-    }
+    #[sea_orm(has_many, via = "post_tag")]
+    pub posts: HasMany<super::post::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

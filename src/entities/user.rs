@@ -1,5 +1,6 @@
 use sea_orm::entity::prelude::*;
 
+#[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
@@ -13,18 +14,8 @@ pub struct Model {
     pub created_at: ChronoDateTimeUtc,
     /// Sessions remember the epoch they began in; raising it ends them all.
     pub session_epoch: i32,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(has_many = "super::post::Entity")]
-    Post,
-}
-
-impl Related<super::post::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Post.def()
-    }
+    #[sea_orm(has_many)]
+    pub posts: HasMany<super::post::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -1,5 +1,6 @@
 //! The author's account: changing the password and logging out everywhere.
 
+use super::admin_page::AdminPage;
 use axum::{
     extract::State,
     http::StatusCode,
@@ -24,9 +25,7 @@ use crate::{
 };
 
 pub async fn account(
-    State(state): State<WebState>,
-    user: CurrentUser,
-    token: CsrfToken,
+    AdminPage { state, user, token }: AdminPage,
     axum::extract::Query(query): axum::extract::Query<NoticeQuery>,
 ) -> AppResult<Response> {
     let notice = query.text();
@@ -70,9 +69,7 @@ pub struct PasswordForm {
 }
 
 pub async fn change_password(
-    State(state): State<WebState>,
-    user: CurrentUser,
-    token: CsrfToken,
+    AdminPage { state, user, token }: AdminPage,
     session: Session,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> AppResult<Response> {

@@ -1,5 +1,6 @@
 //! The author's pages: the post list, the editor and deletion.
 
+use super::admin_page::AdminPage;
 use axum::{
     extract::{Path, Query, State},
     http::StatusCode,
@@ -27,9 +28,7 @@ use crate::{
 use super::notice::{Notice, NoticeQuery};
 
 pub async fn list(
-    State(state): State<WebState>,
-    user: CurrentUser,
-    token: CsrfToken,
+    AdminPage { state, user, token }: AdminPage,
     Query(query): Query<NoticeQuery>,
 ) -> AppResult<Response> {
     let all = posts::managed_by(&state.db, &user.0).await?;
@@ -96,11 +95,7 @@ async fn editor(
     page(state, user, token, "admin/editor.html", status, extra).await
 }
 
-pub async fn new_form(
-    State(state): State<WebState>,
-    user: CurrentUser,
-    token: CsrfToken,
-) -> AppResult<Response> {
+pub async fn new_form(AdminPage { state, user, token }: AdminPage) -> AppResult<Response> {
     let view = Editor {
         post: None,
         errors: FieldErrors::default(),
@@ -163,18 +158,14 @@ fn saved_redirect(saved: &crate::entities::post::Model) -> Response {
 }
 
 pub async fn create(
-    State(state): State<WebState>,
-    user: CurrentUser,
-    token: CsrfToken,
+    AdminPage { state, user, token }: AdminPage,
     CsrfUpload(submit, files): CsrfUpload<EditorSubmit>,
 ) -> AppResult<Response> {
     submitted(&state, &user, token, None, submit, files).await
 }
 
 pub async fn update(
-    State(state): State<WebState>,
-    user: CurrentUser,
-    token: CsrfToken,
+    AdminPage { state, user, token }: AdminPage,
     Path(id): Path<i32>,
     CsrfUpload(submit, files): CsrfUpload<EditorSubmit>,
 ) -> AppResult<Response> {
@@ -293,9 +284,7 @@ pub(super) fn not_yours() -> AppError {
 }
 
 pub async fn edit_form(
-    State(state): State<WebState>,
-    user: CurrentUser,
-    token: CsrfToken,
+    AdminPage { state, user, token }: AdminPage,
     Path(id): Path<i32>,
     Query(query): Query<NoticeQuery>,
 ) -> AppResult<Response> {
@@ -312,9 +301,7 @@ pub async fn edit_form(
 }
 
 pub async fn delete_form(
-    State(state): State<WebState>,
-    user: CurrentUser,
-    token: CsrfToken,
+    AdminPage { state, user, token }: AdminPage,
     Path(id): Path<i32>,
 ) -> AppResult<Response> {
     let (post, _) = load(&state, &user, id).await?;
@@ -350,11 +337,7 @@ pub async fn delete(
 }
 
 /// Followers, and the servers that have trouble receiving from the blog.
-pub async fn fediverse(
-    State(state): State<WebState>,
-    user: CurrentUser,
-    token: CsrfToken,
-) -> AppResult<Response> {
+pub async fn fediverse(AdminPage { state, user, token }: AdminPage) -> AppResult<Response> {
     let followers = crate::services::followers::list(&state.db).await?;
     let hosts = crate::services::deliveries::failing_hosts(&state.db).await?;
     let handle = format!("@{}@{}", state.config.blog.username, state.config.host());

@@ -2,7 +2,8 @@
 //! page's forms, and the count of replies waiting for moderation.
 
 use axum::{
-    http::StatusCode,
+    extract::FromRequestParts,
+    http::{StatusCode, request::Parts},
     response::{Html, IntoResponse, Response},
 };
 use axum_csrf::CsrfToken;
@@ -10,6 +11,32 @@ use minijinja::{Value, context};
 
 use super::{WebState, auth::CurrentUser, csrf::form_token, templates::base_context};
 use crate::error::AppResult;
+
+/// What an admin page's handler starts from: the blog's state, the
+/// signed-in user and the CSRF token the page's forms carry.
+pub(super) struct AdminPage {
+    pub state: WebState,
+    pub user: CurrentUser,
+    pub token: CsrfToken,
+}
+
+impl FromRequestParts<WebState> for AdminPage {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Response> {
+        let user = CurrentUser::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let token = CsrfToken::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(AdminPage {
+            state: state.clone(),
+            user,
+            token,
+        })
+    }
+}
 
 /// Renders admin page `name` with `extra` in its context.
 pub(super) async fn page(

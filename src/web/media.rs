@@ -1,5 +1,6 @@
 //! Images: serving them, the image library, and uploads from the editor.
 
+use super::admin_page::AdminPage;
 use axum::{
     extract::{DefaultBodyLimit, Path, Query, Request, State},
     http::{HeaderValue, StatusCode, header},
@@ -107,9 +108,7 @@ pub async fn take_upload(
 
 /// Every uploaded image with the Markdown that shows it.
 pub async fn library(
-    State(state): State<WebState>,
-    user: CurrentUser,
-    token: CsrfToken,
+    AdminPage { state, user, token }: AdminPage,
     Query(query): Query<NoticeQuery>,
 ) -> AppResult<Response> {
     library_page(&state, &user, token, FieldErrors::default(), query.notice).await
@@ -146,9 +145,7 @@ pub struct LibraryUpload {
 }
 
 pub async fn upload(
-    State(state): State<WebState>,
-    user: CurrentUser,
-    token: CsrfToken,
+    AdminPage { state, user, token }: AdminPage,
     CsrfUpload(form, files): CsrfUpload<LibraryUpload>,
 ) -> AppResult<Response> {
     if files.is_empty() {

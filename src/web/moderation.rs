@@ -1,6 +1,7 @@
 //! The admin's comment pages: the moderation queue, bulk and single actions,
 //! blocks, and answering a comment.
 
+use super::admin_page::AdminPage;
 use axum::{
     extract::{Path, Query, State},
     http::StatusCode,
@@ -51,9 +52,7 @@ fn notice_text(notice: Option<Notice>) -> Option<&'static str> {
 }
 
 pub async fn queue(
-    State(state): State<WebState>,
-    user: CurrentUser,
-    token: CsrfToken,
+    AdminPage { state, user, token }: AdminPage,
     Query(query): Query<QueueQuery>,
 ) -> AppResult<Response> {
     if !user.is_admin() {
@@ -188,9 +187,7 @@ fn replies(posts: Vec<i32>) -> Vec<Change> {
 }
 
 pub async fn answer_form(
-    State(state): State<WebState>,
-    user: CurrentUser,
-    token: CsrfToken,
+    AdminPage { state, user, token }: AdminPage,
     Path(id): Path<i32>,
 ) -> AppResult<Response> {
     let comment = answerable(&state, &user, id).await?;
@@ -213,9 +210,7 @@ pub struct AnswerForm {
 }
 
 pub async fn answer(
-    State(state): State<WebState>,
-    user: CurrentUser,
-    token: CsrfToken,
+    AdminPage { state, user, token }: AdminPage,
     Path(id): Path<i32>,
     CsrfForm(form): CsrfForm<AnswerForm>,
 ) -> AppResult<Response> {
@@ -255,9 +250,7 @@ pub async fn answer(
 }
 
 pub async fn block_list(
-    State(state): State<WebState>,
-    user: CurrentUser,
-    token: CsrfToken,
+    AdminPage { state, user, token }: AdminPage,
     Query(query): Query<QueueQuery>,
 ) -> AppResult<Response> {
     let all = blocks::all(&state.db).await?;

@@ -1,11 +1,11 @@
 //! Tokens for publishing apps, made and revoked on the account page.
 
+use super::admin_page::AdminPage;
 use axum::{
     extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
-use axum_csrf::CsrfToken;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -30,9 +30,7 @@ pub struct NewToken {
 
 /// Makes a token and shows it, once, on the account page.
 pub async fn create(
-    State(state): State<WebState>,
-    user: CurrentUser,
-    token: CsrfToken,
+    AdminPage { state, user, token }: AdminPage,
     CsrfForm(form): CsrfForm<NewToken>,
 ) -> AppResult<Response> {
     let (status, extra) = match tokens::create(&state.db, user.0.id, &form.name, &form.scope).await

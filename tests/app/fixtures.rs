@@ -31,7 +31,7 @@ fn follows_from_mastodon_osada_and_hubzilla_parse_as_follows() {
                     "{path}"
                 );
                 assert_eq!(
-                    follow.object.as_str(),
+                    follow.object.0.as_str(),
                     fixture["object"].as_str().expect("object"),
                     "{path}"
                 );

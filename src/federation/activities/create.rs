@@ -2,27 +2,14 @@
 //! comment when it answers one of our posts or comments.
 
 use activitypub_federation::{kinds::activity::CreateType, traits::Activity};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use url::Url;
 
 use super::{Ctx, FedResult};
 use crate::{
-    federation::actor::RemoteActorId,
     pages::Change,
     services::comments::{self, Received},
 };
 
-#[derive(Deserialize, Serialize, Debug, Clone)]
-#[serde(rename_all = "camelCase")]
-pub struct Create {
-    pub id: Url,
-    #[serde(rename = "type")]
-    pub kind: CreateType,
-    #[serde(deserialize_with = "super::actor_id")]
-    pub actor: RemoteActorId,
-    pub object: Value,
-}
+pub type Create = super::Envelope<CreateType>;
 
 #[async_trait::async_trait]
 impl Activity for Create {

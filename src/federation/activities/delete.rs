@@ -2,31 +2,14 @@
 //! account by itself forgets it as a follower and removes its comments.
 
 use activitypub_federation::{kinds::activity::DeleteType, traits::Activity};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use url::Url;
 
 use super::{Ctx, FedResult, embedded_id};
 use crate::{
-    federation::{actor::RemoteActorId, error::FedError},
     pages::Change as Shown,
-    services::{
-        comments::{self, Change},
-        followers,
-    },
+    services::{comments, followers},
 };
-use axum::http::StatusCode;
 
-#[derive(Deserialize, Serialize, Debug, Clone)]
-#[serde(rename_all = "camelCase")]
-pub struct Delete {
-    pub id: Url,
-    #[serde(rename = "type")]
-    pub kind: DeleteType,
-    #[serde(deserialize_with = "super::actor_id")]
-    pub actor: RemoteActorId,
-    pub object: Value,
-}
+pub type Delete = super::Envelope<DeleteType>;
 
 impl Delete {
     /// Whether this deletes the sending account itself.
@@ -40,8 +23,7 @@ impl Activity for Delete {
     id_and_sender!();
 
     async fn verify(&self, _data: &Ctx) -> FedResult<()> {
-        crate::federation::verify_same_server(&self.id, self.actor.inner())?;
-        Ok(())
+        self.verify_same_server()
     }
 
     async fn receive(self, data: &Ctx) -> FedResult<()> {
@@ -58,18 +40,7 @@ impl Activity for Delete {
         let Some(id) = embedded_id(&self.object) else {
             return Ok(());
         };
-        match comments::delete_remote(&data.db, actor, id).await? {
-            Change::NotTheAuthor => Err(FedError::new(
-                StatusCode::FORBIDDEN,
-                "only a comment's author may delete it",
-            )),
-            Change::Done { post_id, public } => {
-                if public {
-                    data.pages.changed_soon(&[Shown::Replies(post_id)]);
-                }
-                Ok(())
-            }
-            Change::Missing => Ok(()),
-        }
+        let change = comments::delete_remote(&data.db, actor, id).await?;
+        super::comment_changed(data, change, "only a comment's author may delete it")
     }
 }

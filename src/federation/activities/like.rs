@@ -34,8 +34,7 @@ impl Activity for Like {
     id_and_sender!();
 
     async fn verify(&self, _data: &Ctx) -> FedResult<()> {
-        crate::federation::verify_same_server(&self.id, self.actor.inner())?;
-        Ok(())
+        crate::federation::verify_same_server(&self.id, self.actor.inner())
     }
 
     async fn receive(self, data: &Ctx) -> FedResult<()> {

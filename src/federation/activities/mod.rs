@@ -87,6 +87,37 @@ impl InboxActivity {
     }
 }
 
+/// What every inbox activity carries: its id, its `type`, the (remote)
+/// actor who sent it and its object (kept as JSON unless a type names it).
+#[derive(Deserialize, Serialize, Debug, Clone)]
+pub struct Envelope<K, O = serde_json::Value> {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: K,
+    #[serde(deserialize_with = "actor_id")]
+    pub actor: super::actor::RemoteActorId,
+    pub object: O,
+}
+
+impl<K, O> Envelope<K, O> {
+    /// The check most activities need in `verify`: the activity comes from
+    /// its actor's server.
+    pub fn verify_same_server(&self) -> FedResult<()> {
+        crate::federation::verify_same_server(&self.id, self.actor.inner())
+    }
+}
+
+/// An `object` named by its id, which may come embedded with an `id`.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct ObjectId(pub Url);
+
+impl<'de> Deserialize<'de> for ObjectId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ObjectId, D::Error> {
+        id_of(deserializer).map(ObjectId)
+    }
+}
+
 /// An `object` or `actor` given either as its id or embedded with an `id`.
 pub fn id_of<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Url, D::Error> {
     #[derive(Deserialize)]
@@ -252,6 +283,27 @@ pub async fn react(
             .changed_soon(&[crate::pages::Change::Reactions(post_id)]);
     }
     Ok(())
+}
+
+/// Answers an edit or deletion of a remote comment: refused when the sender
+/// is not its author, otherwise its post's page is renewed if it shows it.
+pub fn comment_changed(
+    data: &Ctx,
+    change: crate::services::comments::Change,
+    refusal: &'static str,
+) -> FedResult<()> {
+    use crate::services::comments::Change;
+    match change {
+        Change::NotTheAuthor => Err(FedError::new(axum::http::StatusCode::FORBIDDEN, refusal)),
+        Change::Done { post_id, public } => {
+            if public {
+                data.pages
+                    .changed_soon(&[crate::pages::Change::Replies(post_id)]);
+            }
+            Ok(())
+        }
+        Change::Missing => Ok(()),
+    }
 }
 
 pub(crate) type Ctx = Data<FedData>;

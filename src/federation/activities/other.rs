@@ -31,8 +31,7 @@ impl Activity for Other {
     }
 
     async fn verify(&self, _data: &Ctx) -> FedResult<()> {
-        crate::federation::verify_same_server(&self.id, &self.actor)?;
-        Ok(())
+        crate::federation::verify_same_server(&self.id, &self.actor)
     }
 
     async fn receive(self, _data: &Ctx) -> FedResult<()> {

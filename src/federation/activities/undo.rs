@@ -2,34 +2,22 @@
 //! `Announce` removes the reaction.
 
 use activitypub_federation::{kinds::activity::UndoType, traits::Activity};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use url::Url;
 
 use super::{Ctx, FedResult, embedded_id, embedded_type};
 use crate::{
-    federation::{actor::RemoteActorId, error::FedError},
+    federation::error::FedError,
     pages::Change,
     services::{followers, posts, reactions},
 };
 
-#[derive(Deserialize, Serialize, Debug, Clone)]
-#[serde(rename_all = "camelCase")]
-pub struct Undo {
-    pub id: Url,
-    #[serde(rename = "type")]
-    pub kind: UndoType,
-    #[serde(deserialize_with = "super::actor_id")]
-    pub actor: RemoteActorId,
-    pub object: Value,
-}
+pub type Undo = super::Envelope<UndoType>;
 
 #[async_trait::async_trait]
 impl Activity for Undo {
     id_and_sender!();
 
     async fn verify(&self, _data: &Ctx) -> FedResult<()> {
-        crate::federation::verify_same_server(&self.id, self.actor.inner())?;
+        self.verify_same_server()?;
         // Only the one who followed may undo the follow.
         let inner_actor = self.object.get("actor").and_then(|a| a.as_str());
         if inner_actor.is_some_and(|a| a != self.actor.inner().as_str()) {

@@ -1,28 +1,11 @@
 //! `Update` of a reply by its author edits the comment.
 
 use activitypub_federation::{kinds::activity::UpdateType, traits::Activity};
-use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use url::Url;
 
 use super::{Ctx, FedResult};
-use crate::{
-    federation::{actor::RemoteActorId, error::FedError},
-    pages::Change as Shown,
-    services::comments::{self, Change},
-};
+use crate::services::comments::{self};
 
-#[derive(Deserialize, Serialize, Debug, Clone)]
-#[serde(rename_all = "camelCase")]
-pub struct Update {
-    pub id: Url,
-    #[serde(rename = "type")]
-    pub kind: UpdateType,
-    #[serde(deserialize_with = "super::actor_id")]
-    pub actor: RemoteActorId,
-    pub object: Value,
-}
+pub type Update = super::Envelope<UpdateType>;
 
 #[async_trait::async_trait]
 impl Activity for Update {
@@ -39,18 +22,7 @@ impl Activity for Update {
         else {
             return Ok(());
         };
-        match comments::edit(&data.db, self.actor.inner().as_str(), reply).await? {
-            Change::NotTheAuthor => Err(FedError::new(
-                StatusCode::FORBIDDEN,
-                "only a comment's author may edit it",
-            )),
-            Change::Done { post_id, public } => {
-                if public {
-                    data.pages.changed_soon(&[Shown::Replies(post_id)]);
-                }
-                Ok(())
-            }
-            Change::Missing => Ok(()),
-        }
+        let change = comments::edit(&data.db, self.actor.inner().as_str(), reply).await?;
+        super::comment_changed(data, change, "only a comment's author may edit it")
     }
 }

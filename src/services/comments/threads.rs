@@ -32,6 +32,13 @@ pub struct PageStart {
     pub after: Option<i32>,
 }
 
+impl PageStart {
+    /// The page that begins with a whole thread (the first page when `None`).
+    fn at(from: Option<i32>) -> PageStart {
+        PageStart { from, after: None }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ThreadPage {
     /// In reading order, each with its `depth` in the thread.
@@ -145,16 +152,16 @@ pub async fn thread_page(
     let budget = per_page as usize * ANSWERS_PER_THREAD_PAGE;
     let fill = fill(db, &roots, per_page as usize, budget, after).await?;
     let earlier = match (start.from, after, from) {
-        (Some(root), Some(_), _) => Some(PageStart {
-            from: Some(root),
-            after: None,
-        }),
-        (_, None, Some(key)) => Some(earlier_start(db, post_id, order, key, per_page).await?),
+        (Some(root), Some(_), _) => Some(PageStart::at(Some(root))),
+        (_, None, Some(key)) => Some(PageStart::at(
+            page_ending_before(db, post_id, order, Some(key), per_page).await?,
+        )),
         _ => None,
     };
     let last = match fill.later {
-        Some(later) => last_start(db, post_id, order, per_page)
+        Some(later) => page_ending_before(db, post_id, order, None, per_page)
             .await?
+            .map(|from| PageStart::at(Some(from)))
             .filter(|last| *last != later && last.from != start.from),
         None => None,
     };
@@ -200,10 +207,7 @@ async fn fill(
     for (i, row) in roots.iter().enumerate() {
         let root = &row.0;
         if i == per_page {
-            fill.later = Some(PageStart {
-                from: Some(root.id),
-                after: None,
-            });
+            fill.later = Some(PageStart::at(Some(root.id)));
             break;
         }
         let size = usize::try_from(root.thread_size).unwrap_or_default();
@@ -224,10 +228,7 @@ async fn fill(
             budget -= part.len();
             fill.answers.extend(part);
         } else {
-            fill.later = Some(PageStart {
-                from: Some(root.id),
-                after: None,
-            });
+            fill.later = Some(PageStart::at(Some(root.id)));
             break;
         }
         fill.roots.push(root.id);
@@ -277,53 +278,26 @@ async fn answers_after(
         .context("failed to load a thread's answers")
 }
 
-/// The start of the page that ends just before `key`.
-async fn earlier_start(
+/// The first thread of the page that ends just before `key` (with the last
+/// thread when `key` is `None`); `None` when less than a page lies there.
+async fn page_ending_before(
     db: &impl ConnectionTrait,
     post_id: i32,
     order: CommentOrder,
-    key: Key,
+    key: Option<Key>,
     per_page: u64,
-) -> anyhow::Result<PageStart> {
-    let before: Vec<i32> = threads(post_id, order, false, Some((key, false)))
+) -> anyhow::Result<Option<i32>> {
+    let ids: Vec<i32> = threads(post_id, order, false, key.map(|key| (key, false)))
         .select_only()
         .column(comment::Column::Id)
         .limit(per_page)
         .into_tuple()
         .all(db)
         .await
-        .context("failed to find the page before")?;
-    Ok(PageStart {
-        from: (before.len() as u64 == per_page)
-            .then(|| before.last().copied())
-            .flatten(),
-        after: None,
-    })
-}
-
-/// The start of the page that ends with the last thread, if there is more
-/// than one page.
-async fn last_start(
-    db: &impl ConnectionTrait,
-    post_id: i32,
-    order: CommentOrder,
-    per_page: u64,
-) -> anyhow::Result<Option<PageStart>> {
-    let tail: Vec<i32> = threads(post_id, order, false, None)
-        .select_only()
-        .column(comment::Column::Id)
-        .limit(per_page)
-        .into_tuple()
-        .all(db)
-        .await
-        .context("failed to find the last page")?;
-    Ok((tail.len() as u64 == per_page)
-        .then(|| tail.last().copied())
-        .flatten()
-        .map(|from| PageStart {
-            from: Some(from),
-            after: None,
-        }))
+        .context("failed to find where a page of threads begins")?;
+    Ok((ids.len() as u64 == per_page)
+        .then(|| ids.last().copied())
+        .flatten())
 }
 
 /// Puts each page's comments in reading order: every thread from its
