@@ -3,14 +3,15 @@
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DeriveIntoActiveModel, EntityTrait,
+    IntoActiveModel, Iterable, QueryFilter, sea_query::OnConflict,
 };
 
 use crate::entities::actor;
 
 /// What we keep of a remote actor, as read from its document.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, DeriveIntoActiveModel)]
+#[sea_orm(active_model = "actor::ActiveModel")]
 pub struct RemoteActorData {
     pub ap_id: String,
     pub inbox: String,
@@ -41,33 +42,15 @@ pub async fn upsert(
     fetched_at: DateTime<Utc>,
 ) -> anyhow::Result<actor::Model> {
     let ap_id = data.ap_id.clone();
-    let row = actor::ActiveModel {
-        ap_id: Set(data.ap_id),
-        inbox: Set(data.inbox),
-        shared_inbox: Set(data.shared_inbox),
-        public_key_pem: Set(data.public_key_pem),
-        preferred_username: Set(data.preferred_username),
-        name: Set(data.name),
-        host: Set(data.host),
-        url: Set(data.url),
-        icon_url: Set(data.icon_url),
-        fetched_at: Set(fetched_at),
-        ..Default::default()
-    };
+    let mut row = data.into_active_model();
+    row.fetched_at = Set(fetched_at);
+    // Everything but the row's identity is what the document says now.
+    let refreshed = actor::Column::iter()
+        .filter(|column| !matches!(column, actor::Column::Id | actor::Column::ApId));
     actor::Entity::insert(row)
         .on_conflict(
             OnConflict::column(actor::Column::ApId)
-                .update_columns([
-                    actor::Column::Inbox,
-                    actor::Column::SharedInbox,
-                    actor::Column::PublicKeyPem,
-                    actor::Column::PreferredUsername,
-                    actor::Column::Name,
-                    actor::Column::Host,
-                    actor::Column::Url,
-                    actor::Column::IconUrl,
-                    actor::Column::FetchedAt,
-                ])
+                .update_columns(refreshed)
                 .to_owned(),
         )
         .exec(db)

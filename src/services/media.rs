@@ -46,6 +46,45 @@ pub enum MediaError {
     Other(#[from] anyhow::Error),
 }
 
+/// The form field the editor and the library send an image in.
+pub const IMAGE_FIELD: &str = "image";
+
+/// What became of the image sent with a form.
+pub enum Taken {
+    /// No image was sent.
+    Nothing,
+    Stored(MediaView),
+    /// A mistake the author can fix, as a message for the image fields.
+    Refused(crate::services::posts::FieldErrors),
+}
+
+/// Stores the image sent with a form, if one was; a mistake the author can
+/// fix (no description, not an image, too large) comes back as a message for
+/// the field it concerns.
+pub async fn take(
+    db: &DatabaseConnection,
+    config: &Config,
+    uploader: i32,
+    image: Option<Vec<u8>>,
+    alt: &str,
+) -> anyhow::Result<Taken> {
+    use crate::services::posts::FieldErrors;
+    let Some(bytes) = image else {
+        return Ok(Taken::Nothing);
+    };
+    match store(db, config, Some(uploader), bytes, Some(alt)).await {
+        Ok(view) => Ok(Taken::Stored(view)),
+        Err(MediaError::Other(err)) => Err(err),
+        Err(err @ (MediaError::MissingAlt | MediaError::AltTooLong)) => Ok(Taken::Refused(
+            FieldErrors::one("image_alt", err.to_string()),
+        )),
+        Err(err) => Ok(Taken::Refused(FieldErrors::one(
+            IMAGE_FIELD,
+            err.to_string(),
+        ))),
+    }
+}
+
 /// An image as pages and the editor show it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct MediaView {

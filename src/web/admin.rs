@@ -15,14 +15,15 @@ use super::{
     admin_page::page,
     auth::CurrentUser,
     csrf::{CsrfForm, CsrfUpload, NoFields, Upload},
-    media::{IMAGE_FIELD, Taken, take_upload},
     templates::to_value,
 };
 use crate::{
-    domain::render_markdown,
     error::{AppError, AppResult},
     pages::Change,
-    services::posts::{self, FieldErrors, PostForm, PostStatus, PostView, SaveError},
+    services::posts::{
+        self, FieldErrors, PostForm, PostStatus, PostView, SaveError,
+        editor::{self, Submission, Submitted},
+    },
 };
 
 use super::notice::{Notice, NoticeQuery};
@@ -125,24 +126,6 @@ pub struct EditorSubmit {
     image_alt: String,
 }
 
-enum Action {
-    Preview,
-    Upload,
-    Save(PostStatus),
-}
-
-fn parse_action(action: &str) -> AppResult<Action> {
-    match action {
-        "preview" => Ok(Action::Preview),
-        "upload" => Ok(Action::Upload),
-        "publish" => Ok(Action::Save(PostStatus::Published)),
-        "draft" => Ok(Action::Save(PostStatus::Draft)),
-        other => Err(AppError::BadRequest(format!(
-            "unknown editor action \"{other}\": use publish, draft, upload or preview"
-        ))),
-    }
-}
-
 fn saved_redirect(saved: &crate::entities::post::Model) -> Response {
     let id = saved.id;
     let notice = match saved.status {
@@ -174,8 +157,7 @@ pub async fn update(
 }
 
 /// The editor's form, sent to create a post (`post` is `None`) or to change
-/// one: an image sent along is stored and added to the end of the body
-/// first, then the form is previewed, shown again, or saved.
+/// one (see `services::posts::editor`).
 async fn submitted(
     state: &WebState,
     user: &CurrentUser,
@@ -184,86 +166,61 @@ async fn submitted(
     submit: EditorSubmit,
     files: Vec<Upload>,
 ) -> AppResult<Response> {
-    let action = parse_action(&submit.action)?;
-    let mut form = submit.form;
-    let again =
-        |errors: FieldErrors, preview: Option<String>, notice: Option<&'static str>| Editor {
-            post,
-            errors,
-            preview,
-            notice,
-            image_alt: submit.image_alt.clone(),
-        };
-    let no_file = files.is_empty();
-    let problem = match take_upload(state, user, files, &submit.image_alt).await? {
-        Taken::Stored(image) => {
-            form.append_to_body(&image.markdown);
-            None
-        }
-        Taken::Nothing if no_file && matches!(action, Action::Upload) => {
-            Some(FieldErrors::one(IMAGE_FIELD, "Choose an image to upload."))
-        }
-        Taken::Nothing => None,
-        Taken::Refused(errors) => Some(errors),
+    let image_alt = submit.image_alt.clone();
+    let submission = Submission {
+        action: submit.action.parse().map_err(AppError::BadRequest)?,
+        form: submit.form,
+        image: super::media::sent_image(files),
+        image_alt: submit.image_alt,
     };
-    let checked = match problem {
-        Some(errors) => Err(errors),
-        None => form.validate(state.config.timezone()),
-    };
-    let valid = match checked {
-        Ok(valid) => valid,
-        Err(errors) => {
-            let view = again(errors, None, None);
-            return editor(
-                state,
-                user,
-                token,
-                &form,
-                view,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
-    };
-    let status = match action {
-        Action::Preview | Action::Upload => {
-            let preview = Some(render_markdown(&valid.body).into_string());
-            let notice = matches!(action, Action::Upload)
-                .then_some("Image uploaded and added at the end of the text. Move it where you like, then save.");
-            let view = Editor {
-                image_alt: String::new(),
-                ..again(FieldErrors::default(), preview, notice)
-            };
-            return editor(state, user, token, &form, view, StatusCode::OK).await;
-        }
-        Action::Save(status) => status,
-    };
-    let saved = match post {
-        None => posts::create(&state.db, user.0.id, valid, status, state.clock.now()).await,
-        Some(post) => posts::update(&state.db, post.id, valid, status, state.clock.now()).await,
-    };
-    match saved {
-        Ok(saved) => {
+    let post_id = post.map(|post| post.id);
+    let now = state.clock.now();
+    let submitted = editor::submit(
+        &state.db,
+        &state.config,
+        user.0.id,
+        post_id,
+        submission,
+        now,
+    )
+    .await
+    .map_err(|err| match err {
+        SaveError::NotFound(_) => AppError::NotFound,
+        SaveError::Invalid(_) | SaveError::Other(_) => AppError::Internal(err.into()),
+    })?;
+    let (form, view, status) = match submitted {
+        Submitted::Saved(saved) => {
             state.changed(&[Change::Post(saved.id)]).await;
             state.wake_delivery();
             state.wake_scheduler();
-            Ok(saved_redirect(&saved))
+            return Ok(saved_redirect(&saved));
         }
-        Err(SaveError::Invalid(errors)) => {
-            let view = again(errors, None, None);
-            editor(
-                state,
-                user,
-                token,
-                &form,
-                view,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+        Submitted::Invalid { form, errors } => {
+            let view = Editor {
+                post,
+                errors,
+                preview: None,
+                notice: None,
+                image_alt,
+            };
+            (form, view, StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(SaveError::NotFound(_)) => Err(AppError::NotFound),
-        Err(SaveError::Other(err)) => Err(AppError::Internal(err)),
-    }
+        Submitted::Previewed {
+            form,
+            preview,
+            notice,
+        } => {
+            let view = Editor {
+                post,
+                errors: FieldErrors::default(),
+                preview: Some(preview),
+                notice,
+                image_alt: String::new(),
+            };
+            (form, view, StatusCode::OK)
+        }
+    };
+    editor(state, user, token, &form, view, status).await
 }
 
 /// A post `user` may change: their own, or any for an admin.

@@ -23,13 +23,10 @@ use super::{
 use crate::{
     error::{AppError, AppResult},
     services::{
-        media::{self, MediaError, MediaView},
+        media::{self, IMAGE_FIELD, MediaError, Taken},
         posts::FieldErrors,
     },
 };
-
-/// The form field the editor and the library send an image in.
-pub const IMAGE_FIELD: &str = "image";
 
 /// Room for the largest image plus the rest of the form.
 pub fn upload_limit(state: &WebState) -> DefaultBodyLimit {
@@ -66,44 +63,12 @@ pub async fn serve(
     Ok(response)
 }
 
-/// What became of the image sent with a form.
-pub enum Taken {
-    /// No image was sent.
-    Nothing,
-    Stored(MediaView),
-    /// A mistake the author can fix, as a message for the image fields.
-    Refused(FieldErrors),
-}
-
-/// Stores the image sent with a form, if any.
-pub async fn take_upload(
-    state: &WebState,
-    user: &CurrentUser,
-    files: Vec<Upload>,
-    alt: &str,
-) -> AppResult<Taken> {
-    let Some(file) = files.into_iter().find(|f| f.field == IMAGE_FIELD) else {
-        return Ok(Taken::Nothing);
-    };
-    match media::store(
-        &state.db,
-        &state.config,
-        Some(user.0.id),
-        file.bytes,
-        Some(alt),
-    )
-    .await
-    {
-        Ok(view) => Ok(Taken::Stored(view)),
-        Err(MediaError::Other(err)) => Err(AppError::Internal(err)),
-        Err(err @ (MediaError::MissingAlt | MediaError::AltTooLong)) => Ok(Taken::Refused(
-            FieldErrors::one("image_alt", err.to_string()),
-        )),
-        Err(err) => Ok(Taken::Refused(FieldErrors::one(
-            IMAGE_FIELD,
-            err.to_string(),
-        ))),
-    }
+/// The image among the files sent with a form, if there is one.
+pub(super) fn sent_image(files: Vec<Upload>) -> Option<Vec<u8>> {
+    files
+        .into_iter()
+        .find(|file| file.field == IMAGE_FIELD)
+        .map(|file| file.bytes)
 }
 
 /// Every uploaded image with the Markdown that shows it.
@@ -148,11 +113,12 @@ pub async fn upload(
     AdminPage { state, user, token }: AdminPage,
     CsrfUpload(form, files): CsrfUpload<LibraryUpload>,
 ) -> AppResult<Response> {
-    if files.is_empty() {
+    let image = sent_image(files);
+    if image.is_none() {
         let errors = FieldErrors::one(IMAGE_FIELD, MediaError::Empty.to_string());
         return library_page(&state, &user, token, errors, None).await;
     }
-    match take_upload(&state, &user, files, &form.image_alt).await? {
+    match media::take(&state.db, &state.config, user.0.id, image, &form.image_alt).await? {
         Taken::Refused(errors) => library_page(&state, &user, token, errors, None).await,
         Taken::Stored(_) | Taken::Nothing => {
             let to = format!("/admin/media?notice={}", Notice::Uploaded.as_str());

@@ -107,6 +107,33 @@ impl<K, O> Envelope<K, O> {
     }
 }
 
+/// A `Create` or `Update` whose object is a reply: both are verified and
+/// read alike; the type says what is done with the reply.
+#[async_trait::async_trait]
+pub trait ReplyActivity: Send + Sync {
+    async fn apply(
+        actor: &super::actor::RemoteActorId,
+        reply: crate::services::comments::IncomingReply,
+        data: &Ctx,
+    ) -> FedResult<()>;
+}
+
+#[async_trait::async_trait]
+impl<K: ReplyActivity> Activity for Envelope<K> {
+    id_and_sender!();
+
+    async fn verify(&self, _data: &Ctx) -> FedResult<()> {
+        verify_authored(&self.id, self.actor.inner(), &self.object)
+    }
+
+    async fn receive(self, data: &Ctx) -> FedResult<()> {
+        match carried_reply(&self.object, self.actor.inner(), data).await? {
+            Some(reply) => K::apply(&self.actor, reply, data).await,
+            None => Ok(()),
+        }
+    }
+}
+
 /// An `object` named by its id, which may come embedded with an `id`.
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 #[serde(transparent)]

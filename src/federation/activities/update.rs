@@ -1,28 +1,20 @@
-//! `Update` of a reply by its author edits the comment.
+//! `Update` of a reply by its author edits the comment. Profile updates and
+//! edits of things never stored here carry no reply and need nothing.
 
-use activitypub_federation::{kinds::activity::UpdateType, traits::Activity};
+use activitypub_federation::kinds::activity::UpdateType;
 
-use super::{Ctx, FedResult};
-use crate::services::comments::{self};
+use super::{Ctx, FedResult, ReplyActivity};
+use crate::{
+    federation::actor::RemoteActorId,
+    services::comments::{self, IncomingReply},
+};
 
 pub type Update = super::Envelope<UpdateType>;
 
 #[async_trait::async_trait]
-impl Activity for Update {
-    id_and_sender!();
-
-    async fn verify(&self, _data: &Ctx) -> FedResult<()> {
-        // Profile updates carry the actor itself, which names no author.
-        super::verify_authored(&self.id, self.actor.inner(), &self.object)
-    }
-
-    async fn receive(self, data: &Ctx) -> FedResult<()> {
-        // Profile updates and edits of things we never stored need nothing.
-        let Some(reply) = super::carried_reply(&self.object, self.actor.inner(), data).await?
-        else {
-            return Ok(());
-        };
-        let change = comments::edit(&data.db, self.actor.inner().as_str(), reply).await?;
+impl ReplyActivity for UpdateType {
+    async fn apply(actor: &RemoteActorId, reply: IncomingReply, data: &Ctx) -> FedResult<()> {
+        let change = comments::edit(&data.db, actor.inner().as_str(), reply).await?;
         super::comment_changed(data, change, "only a comment's author may edit it")
     }
 }

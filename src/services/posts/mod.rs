@@ -1,5 +1,6 @@
 //! Writing posts: validation, slugs, tags, publishing and deletion.
 
+pub mod editor;
 mod form;
 mod imported;
 mod queries;
