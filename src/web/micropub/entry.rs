@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::services::{media::image_markdown, posts::PostForm};
+use crate::services::{
+    media::image_markdown,
+    posts::{PostForm, PostStatus},
+};
 
 /// Properties by name, each with its values (strings, or objects such as
 /// `{"html": ...}` and `{"value": ..., "alt": ...}`).
@@ -233,12 +236,18 @@ pub fn published(properties: &Properties) -> Result<Option<DateTime<Utc>>, Inval
         .transpose()
 }
 
-/// `post-status`: `true` for a draft.
-pub fn is_draft(properties: &Properties) -> Result<Option<bool>, Invalid> {
+/// The status `post-status` asks for: `draft` or `published`. When it says
+/// nothing, a draft being changed stays a draft and anything else is
+/// published (`current` is `None` for a new post).
+pub fn requested_status(
+    properties: &Properties,
+    current: Option<PostStatus>,
+) -> Result<PostStatus, Invalid> {
     match first_text(properties, "post-status").as_deref() {
-        None => Ok(None),
-        Some("draft") => Ok(Some(true)),
-        Some("published") => Ok(Some(false)),
+        Some("draft") => Ok(PostStatus::Draft),
+        Some("published") => Ok(PostStatus::Published),
+        None if current == Some(PostStatus::Draft) => Ok(PostStatus::Draft),
+        None => Ok(PostStatus::Published),
         Some(other) => invalid(format!(
             "post-status must be draft or published, not {other}"
         )),
@@ -338,6 +347,35 @@ fn title_from(body: &str) -> Option<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn post_status_is_what_is_asked_or_else_a_draft_stays_a_draft() {
+        let asked = |status: &str| Properties::from([("post-status".into(), vec![json!(status)])]);
+        let silent = Properties::new();
+        for current in [None, Some(PostStatus::Draft), Some(PostStatus::Published)] {
+            assert_eq!(
+                requested_status(&asked("draft"), current).unwrap(),
+                PostStatus::Draft
+            );
+            assert_eq!(
+                requested_status(&asked("published"), current).unwrap(),
+                PostStatus::Published
+            );
+            assert!(requested_status(&asked("scheduled"), current).is_err());
+        }
+        assert_eq!(
+            requested_status(&silent, None).unwrap(),
+            PostStatus::Published
+        );
+        assert_eq!(
+            requested_status(&silent, Some(PostStatus::Draft)).unwrap(),
+            PostStatus::Draft
+        );
+        assert_eq!(
+            requested_status(&silent, Some(PostStatus::Scheduled)).unwrap(),
+            PostStatus::Published
+        );
+    }
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         list.iter()

@@ -254,46 +254,19 @@ async fn source(
 /// `POST /micropub`: create, update or delete.
 pub async fn publish(State(state): State<WebState>, request: Request) -> Outcome {
     let headers = request.headers().clone();
-    let kind = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
     // The token is checked before what the request asks is read: nobody
     // learns anything of the blog's rules without one.
-    let (action, token, files) = if kind.starts_with("application/json") {
-        let bytes = Bytes::from_request(request, &state)
-            .await
-            .map_err(|err| MicropubError::invalid(err.body_text()))?;
-        let body = serde_json::from_slice::<Value>(&bytes)
-            .map_err(|err| MicropubError::invalid(format!("the JSON could not be read: {err}")));
-        (
-            body.and_then(|body| Ok(entry::from_json(&body)?)),
-            None,
-            Vec::new(),
-        )
-    } else if kind.starts_with("multipart/form-data") {
-        let (fields, files) = read_multipart(request, &state).await?;
-        let token = token_field(&fields);
-        (entry::from_form(&fields).map_err(Into::into), token, files)
-    } else if kind.starts_with("application/x-www-form-urlencoded") {
-        let bytes = Bytes::from_request(request, &state)
-            .await
-            .map_err(|err| MicropubError::invalid(err.body_text()))?;
-        let fields: Vec<(String, String)> = serde_html_form::from_bytes(&bytes)
-            .map_err(|err| MicropubError::invalid(format!("the form could not be read: {err}")))?;
-        let token = token_field(&fields);
-        (
-            entry::from_form(&fields).map_err(Into::into),
-            token,
-            Vec::new(),
-        )
-    } else {
+    let Some(sent) = read_request(&state, request).await? else {
         grant(&state, &headers, None).await?;
         return Err(MicropubError::invalid(
             "send JSON, a URL-encoded form or multipart/form-data",
         ));
     };
+    let Sent {
+        action,
+        token,
+        files,
+    } = sent;
     let grant = grant(&state, &headers, token.as_deref()).await?;
     let action = action?;
     let response = match action {
@@ -324,6 +297,58 @@ pub async fn publish(State(state): State<WebState>, request: Request) -> Outcome
     state.wake_delivery();
     state.wake_scheduler();
     Ok(response)
+}
+
+/// A Micropub request as sent: what it asks (or why it cannot be read), the
+/// token given in the body, and any files.
+struct Sent {
+    action: Result<Action, MicropubError>,
+    token: Option<String>,
+    files: Vec<(String, Vec<u8>)>,
+}
+
+/// Reads a request sent as JSON, a URL-encoded form or a multipart form;
+/// `None` for any other content type.
+async fn read_request(state: &WebState, request: Request) -> Result<Option<Sent>, MicropubError> {
+    let kind = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let sent = if kind.starts_with("application/json") {
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|err| MicropubError::invalid(err.body_text()))?;
+        let body = serde_json::from_slice::<Value>(&bytes)
+            .map_err(|err| MicropubError::invalid(format!("the JSON could not be read: {err}")));
+        Sent {
+            action: body.and_then(|body| Ok(entry::from_json(&body)?)),
+            token: None,
+            files: Vec::new(),
+        }
+    } else if kind.starts_with("multipart/form-data") {
+        let (fields, files) = read_multipart(request, state).await?;
+        Sent {
+            action: entry::from_form(&fields).map_err(Into::into),
+            token: token_field(&fields),
+            files,
+        }
+    } else if kind.starts_with("application/x-www-form-urlencoded") {
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|err| MicropubError::invalid(err.body_text()))?;
+        let fields: Vec<(String, String)> = serde_html_form::from_bytes(&bytes)
+            .map_err(|err| MicropubError::invalid(format!("the form could not be read: {err}")))?;
+        Sent {
+            action: entry::from_form(&fields).map_err(Into::into),
+            token: token_field(&fields),
+            files: Vec::new(),
+        }
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(sent))
 }
 
 fn token_field(fields: &[(String, String)]) -> Option<String> {
@@ -429,10 +454,7 @@ async fn create(state: &WebState, grant: &Grant, properties: &Properties) -> Out
         .validate(state.config.timezone())
         .map_err(|errors| save_error(SaveError::Invalid(errors)))?;
     valid.publish_at = entry::published(properties)?;
-    let requested = match entry::is_draft(properties)? {
-        Some(true) => PostStatus::Draft,
-        _ => PostStatus::Published,
-    };
+    let requested = entry::requested_status(properties, None)?;
     let saved = posts::create(
         &state.db,
         grant.user.id,
@@ -472,12 +494,7 @@ async fn update(
     if let Some(at) = entry::published(replace)? {
         valid.publish_at = Some(at);
     }
-    let requested = match entry::is_draft(replace)? {
-        Some(true) => PostStatus::Draft,
-        Some(false) => PostStatus::Published,
-        None if view.status == PostStatus::Draft => PostStatus::Draft,
-        None => PostStatus::Published,
-    };
+    let requested = entry::requested_status(replace, Some(view.status))?;
     posts::update(&state.db, id, valid, requested, state.clock.now())
         .await
         .map_err(save_error)?;
