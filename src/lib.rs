@@ -9,6 +9,7 @@ pub mod entities;
 pub mod error;
 pub mod federation;
 pub mod files;
+pub mod group_commit;
 pub mod limits;
 pub mod negotiation;
 pub mod pages;

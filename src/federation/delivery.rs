@@ -14,7 +14,7 @@ use chrono::{Duration, Utc};
 use reqwest::header::{CONTENT_TYPE, DATE, HOST, RETRY_AFTER};
 use reqwest_middleware::ClientWithMiddleware;
 use tokio::{
-    sync::{Semaphore, mpsc, oneshot, watch},
+    sync::{Semaphore, watch},
     task::JoinSet,
 };
 
@@ -48,7 +48,7 @@ pub fn spawn(
         let window = settings.delivery_concurrency * 2;
         let lease = lease(&data);
         let mut in_flight = JoinSet::new();
-        let recorder = Recorder::spawn(data.db.clone());
+        let recorder = recorder(data.db.clone());
         while !*shutdown.borrow() {
             let room = window.saturating_sub(in_flight.len());
             // Claims are made in bulk (each is a statement and a commit):
@@ -130,43 +130,14 @@ fn lease(data: &Data<FedData>) -> Duration {
     Duration::seconds(i64::try_from(data.config.federation.delivery_lease_secs).unwrap_or(120))
 }
 
-/// Writes outcomes from hosts that answered. Sends that finish while a
-/// commit is under way wait and go into the next one together, so a burst
-/// of deliveries costs a few commits rather than one each.
-#[derive(Clone)]
-struct Recorder {
-    queue: mpsc::Sender<(Answered, oneshot::Sender<anyhow::Result<()>>)>,
-}
+/// Writes outcomes from hosts that answered, a batch per commit.
+type Recorder = crate::group_commit::GroupCommit<Answered>;
 
-impl Recorder {
-    const MAX_BATCH: usize = 128;
-
-    fn spawn(db: sea_orm::DatabaseConnection) -> Recorder {
-        let (queue, mut incoming) = mpsc::channel::<(Answered, oneshot::Sender<_>)>(1024);
-        tokio::spawn(async move {
-            let mut batch = Vec::new();
-            while incoming.recv_many(&mut batch, Self::MAX_BATCH).await > 0 {
-                let (outcomes, waiting): (Vec<_>, Vec<_>) =
-                    std::mem::take(&mut batch).into_iter().unzip();
-                let result = deliveries::record_answered(&db, outcomes).await;
-                let shared = result.map_err(crate::error::SharedError::new);
-                for waiter in waiting {
-                    let _ = waiter.send(shared.clone().map_err(anyhow::Error::new));
-                }
-            }
-        });
-        Recorder { queue }
-    }
-
-    async fn record(&self, answered: Answered) -> anyhow::Result<()> {
-        let (done, wait) = oneshot::channel();
-        self.queue
-            .send((answered, done))
-            .await
-            .map_err(|_| anyhow::anyhow!("the delivery recorder has stopped"))?;
-        wait.await
-            .map_err(|_| anyhow::anyhow!("the delivery recorder has stopped"))?
-    }
+fn recorder(db: sea_orm::DatabaseConnection) -> Recorder {
+    Recorder::spawn("the delivery recorder", move |outcomes| {
+        let db = db.clone();
+        async move { deliveries::record_answered(&db, outcomes).await }
+    })
 }
 
 /// A delivery that waited long for its host's turn renews its lease first,
@@ -305,7 +276,7 @@ async fn deliver<Turn>(
                 tracing::debug!(inbox = %delivery.inbox, "delivered");
             }
             return recorder
-                .record(Answered {
+                .submit(Answered {
                     delivery_id: delivery.id,
                     attempts,
                     outcome,

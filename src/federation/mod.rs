@@ -198,46 +198,35 @@ where
 {
     use axum::routing::get;
 
+    use axum::middleware::map_response;
+
     let actor = format!("/users/{}", config.blog.username);
-    let fixed = || axum::middleware::map_response(pages::shows_nothing_changing);
-    axum::Router::new()
-        .route(
-            "/.well-known/webfinger",
-            get(discovery::webfinger).layer(fixed()),
-        )
-        .route(
-            "/.well-known/nodeinfo",
-            get(discovery::nodeinfo_links).layer(fixed()),
-        )
-        .route(
-            "/nodeinfo/2.1",
-            get(discovery::nodeinfo).layer(axum::middleware::map_response(pages::shows_listing)),
-        )
-        .route(
-            "/.well-known/host-meta",
-            get(discovery::host_meta).layer(fixed()),
-        )
+    // Documents that only a new configuration changes.
+    let fixed = axum::Router::new()
+        .route("/.well-known/webfinger", get(discovery::webfinger))
+        .route("/.well-known/nodeinfo", get(discovery::nodeinfo_links))
+        .route("/.well-known/host-meta", get(discovery::host_meta))
         .route(
             "/.well-known/host-meta.json",
-            get(discovery::host_meta_json).layer(fixed()),
+            get(discovery::host_meta_json),
         )
-        .route(&actor, get(documents::actor).layer(fixed()))
+        .route(&actor, get(documents::actor))
+        .route(&format!("{actor}/following"), get(collections::following))
+        .route("/activities/{uuid}", get(documents::activity))
+        .route_layer(map_response(pages::shows_nothing_changing));
+    axum::Router::new()
+        .merge(fixed)
+        .route(
+            "/nodeinfo/2.1",
+            get(discovery::nodeinfo).layer(map_response(pages::shows_listing)),
+        )
         .route(
             &format!("{actor}/outbox"),
-            get(collections::outbox).layer(axum::middleware::map_response(pages::shows_outbox)),
+            get(collections::outbox).layer(map_response(pages::shows_outbox)),
         )
         .route(
             &format!("{actor}/followers"),
-            get(collections::followers)
-                .layer(axum::middleware::map_response(pages::shows_followers)),
-        )
-        .route(
-            &format!("{actor}/following"),
-            get(collections::following).layer(fixed()),
-        )
-        .route(
-            "/activities/{uuid}",
-            get(documents::activity).layer(fixed()),
+            get(collections::followers).layer(map_response(pages::shows_followers)),
         )
         .route("/posts/{slug}/{which}", get(collections::post_collection))
 }

@@ -43,44 +43,25 @@ use tower_http::{
 /// federation's in `crate::routes` from `public::post`, `public::comment`
 /// and `public::interaction_failed`.
 pub fn routes<S: Clone + Send + Sync + 'static>(state: &WebState) -> Router<S> {
+    // Lists of posts: their cached copies last until the posts change.
+    let listings = Router::new()
+        .route("/", get(public::index))
+        .route("/tags/{slug}", get(public::tag))
+        .route("/feed.atom", get(feeds::atom))
+        .route("/feed.rss", get(feeds::rss))
+        .route("/feed.json", get(feeds::json_feed))
+        .route("/sitemap.xml", get(site::sitemap))
+        .route_layer(middleware::map_response(pages::shows_listing));
+    // Pages that only a new configuration changes.
+    let fixed = Router::new()
+        .route("/robots.txt", get(site::robots))
+        .route("/style.css", get(public::stylesheet))
+        .route("/avatar.png", get(public::avatar))
+        .route_layer(middleware::map_response(pages::shows_nothing_changing));
     Router::new()
-        .route(
-            "/",
-            get(public::index).layer(middleware::map_response(pages::shows_listing)),
-        )
-        .route(
-            "/tags/{slug}",
-            get(public::tag).layer(middleware::map_response(pages::shows_listing)),
-        )
-        .route(
-            "/feed.atom",
-            get(feeds::atom).layer(middleware::map_response(pages::shows_listing)),
-        )
-        .route(
-            "/feed.rss",
-            get(feeds::rss).layer(middleware::map_response(pages::shows_listing)),
-        )
-        .route(
-            "/feed.json",
-            get(feeds::json_feed).layer(middleware::map_response(pages::shows_listing)),
-        )
-        .route(
-            "/sitemap.xml",
-            get(site::sitemap).layer(middleware::map_response(pages::shows_listing)),
-        )
-        .route(
-            "/robots.txt",
-            get(site::robots).layer(middleware::map_response(pages::shows_nothing_changing)),
-        )
+        .merge(listings)
+        .merge(fixed)
         .route("/healthz", get(site::healthz))
-        .route(
-            "/style.css",
-            get(public::stylesheet).layer(middleware::map_response(pages::shows_nothing_changing)),
-        )
-        .route(
-            "/avatar.png",
-            get(public::avatar).layer(middleware::map_response(pages::shows_nothing_changing)),
-        )
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/media/{name}", get(media::serve))

@@ -12,48 +12,39 @@ use std::{
 };
 
 use sea_orm::DatabaseConnection;
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::Notify;
 
-use crate::services::inbound::{self, Incoming};
-
-type Waiter = oneshot::Sender<Result<(), crate::error::SharedError>>;
+use crate::{
+    group_commit::GroupCommit,
+    services::inbound::{self, Incoming},
+};
 
 #[derive(Clone)]
 pub struct Intake {
-    queue: mpsc::Sender<(Incoming, Waiter)>,
+    recorder: GroupCommit<Incoming>,
     /// Milliseconds from `started` to the last request the inbox took.
     last_request: Arc<AtomicU64>,
     started: Instant,
 }
 
 impl Intake {
-    /// Activities per commit, at most.
-    const MAX_BATCH: usize = 128;
     /// How long after a request the inbox counts as busy.
     const BUSY_FOR: Duration = Duration::from_millis(250);
 
     /// Starts the recorder; `worker` is woken when there is something new.
     pub fn spawn(db: DatabaseConnection, worker: Arc<Notify>) -> Intake {
-        let (queue, mut incoming) = mpsc::channel::<(Incoming, Waiter)>(1024);
-        tokio::spawn(async move {
-            let mut batch = Vec::new();
-            while incoming.recv_many(&mut batch, Self::MAX_BATCH).await > 0 {
-                let (items, waiting): (Vec<_>, Vec<_>) =
-                    std::mem::take(&mut batch).into_iter().unzip();
-                let result = inbound::record(&db, items).await;
-                if let Ok(new) = &result
-                    && *new > 0
-                {
+        let recorder = GroupCommit::spawn("the inbox recorder", move |items| {
+            let db = db.clone();
+            let worker = worker.clone();
+            async move {
+                if inbound::record(&db, items).await? > 0 {
                     worker.notify_one();
                 }
-                let shared = result.map(|_| ()).map_err(crate::error::SharedError::new);
-                for waiter in waiting {
-                    let _ = waiter.send(shared.clone());
-                }
+                Ok(())
             }
         });
         Intake {
-            queue,
+            recorder,
             last_request: Arc::default(),
             started: Instant::now(),
         }
@@ -77,13 +68,6 @@ impl Intake {
 
     /// Returns once the activity is committed (or was already recorded).
     pub async fn record(&self, item: Incoming) -> anyhow::Result<()> {
-        let (done, wait) = oneshot::channel();
-        self.queue
-            .send((item, done))
-            .await
-            .map_err(|_| anyhow::anyhow!("the inbox recorder has stopped"))?;
-        wait.await
-            .map_err(|_| anyhow::anyhow!("the inbox recorder has stopped"))?
-            .map_err(anyhow::Error::new)
+        self.recorder.submit(item).await
     }
 }
