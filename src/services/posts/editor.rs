@@ -132,7 +132,9 @@ mod tests {
         assert_eq!("upload".parse(), Ok(Action::Upload));
         assert_eq!("publish".parse(), Ok(Action::Save(PostStatus::Published)));
         assert_eq!("draft".parse(), Ok(Action::Save(PostStatus::Draft)));
-        let refused = "delete".parse::<Action>().unwrap_err();
+        let refused = "delete"
+            .parse::<Action>()
+            .expect_err("no button is called delete");
         assert!(refused.contains("\"delete\""), "{refused}");
     }
 }
