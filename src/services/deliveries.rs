@@ -7,8 +7,8 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
     sea_query::{Expr, LockBehavior, LockType, OnConflict},
 };
 use serde::Serialize;
@@ -20,12 +20,6 @@ pub use crate::entities::delivery::DeliveryState;
 pub struct DueDelivery {
     pub delivery: delivery::Model,
     pub activity: activity::Model,
-}
-
-fn unlocked(now: DateTime<Utc>) -> Condition {
-    Condition::any()
-        .add(delivery::Column::LockedUntil.is_null())
-        .add(delivery::Column::LockedUntil.lt(now))
 }
 
 /// Claims up to `limit` deliveries that are due, skipping paused hosts, in
@@ -50,7 +44,7 @@ pub async fn claim_due(
         .column(delivery::Column::Id)
         .filter(delivery::Column::State.eq(DeliveryState::Pending))
         .filter(delivery::Column::NextAttemptAt.lte(now))
-        .filter(unlocked(now))
+        .filter(super::lease_free(delivery::Column::LockedUntil, now))
         .filter(delivery::Column::Host.not_in_subquery(paused))
         .order_by_asc(delivery::Column::NextAttemptAt)
         .limit(limit)

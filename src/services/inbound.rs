@@ -9,8 +9,8 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
     sea_query::{Expr, LockBehavior, LockType},
 };
 
@@ -67,12 +67,6 @@ pub async fn record(db: &DatabaseConnection, batch: Vec<Incoming>) -> anyhow::Re
     Ok(new)
 }
 
-fn unlocked(now: DateTime<Utc>) -> Condition {
-    Condition::any()
-        .add(inbound_activity::Column::LockedUntil.is_null())
-        .add(inbound_activity::Column::LockedUntil.lt(now))
-}
-
 /// Claims up to `limit` activities that are due, oldest first, for `lease`.
 /// On PostgreSQL, processes sharing the database skip each other's rows;
 /// SQLite's single writer gives the same guarantee.
@@ -87,7 +81,10 @@ pub async fn claim(
         .column(inbound_activity::Column::Id)
         .filter(inbound_activity::Column::State.eq(InboundState::Queued))
         .filter(inbound_activity::Column::NextAttemptAt.lte(now))
-        .filter(unlocked(now))
+        .filter(super::lease_free(
+            inbound_activity::Column::LockedUntil,
+            now,
+        ))
         .order_by_asc(inbound_activity::Column::NextAttemptAt)
         .order_by_asc(inbound_activity::Column::Id)
         .limit(limit)

@@ -98,3 +98,13 @@ pub async fn begin_write<C: Writer>(db: &C) -> Result<(C::Transaction, WriteTurn
         .await?;
     Ok((txn, turn))
 }
+
+/// Rows whose lease (`locked_until`) is not held: never taken, or lapsed.
+pub fn lease_free(
+    locked_until: impl sea_orm::ColumnTrait,
+    now: chrono::DateTime<chrono::Utc>,
+) -> sea_orm::Condition {
+    sea_orm::Condition::any()
+        .add(locked_until.is_null())
+        .add(locked_until.lt(now))
+}

@@ -198,38 +198,32 @@ pub async fn change_password(
         return Err(ChangePasswordError::WrongPassword);
     }
     let password_hash = hash(new).await?;
-    let epoch = user.session_epoch + 1;
-    let (txn, _turn) = super::begin_write(db)
-        .await
-        .context("failed to start changing the password")?;
-    let mut model: user::ActiveModel = user.clone().into();
-    model.password_hash = Set(password_hash);
-    model.session_epoch = Set(epoch);
-    model
-        .update(&txn)
-        .await
-        .with_context(|| format!("failed to change the password of {}", user.username))?;
-    super::tokens::revoke_all(&txn, user.id).await?;
-    txn.commit()
-        .await
-        .with_context(|| format!("failed to change the password of {}", user.username))?;
-    Ok(epoch)
+    Ok(start_over(db, user, Some(password_hash)).await?)
 }
 
 /// Ends every session of `user`, everywhere, and revokes their app tokens.
 pub async fn end_all_sessions(db: &DatabaseConnection, user: &user::Model) -> anyhow::Result<()> {
-    let (txn, _turn) = super::begin_write(db)
-        .await
-        .context("failed to start ending sessions")?;
+    start_over(db, user, None).await.map(|_| ())
+}
+
+/// Raises `user`'s session epoch (ending every session begun before) and
+/// revokes their app tokens, with a new password hash if one is given, in
+/// one transaction; returns the new epoch.
+async fn start_over(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    password_hash: Option<String>,
+) -> anyhow::Result<i32> {
+    let failed = || format!("failed to end the sessions of {}", user.username);
+    let epoch = user.session_epoch + 1;
+    let (txn, _turn) = super::begin_write(db).await.with_context(failed)?;
     let mut model: user::ActiveModel = user.clone().into();
-    model.session_epoch = Set(user.session_epoch + 1);
-    model
-        .update(&txn)
-        .await
-        .with_context(|| format!("failed to end the sessions of {}", user.username))?;
+    if let Some(hash) = password_hash {
+        model.password_hash = Set(hash);
+    }
+    model.session_epoch = Set(epoch);
+    model.update(&txn).await.with_context(failed)?;
     super::tokens::revoke_all(&txn, user.id).await?;
-    txn.commit()
-        .await
-        .with_context(|| format!("failed to end the sessions of {}", user.username))?;
-    Ok(())
+    txn.commit().await.with_context(failed)?;
+    Ok(epoch)
 }

@@ -4,9 +4,8 @@ use atom_syndication::{
     ContentBuilder, EntryBuilder, FeedBuilder, FixedDateTime, LinkBuilder, PersonBuilder,
 };
 use axum::{
-    Json,
     extract::State,
-    http::{HeaderValue, header},
+    http::header,
     response::{IntoResponse, Response},
 };
 use chrono::Utc;
@@ -17,6 +16,11 @@ use super::WebState;
 use crate::{error::AppResult, services::posts};
 
 const FEED_LENGTH: u64 = 20;
+
+/// A feed's document with its media type.
+fn feed_response(media_type: &'static str, document: String) -> Response {
+    ([(header::CONTENT_TYPE, media_type)], document).into_response()
+}
 
 fn fixed(date: chrono::DateTime<Utc>) -> FixedDateTime {
     date.fixed_offset()
@@ -71,11 +75,10 @@ pub async fn atom(State(state): State<WebState>) -> AppResult<Response> {
         )
         .entries(entries)
         .build();
-    Ok((
-        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+    Ok(feed_response(
+        "application/atom+xml; charset=utf-8",
         feed.to_string(),
-    )
-        .into_response())
+    ))
 }
 
 pub async fn rss(State(state): State<WebState>) -> AppResult<Response> {
@@ -105,11 +108,10 @@ pub async fn rss(State(state): State<WebState>) -> AppResult<Response> {
         .language(Some(config.blog.language.clone()))
         .items(items)
         .build();
-    Ok((
-        [(header::CONTENT_TYPE, "application/rss+xml; charset=utf-8")],
+    Ok(feed_response(
+        "application/rss+xml; charset=utf-8",
         channel.to_string(),
-    )
-        .into_response())
+    ))
 }
 
 /// The newest posts as a JSON Feed 1.1.
@@ -142,10 +144,5 @@ pub async fn json_feed(State(state): State<WebState>) -> AppResult<Response> {
         "language": config.blog.language,
         "items": items,
     });
-    let mut response = Json(feed).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/feed+json"),
-    );
-    Ok(response)
+    Ok(feed_response("application/feed+json", feed.to_string()))
 }
