@@ -43,15 +43,13 @@ async fn post(
     query: Query<CommentsQuery>,
     headers: HeaderMap,
 ) -> Response {
-    if wants_activity_json(&headers) {
-        let data = federation.to_request_data();
-        return federation::documents::article(&data, &slug)
-            .await
-            .into_response();
-    }
-    public::post(State(web), Path(slug), query)
-        .await
-        .into_response()
+    let data = federation.to_request_data();
+    negotiated(
+        &headers,
+        federation::documents::article(&data, &slug),
+        public::post(State(web), Path(slug.clone()), query),
+    )
+    .await
 }
 
 /// A comment: an author's answer as a `Note` for ActivityPub clients, the
@@ -62,15 +60,27 @@ async fn comment(
     Path(uuid): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if wants_activity_json(&headers) {
-        let data = federation.to_request_data();
-        return federation::documents::comment(&data, &uuid)
-            .await
-            .into_response();
+    let data = federation.to_request_data();
+    negotiated(
+        &headers,
+        federation::documents::comment(&data, &uuid),
+        public::comment(State(web), Path(uuid.clone())),
+    )
+    .await
+}
+
+/// The document when the client asks for ActivityPub JSON, else the page;
+/// only the one chosen is made.
+async fn negotiated(
+    headers: &HeaderMap,
+    document: impl Future<Output = impl IntoResponse>,
+    page: impl Future<Output = impl IntoResponse>,
+) -> Response {
+    if wants_activity_json(headers) {
+        document.await.into_response()
+    } else {
+        page.await.into_response()
     }
-    public::comment(State(web), Path(uuid))
-        .await
-        .into_response()
 }
 
 /// "Reply from your fediverse account": the visitor's server is found by

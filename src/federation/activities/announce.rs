@@ -2,8 +2,7 @@
 
 use activitypub_federation::{kinds::activity::AnnounceType, traits::Activity};
 
-use super::{Ctx, FedResult};
-use crate::services::reactions;
+use super::{Ctx, FedResult, ReactionType};
 
 pub type Announce = super::Envelope<AnnounceType, super::ObjectId>;
 
@@ -16,7 +15,7 @@ impl Activity for Announce {
     }
 
     async fn receive(self, data: &Ctx) -> FedResult<()> {
-        let boost = (reactions::ReactionKind::Announce, None);
+        let boost = (ReactionType::Announce.kind(), None);
         super::react(data, &self.actor, &self.object.0, boost, &self.id).await
     }
 }

@@ -4,8 +4,8 @@ use activitypub_federation::traits::Activity;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::{Ctx, FedResult, id_of};
-use crate::{federation::actor::RemoteActorId, services::reactions};
+use super::{Ctx, FedResult, ReactionType, id_of};
+use crate::federation::actor::RemoteActorId;
 
 #[derive(Deserialize, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LikeKind {
@@ -39,10 +39,10 @@ impl Activity for Like {
 
     async fn receive(self, data: &Ctx) -> FedResult<()> {
         let kind = match self.kind {
-            LikeKind::Like => "Like",
-            LikeKind::EmojiReact => "EmojiReact",
-        };
-        let kind = super::reaction_kind(kind).unwrap_or(reactions::ReactionKind::Like);
+            LikeKind::Like => ReactionType::Like,
+            LikeKind::EmojiReact => ReactionType::EmojiReact,
+        }
+        .kind();
         let emoji = self.content.clone().or(self.misskey_reaction.clone());
         super::react(data, &self.actor, &self.object, (kind, emoji), &self.id).await
     }

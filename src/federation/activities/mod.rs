@@ -268,14 +268,28 @@ fn check_authored(object: &serde_json::Value, actor: &Url) -> FedResult<()> {
     Ok(())
 }
 
-/// How a reaction of this activity type is counted (Misskey's reactions
-/// arrive as likes, Pleroma's as `EmojiReact`); `None` for other types.
-pub fn reaction_kind(activity_type: &str) -> Option<ReactionKind> {
-    match activity_type {
-        "Like" => Some(ReactionKind::Like),
-        "EmojiReact" => Some(ReactionKind::Emoji),
-        "Announce" => Some(ReactionKind::Announce),
-        _ => None,
+/// The activity types counted as reactions (Misskey's reactions arrive as
+/// likes, Pleroma's as `EmojiReact`).
+#[derive(Deserialize, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReactionType {
+    Like,
+    EmojiReact,
+    Announce,
+}
+
+impl ReactionType {
+    /// How a reaction of this type is counted.
+    pub fn kind(self) -> ReactionKind {
+        match self {
+            ReactionType::Like => ReactionKind::Like,
+            ReactionType::EmojiReact => ReactionKind::Emoji,
+            ReactionType::Announce => ReactionKind::Announce,
+        }
+    }
+
+    /// The type of an embedded activity, if it is a reaction.
+    pub fn of(object: &serde_json::Value) -> Option<ReactionType> {
+        ReactionType::deserialize(object.get("type")?).ok()
     }
 }
 
@@ -335,3 +349,23 @@ pub fn comment_changed(
 
 pub(crate) type Ctx = Data<FedData>;
 pub(crate) type FedResult<T> = std::result::Result<T, FedError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn embedded_reactions_are_known_by_type_and_counted_by_kind() {
+        let of = |object| ReactionType::of(&object).map(ReactionType::kind);
+        assert_eq!(of(json!({"type": "Like"})), Some(ReactionKind::Like));
+        assert_eq!(of(json!({"type": "EmojiReact"})), Some(ReactionKind::Emoji));
+        assert_eq!(
+            of(json!({"type": "Announce"})),
+            Some(ReactionKind::Announce)
+        );
+        assert_eq!(of(json!({"type": "Follow"})), None);
+        assert_eq!(of(json!({"id": "https://example.org/1"})), None);
+        assert_eq!(of(json!("https://example.org/1")), None);
+    }
+}

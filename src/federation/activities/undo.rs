@@ -3,7 +3,7 @@
 
 use activitypub_federation::{kinds::activity::UndoType, traits::Activity};
 
-use super::{Ctx, FedResult, embedded_id, embedded_type};
+use super::{Ctx, FedResult, ReactionType, embedded_id, embedded_type};
 use crate::{
     federation::error::FedError,
     pages::Change,
@@ -29,12 +29,12 @@ impl Activity for Undo {
     }
 
     async fn receive(self, data: &Ctx) -> FedResult<()> {
-        let kind = embedded_type(&self.object);
-        if matches!(kind, Some("Like" | "EmojiReact" | "Announce") | None) {
+        // An undone reaction, or an activity given by id alone (a reaction
+        // or a follow: whichever it was is removed).
+        let reaction = ReactionType::of(&self.object);
+        if reaction.is_some() || embedded_type(&self.object).is_none() {
             let actor = self.actor.dereference(data).await?;
-            let reaction_kind = kind
-                .and_then(super::reaction_kind)
-                .unwrap_or(reactions::ReactionKind::Like);
+            let reaction_kind = reaction.map_or(reactions::ReactionKind::Like, ReactionType::kind);
             let post = match self.object.get("object").and_then(|o| embedded_id(o)) {
                 Some(url) => match data.urls.post_slug(url) {
                     Some(slug) => posts::published_id(&data.db, slug).await?,
@@ -52,7 +52,7 @@ impl Activity for Undo {
             if let Some(post_id) = removed {
                 data.pages.changed_soon(&[Change::Reactions(post_id)]);
             }
-            if removed.is_some() || kind.is_some() {
+            if removed.is_some() || reaction.is_some() {
                 return Ok(());
             }
         }
