@@ -16,7 +16,8 @@ use crate::{
 
 pub use crate::entities::block::BlockKind;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sea_orm::DerivePartialModel)]
+#[sea_orm(entity = "block::Entity")]
 pub struct BlockView {
     pub id: i32,
     pub kind: BlockKind,
@@ -73,19 +74,12 @@ pub async fn list(db: &DatabaseConnection) -> anyhow::Result<BlockList> {
 }
 
 pub async fn all(db: &DatabaseConnection) -> anyhow::Result<Vec<BlockView>> {
-    Ok(block::Entity::find()
+    block::Entity::find()
         .order_by_desc(block::Column::CreatedAt)
+        .into_partial_model()
         .all(db)
         .await
-        .context("failed to load blocks")?
-        .into_iter()
-        .map(|b| BlockView {
-            id: b.id,
-            kind: b.kind,
-            value: b.value,
-            created_at: b.created_at,
-        })
-        .collect())
+        .context("failed to load blocks")
 }
 
 /// Whether this actor or its server (or a parent domain of it) is blocked:

@@ -446,7 +446,8 @@ pub async fn counts_by_post(db: &DatabaseConnection) -> anyhow::Result<HashMap<i
     Ok(counts)
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sea_orm::DerivePartialModel)]
+#[sea_orm(entity = "delivery_host::Entity")]
 pub struct HostProblem {
     pub host: String,
     pub consecutive_failures: i32,
@@ -456,17 +457,10 @@ pub struct HostProblem {
 
 /// Hosts whose last deliveries failed, worst first.
 pub async fn failing_hosts(db: &DatabaseConnection) -> anyhow::Result<Vec<HostProblem>> {
-    Ok(delivery_host::Entity::find()
+    delivery_host::Entity::find()
         .order_by_desc(delivery_host::Column::ConsecutiveFailures)
+        .into_partial_model()
         .all(db)
         .await
-        .context("failed to list failing hosts")?
-        .into_iter()
-        .map(|h| HostProblem {
-            host: h.host,
-            consecutive_failures: h.consecutive_failures,
-            paused_until: h.paused_until,
-            last_error: h.last_error,
-        })
-        .collect())
+        .context("failed to list failing hosts")
 }
