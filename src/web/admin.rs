@@ -65,12 +65,24 @@ struct AdminRow<'a> {
 }
 
 /// What the editor shows besides the fields.
+#[derive(Default)]
 struct Editor<'a> {
     post: Option<&'a PostView>,
     errors: FieldErrors,
     preview: Option<String>,
     notice: Option<&'static str>,
     image_alt: String,
+}
+
+impl<'a> Editor<'a> {
+    /// The editor of a new post (`None`) or of `post`, with a notice.
+    fn of(post: Option<&'a PostView>, notice: Option<&'static str>) -> Editor<'a> {
+        Editor {
+            post,
+            notice,
+            ..Editor::default()
+        }
+    }
 }
 
 async fn editor(
@@ -97,22 +109,8 @@ async fn editor(
 }
 
 pub async fn new_form(AdminPage { state, user, token }: AdminPage) -> AppResult<Response> {
-    let view = Editor {
-        post: None,
-        errors: FieldErrors::default(),
-        preview: None,
-        notice: None,
-        image_alt: String::new(),
-    };
-    editor(
-        &state,
-        &user,
-        token,
-        &PostForm::default(),
-        view,
-        StatusCode::OK,
-    )
-    .await
+    let (form, view) = (PostForm::default(), Editor::of(None, None));
+    editor(&state, &user, token, &form, view, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -126,7 +124,24 @@ pub struct EditorSubmit {
     image_alt: String,
 }
 
-fn saved_redirect(saved: &crate::entities::post::Model) -> Response {
+impl EditorSubmit {
+    /// The submission with the files sent along (an image, perhaps).
+    fn with_files(self, files: Vec<Upload>) -> AppResult<Submission> {
+        Ok(Submission {
+            action: self.action.parse().map_err(AppError::BadRequest)?,
+            form: self.form,
+            image: super::media::sent_image(files),
+            image_alt: self.image_alt,
+        })
+    }
+}
+
+/// After a save: the pages that show the post are renewed, the workers
+/// woken, and the author sent back to the editor with a notice.
+async fn after_save(state: &WebState, saved: &crate::entities::post::Model) -> Response {
+    state.changed(&[Change::Post(saved.id)]).await;
+    state.wake_delivery();
+    state.wake_scheduler();
     let id = saved.id;
     let notice = match saved.status {
         PostStatus::Published => Notice::Published,
@@ -167,14 +182,8 @@ async fn submitted(
     files: Vec<Upload>,
 ) -> AppResult<Response> {
     let image_alt = submit.image_alt.clone();
-    let submission = Submission {
-        action: submit.action.parse().map_err(AppError::BadRequest)?,
-        form: submit.form,
-        image: super::media::sent_image(files),
-        image_alt: submit.image_alt,
-    };
-    let post_id = post.map(|post| post.id);
-    let now = state.clock.now();
+    let submission = submit.with_files(files)?;
+    let (post_id, now) = (post.map(|post| post.id), state.clock.now());
     let submitted = editor::submit(
         &state.db,
         &state.config,
@@ -182,26 +191,14 @@ async fn submitted(
         post_id,
         submission,
         now,
-    )
-    .await
-    .map_err(|err| match err {
-        SaveError::NotFound(_) => AppError::NotFound,
-        SaveError::Invalid(_) | SaveError::Other(_) => AppError::Internal(err.into()),
-    })?;
-    let (form, view, status) = match submitted {
-        Submitted::Saved(saved) => {
-            state.changed(&[Change::Post(saved.id)]).await;
-            state.wake_delivery();
-            state.wake_scheduler();
-            return Ok(saved_redirect(&saved));
-        }
+    );
+    let (form, view, status) = match submitted.await? {
+        Submitted::Saved(saved) => return Ok(after_save(state, &saved).await),
         Submitted::Invalid { form, errors } => {
             let view = Editor {
-                post,
                 errors,
-                preview: None,
-                notice: None,
                 image_alt,
+                ..Editor::of(post, None)
             };
             (form, view, StatusCode::UNPROCESSABLE_ENTITY)
         }
@@ -210,17 +207,24 @@ async fn submitted(
             preview,
             notice,
         } => {
+            let preview = Some(preview);
             let view = Editor {
-                post,
-                errors: FieldErrors::default(),
-                preview: Some(preview),
-                notice,
-                image_alt: String::new(),
+                preview,
+                ..Editor::of(post, notice)
             };
             (form, view, StatusCode::OK)
         }
     };
     editor(state, user, token, &form, view, status).await
+}
+
+impl From<SaveError> for AppError {
+    fn from(err: SaveError) -> AppError {
+        match err {
+            SaveError::NotFound(_) => AppError::NotFound,
+            SaveError::Invalid(_) | SaveError::Other(_) => AppError::Internal(err.into()),
+        }
+    }
 }
 
 /// A post `user` may change: their own, or any for an admin.
@@ -247,13 +251,7 @@ pub async fn edit_form(
 ) -> AppResult<Response> {
     let (post, form) = load(&state, &user, id).await?;
     let notice = query.text();
-    let view = Editor {
-        post: Some(&post),
-        errors: FieldErrors::default(),
-        preview: None,
-        notice,
-        image_alt: String::new(),
-    };
+    let view = Editor::of(Some(&post), notice);
     editor(&state, &user, token, &form, view, StatusCode::OK).await
 }
 
