@@ -157,11 +157,6 @@ pub async fn query(
         }),
         Some("syndicate-to") => json!({ "syndicate-to": [] }),
         Some("source") => {
-            // Reading a post back (drafts included) is for apps that write:
-            // a token that may only upload images or delete may not.
-            if !grant.allows(Scope::Update) {
-                require(&grant, Scope::Create)?;
-            }
             let url = param("url").ok_or_else(|| MicropubError::invalid("q=source needs url"))?;
             let wanted: Vec<&str> = params
                 .iter()
@@ -218,6 +213,11 @@ async fn source(
     url: &str,
     wanted: &[&str],
 ) -> Result<Value, MicropubError> {
+    // Reading a post back (drafts included) is for apps that write: a token
+    // that may only upload images or delete may not.
+    if !grant.allows(Scope::Update) {
+        require(grant, Scope::Create)?;
+    }
     let id = managed_post_id(state, grant, url).await?;
     let (view, form) = posts::editable(&state.db, id, state.config.timezone())
         .await
@@ -268,12 +268,24 @@ pub async fn publish(State(state): State<WebState>, request: Request) -> Outcome
         files,
     } = sent;
     let grant = grant(&state, &headers, token.as_deref()).await?;
-    let action = action?;
-    let response = match action {
+    let response = apply(&state, &grant, action?, files).await?;
+    state.wake_delivery();
+    state.wake_scheduler();
+    Ok(response)
+}
+
+/// Does what the request asks, if the token's scopes allow it.
+async fn apply(
+    state: &WebState,
+    grant: &Grant,
+    action: Action,
+    files: Vec<(String, Vec<u8>)>,
+) -> Outcome {
+    match action {
         Action::Create(mut properties) => {
-            require(&grant, Scope::Create)?;
-            store_photos(&state, &grant, &mut properties, files).await?;
-            create(&state, &grant, &properties).await?
+            require(grant, Scope::Create)?;
+            store_photos(state, grant, &mut properties, files).await?;
+            create(state, grant, &properties).await
         }
         Action::Update {
             url,
@@ -281,22 +293,19 @@ pub async fn publish(State(state): State<WebState>, request: Request) -> Outcome
             add,
             delete,
         } => {
-            require(&grant, Scope::Update)?;
-            update(&state, &grant, &url, &replace, &add, &delete).await?
+            require(grant, Scope::Update)?;
+            update(state, grant, &url, &replace, &add, &delete).await
         }
         Action::Delete { url } => {
-            require(&grant, Scope::Delete)?;
-            let id = managed_post_id(&state, &grant, &url).await?;
+            require(grant, Scope::Delete)?;
+            let id = managed_post_id(state, grant, &url).await?;
             posts::delete(&state.db, id)
                 .await
                 .map_err(MicropubError::internal)?;
             state.changed(&[Change::Post(id)]).await;
-            StatusCode::NO_CONTENT.into_response()
+            Ok(StatusCode::NO_CONTENT.into_response())
         }
-    };
-    state.wake_delivery();
-    state.wake_scheduler();
-    Ok(response)
+    }
 }
 
 /// A Micropub request as sent: what it asks (or why it cannot be read), the
