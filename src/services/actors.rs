@@ -3,8 +3,8 @@
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DeriveIntoActiveModel, EntityTrait,
-    IntoActiveModel, Iterable, QueryFilter, sea_query::OnConflict,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DeriveIntoActiveModel,
+    EntityTrait, IntoActiveModel, Iterable, QueryFilter, sea_query::OnConflict,
 };
 
 use crate::entities::actor;
@@ -44,9 +44,11 @@ pub async fn upsert(
     let ap_id = data.ap_id.clone();
     let mut row = data.into_active_model();
     row.fetched_at = Set(fetched_at);
-    // Everything but the row's identity is what the document says now.
-    let refreshed = actor::Column::iter()
-        .filter(|column| !matches!(column, actor::Column::Id | actor::Column::ApId));
+    // What the document says replaces what we had; columns it does not
+    // set are kept.
+    let refreshed: Vec<actor::Column> = actor::Column::iter()
+        .filter(|&column| !matches!(column, actor::Column::ApId) && row.get(column).is_set())
+        .collect();
     actor::Entity::insert(row)
         .on_conflict(
             OnConflict::column(actor::Column::ApId)

@@ -42,3 +42,51 @@ async fn values_outside_their_set_are_brought_into_it() {
         api_token::Scopes::new([api_token::Scope::Create])
     );
 }
+
+/// A remote account fetched again replaces what was kept of it (a new key,
+/// a new inbox, a new name) in the same row, so its comments and follows
+/// stay attached to it.
+#[tokio::test]
+async fn an_actor_fetched_again_is_updated_in_place() {
+    use blog::services::actors::{self, RemoteActorData};
+    let app = TestApp::spawn().await;
+    let first = app
+        .remote_actor(
+            "https://a.example/users/ann",
+            "https://a.example/users/ann/inbox",
+        )
+        .await;
+    let later = chrono::Utc::now() + chrono::Duration::minutes(5);
+    let again = actors::upsert(
+        &app.db,
+        RemoteActorData {
+            ap_id: first.ap_id.clone(),
+            inbox: "https://a.example/inbox2".into(),
+            shared_inbox: Some("https://a.example/inbox".into()),
+            public_key_pem: "a new key".into(),
+            preferred_username: "ann".into(),
+            name: Some("Ann Again".into()),
+            host: "a.example".into(),
+            url: Some("https://a.example/@ann".into()),
+            icon_url: None,
+        },
+        later,
+    )
+    .await
+    .expect("stored again");
+    assert_eq!(again.id, first.id, "the same row");
+    assert_eq!(again.inbox, "https://a.example/inbox2");
+    assert_eq!(
+        again.shared_inbox.as_deref(),
+        Some("https://a.example/inbox")
+    );
+    assert_eq!(again.public_key_pem, "a new key");
+    assert_eq!(again.name.as_deref(), Some("Ann Again"));
+    assert_eq!(again.url.as_deref(), Some("https://a.example/@ann"));
+    assert!(again.fetched_at > first.fetched_at, "{again:?}");
+    let rows = blog::entities::actor::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("actors");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+}
