@@ -1,8 +1,7 @@
 //! The author's account: changing the password and logging out everywhere.
 
-use super::admin_page::AdminPage;
+use super::admin_page::{AdminAction, AdminPage};
 use axum::{
-    extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -15,7 +14,7 @@ use super::{
     WebState,
     admin_page::page,
     auth::{CurrentUser, start_session},
-    csrf::{CsrfForm, NoFields},
+    csrf::CsrfForm,
     notice::{Notice, NoticeQuery},
 };
 use crate::{
@@ -112,10 +111,8 @@ pub async fn change_password(
 }
 
 pub async fn logout_everywhere(
-    State(state): State<WebState>,
-    user: CurrentUser,
     session: Session,
-    CsrfForm(_): CsrfForm<NoFields>,
+    AdminAction { state, user }: AdminAction,
 ) -> AppResult<Redirect> {
     users::end_all_sessions(&state.db, &user.0).await?;
     session

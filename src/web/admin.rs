@@ -1,8 +1,8 @@
 //! The author's pages: the post list, the editor and deletion.
 
-use super::admin_page::AdminPage;
+use super::admin_page::{AdminAction, AdminPage};
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, Query},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -14,7 +14,7 @@ use super::{
     WebState,
     admin_page::page,
     auth::CurrentUser,
-    csrf::{CsrfForm, CsrfUpload, NoFields, Upload},
+    csrf::{CsrfUpload, Upload},
     templates::to_value,
 };
 use crate::{
@@ -272,10 +272,8 @@ pub async fn delete_form(
 }
 
 pub async fn delete(
-    State(state): State<WebState>,
-    user: CurrentUser,
     Path(id): Path<i32>,
-    CsrfForm(_): CsrfForm<NoFields>,
+    AdminAction { state, user }: AdminAction,
 ) -> AppResult<Redirect> {
     let owner = posts::owner_of(&state.db, id)
         .await?

@@ -2,15 +2,20 @@
 //! page's forms, and the count of replies waiting for moderation.
 
 use axum::{
-    extract::FromRequestParts,
+    extract::{FromRequest, FromRequestParts, Request},
     http::{StatusCode, request::Parts},
     response::{Html, IntoResponse, Response},
 };
 use axum_csrf::CsrfToken;
 use minijinja::{Value, context};
 
-use super::{WebState, auth::CurrentUser, csrf::form_token, templates::base_context};
-use crate::error::AppResult;
+use super::{
+    WebState,
+    auth::CurrentUser,
+    csrf::{CsrfForm, NoFields, form_token},
+    templates::base_context,
+};
+use crate::error::{AppError, AppResult};
 
 /// What an admin page's handler starts from: the blog's state, the
 /// signed-in user and the CSRF token the page's forms carry.
@@ -34,6 +39,29 @@ impl FromRequestParts<WebState> for AdminPage {
             state: state.clone(),
             user,
             token,
+        })
+    }
+}
+
+/// What an admin action (a button that posts a form with no fields of its
+/// own) starts from: the blog's state and the signed-in user, the form's
+/// CSRF token checked.
+pub(super) struct AdminAction {
+    pub state: WebState,
+    pub user: CurrentUser,
+}
+
+impl FromRequest<WebState> for AdminAction {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &WebState) -> Result<Self, AppError> {
+        let (mut parts, body) = request.into_parts();
+        let user = CurrentUser::from_request_parts(&mut parts, state).await?;
+        let request = Request::from_parts(parts, body);
+        let CsrfForm(NoFields {}) = CsrfForm::from_request(request, state).await?;
+        Ok(AdminAction {
+            state: state.clone(),
+            user,
         })
     }
 }

@@ -1,7 +1,7 @@
 //! The admin's comment pages: the moderation queue, bulk and single actions,
 //! blocks, and answering a comment.
 
-use super::admin_page::AdminPage;
+use super::admin_page::{AdminAction, AdminPage};
 use axum::{
     extract::{Path, Query, State},
     http::StatusCode,
@@ -12,11 +12,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::{
-    WebState,
-    admin_page::page,
-    auth::CurrentUser,
-    csrf::{CsrfForm, NoFields},
-    notice::Notice,
+    WebState, admin_page::page, auth::CurrentUser, csrf::CsrfForm, notice::Notice,
     templates::to_value,
 };
 use crate::{
@@ -294,10 +290,8 @@ pub async fn block_domain(
 }
 
 pub async fn unblock(
-    State(state): State<WebState>,
-    _user: CurrentUser,
     Path(id): Path<i32>,
-    CsrfForm(_): CsrfForm<NoFields>,
+    AdminAction { state, .. }: AdminAction,
 ) -> AppResult<Redirect> {
     let posts = blocks::remove(&state.db, id)
         .await?

@@ -1,20 +1,15 @@
 //! Tokens for publishing apps, made and revoked on the account page.
 
-use super::admin_page::AdminPage;
+use super::admin_page::{AdminAction, AdminPage};
 use axum::{
-    extract::{Path, State},
+    extract::Path,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use minijinja::context;
 use serde::Deserialize;
 
-use super::{
-    WebState,
-    account::account_page,
-    auth::CurrentUser,
-    csrf::{CsrfForm, NoFields},
-};
+use super::{account::account_page, csrf::CsrfForm};
 use crate::{
     error::{AppError, AppResult},
     services::tokens::{self, TokenError},
@@ -49,10 +44,8 @@ pub async fn create(
 }
 
 pub async fn revoke(
-    State(state): State<WebState>,
-    user: CurrentUser,
     Path(id): Path<i32>,
-    CsrfForm(_): CsrfForm<NoFields>,
+    AdminAction { state, user }: AdminAction,
 ) -> AppResult<Response> {
     if !tokens::revoke(&state.db, user.0.id, id).await? {
         return Err(AppError::NotFound);

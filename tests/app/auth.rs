@@ -142,6 +142,44 @@ async fn state_changing_admin_forms_need_the_csrf_token() {
     assert!(!home.contains("Sneaky"), "nothing was published");
 }
 
+/// The buttons that post a form with no fields of their own (delete a
+/// post, end every session) are refused without the form's token, and
+/// change nothing; with it, they work.
+#[tokio::test]
+async fn admin_buttons_need_the_csrf_token() {
+    let app = TestApp::spawn().await;
+    let client = app.logged_in_admin().await;
+    let edit = app
+        .write_post(&client, &[("title", "Kept"), ("body", "text")], "publish")
+        .await;
+    let id = edit
+        .trim_start_matches("/admin/posts/")
+        .split('/')
+        .next()
+        .expect("post id")
+        .to_owned();
+    let delete = format!("/admin/posts/{id}/delete");
+    for path in [delete.as_str(), "/admin/account/logout-everywhere"] {
+        let response = client
+            .post(app.url(path))
+            .form(&[("unrelated", "x")])
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(response.status(), 403, "{path}");
+    }
+    let (status, home) = app.get_text(&client, "/").await;
+    assert_eq!(status, 200);
+    assert!(home.contains("Kept"), "the post is still there");
+    let (status, _) = app.get_text(&client, "/admin").await;
+    assert_eq!(status, 200, "the session still works");
+
+    let response = app.submit(&client, &delete, &delete, &[]).await;
+    assert_eq!(response.status(), 303);
+    let (_, home) = app.get_text(&client, "/").await;
+    assert!(!home.contains("Kept"), "deleted with the token");
+}
+
 #[tokio::test]
 async fn the_session_cookie_is_http_only_and_same_site_lax() {
     let app = TestApp::spawn().await;
