@@ -3,8 +3,8 @@
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DeriveIntoActiveModel,
-    EntityTrait, IntoActiveModel, Iterable, QueryFilter, sea_query::OnConflict,
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DeriveIntoActiveModel, EntityTrait,
+    IntoActiveModel, Iterable, sea_query::OnConflict,
 };
 
 use crate::entities::actor;
@@ -28,8 +28,7 @@ pub async fn find_by_ap_id(
     db: &DatabaseConnection,
     ap_id: &str,
 ) -> anyhow::Result<Option<actor::Model>> {
-    actor::Entity::find()
-        .filter(actor::Column::ApId.eq(ap_id))
+    actor::Entity::find_by_ap_id(ap_id)
         .one(db)
         .await
         .with_context(|| format!("failed to load actor {ap_id}"))

@@ -162,8 +162,7 @@ pub async fn public_payload(
     uuid: &str,
 ) -> anyhow::Result<Option<String>> {
     use sea_orm::{ColumnTrait, QueryFilter};
-    let found = activity::Entity::find()
-        .filter(activity::Column::Uuid.eq(uuid))
+    let found = activity::Entity::find_by_uuid(uuid)
         .filter(activity::Column::Kind.ne(ActivityKind::Accept))
         .one(db)
         .await

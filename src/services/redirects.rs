@@ -11,8 +11,8 @@ use anyhow::Context;
 use chrono::Utc;
 use percent_encoding::percent_decode_str;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QuerySelect,
 };
 
 use super::posts::PostStatus;
@@ -95,8 +95,7 @@ pub async fn target(
     query: Option<&str>,
 ) -> anyhow::Result<Option<String>> {
     let from = normalise(path, query);
-    let found = redirect::Entity::find()
-        .filter(redirect::Column::FromPath.eq(from.as_str()))
+    let found = redirect::Entity::find_by_from_path(from.as_str())
         .find_also_related(post::Entity)
         .one(db)
         .await

@@ -154,8 +154,7 @@ pub async fn authenticate(db: &DatabaseConnection, token: &str) -> anyhow::Resul
     if !token.starts_with(PREFIX) {
         return Ok(None);
     }
-    let Some((found, Some(owner))) = api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(hash(token)))
+    let Some((found, Some(owner))) = api_token::Entity::find_by_token_hash(hash(token))
         .filter(api_token::Column::RevokedAt.is_null())
         .find_also_related(user::Entity)
         .one(db)

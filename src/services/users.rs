@@ -75,8 +75,7 @@ pub async fn set_role(
     let (txn, _turn) = super::begin_write(db)
         .await
         .context("failed to start changing a role")?;
-    let user = user::Entity::find()
-        .filter(user::Column::Username.eq(username))
+    let user = user::Entity::find_by_username(username)
         .one(&txn)
         .await
         .with_context(|| format!("failed to load user {username}"))?
@@ -118,8 +117,7 @@ pub async fn find_by_username(
     db: &DatabaseConnection,
     username: &str,
 ) -> anyhow::Result<Option<user::Model>> {
-    user::Entity::find()
-        .filter(user::Column::Username.eq(username))
+    user::Entity::find_by_username(username)
         .one(db)
         .await
         .with_context(|| format!("failed to load user {username}"))

@@ -131,8 +131,7 @@ fn place_under(parent: &comment::Model) -> Place {
 /// Finds the post and parent a reply belongs under.
 async fn resolve(db: &impl ConnectionTrait, target: &ReplyTarget) -> anyhow::Result<Option<Place>> {
     match target {
-        ReplyTarget::Post { slug } => Ok(post::Entity::find()
-            .filter(post::Column::Slug.eq(slug.as_str()))
+        ReplyTarget::Post { slug } => Ok(post::Entity::find_by_slug(slug.as_str())
             .filter(post::Column::Status.eq(PostStatus::Published))
             .filter(post::Column::DeletedAt.is_null())
             .one(db)
@@ -143,8 +142,7 @@ async fn resolve(db: &impl ConnectionTrait, target: &ReplyTarget) -> anyhow::Res
                 parent_id: None,
                 thread: None,
             })),
-        ReplyTarget::Comment { ap_id } => Ok(comment::Entity::find()
-            .filter(comment::Column::ApId.eq(ap_id.as_str()))
+        ReplyTarget::Comment { ap_id } => Ok(comment::Entity::find_by_ap_id(ap_id.as_str())
             .one(db)
             .await
             .context("failed to look up the replied comment")?
@@ -241,8 +239,7 @@ enum Owned {
 }
 
 async fn owned(db: &impl ConnectionTrait, actor_ap_id: &str, ap_id: &str) -> anyhow::Result<Owned> {
-    let Some((found, author)) = comment::Entity::find()
-        .filter(comment::Column::ApId.eq(ap_id))
+    let Some((found, author)) = comment::Entity::find_by_ap_id(ap_id)
         .find_also_related(actor::Entity)
         .one(db)
         .await
@@ -340,8 +337,7 @@ pub async fn delete_all_by(
     actor_ap_id: &str,
 ) -> anyhow::Result<(usize, Vec<i32>)> {
     let (txn, _turn) = crate::services::begin_write(db).await?;
-    let Some(author) = actor::Entity::find()
-        .filter(actor::Column::ApId.eq(actor_ap_id))
+    let Some(author) = actor::Entity::find_by_ap_id(actor_ap_id)
         .one(&txn)
         .await
         .with_context(|| format!("failed to load actor {actor_ap_id}"))?

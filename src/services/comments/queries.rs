@@ -249,8 +249,7 @@ pub async fn by_id(db: &DatabaseConnection, id: i32) -> anyhow::Result<Option<Co
 
 /// A comment by its public uuid (local answers are served under it).
 pub async fn by_uuid(db: &DatabaseConnection, uuid: &str) -> anyhow::Result<Option<CommentView>> {
-    let rows = comment::Entity::find()
-        .filter(comment::Column::Uuid.eq(uuid))
+    let rows = comment::Entity::find_by_uuid(uuid)
         .find_also_related(actor::Entity)
         .all(db)
         .await

@@ -394,8 +394,7 @@ pub async fn locate(
     per_page: u64,
     order: CommentOrder,
 ) -> anyhow::Result<Option<Located>> {
-    let Some((found, Some(post))) = comment::Entity::find()
-        .filter(comment::Column::Uuid.eq(uuid))
+    let Some((found, Some(post))) = comment::Entity::find_by_uuid(uuid)
         .find_also_related(crate::entities::post::Entity)
         .one(db)
         .await

@@ -309,8 +309,7 @@ async fn set_tags(
         .on_conflict_do_nothing_on([tag::Column::Slug])
         .exec(db)
         .await?;
-        let tag_id = tag::Entity::find()
-            .filter(tag::Column::Slug.eq(name.slug.as_str()))
+        let tag_id = tag::Entity::find_by_slug(name.slug.as_str())
             .one(db)
             .await?
             .ok_or_else(|| sea_orm::DbErr::RecordNotFound(format!("tag {}", name.slug)))?

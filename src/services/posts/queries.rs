@@ -191,8 +191,7 @@ pub async fn recent(db: &DatabaseConnection, count: u64) -> anyhow::Result<Vec<P
 }
 
 pub async fn published_by_slug(db: &DatabaseConnection, slug: &str) -> anyhow::Result<Lookup> {
-    let found = post::Entity::find()
-        .filter(post::Column::Slug.eq(slug))
+    let found = post::Entity::find_by_slug(slug)
         .one(db)
         .await
         .with_context(|| format!("failed to load post {slug}"))?;
@@ -214,8 +213,7 @@ pub async fn tag_page(
     number: u64,
     per_page: u64,
 ) -> anyhow::Result<Option<(TagView, Page<PostView>)>> {
-    let Some(found) = tag::Entity::find()
-        .filter(tag::Column::Slug.eq(tag_slug))
+    let Some(found) = tag::Entity::find_by_slug(tag_slug)
         .one(db)
         .await
         .with_context(|| format!("failed to load tag {tag_slug}"))?
@@ -360,8 +358,7 @@ pub fn may_manage(user: &user::Model, owner: i32) -> bool {
 
 /// The id of any post that is not deleted (drafts and scheduled included).
 pub async fn id_by_slug(db: &DatabaseConnection, slug: &str) -> anyhow::Result<Option<i32>> {
-    Ok(post::Entity::find()
-        .filter(post::Column::Slug.eq(slug))
+    Ok(post::Entity::find_by_slug(slug)
         .filter(post::Column::DeletedAt.is_null())
         .one(db)
         .await
