@@ -10,6 +10,7 @@ pub mod error;
 pub mod federation;
 pub mod files;
 pub mod group_commit;
+pub mod handle;
 pub mod limits;
 pub mod negotiation;
 pub mod pages;

@@ -29,18 +29,8 @@ pub use actor::LocalActor;
 
 use crate::{config::Config, pages};
 
-/// What federation handlers and the delivery worker need. The library
-/// clones it for every request, so it is one reference-counted pointer.
-#[derive(Clone)]
-pub struct FedData(Arc<FedShared>);
-
-impl std::ops::Deref for FedData {
-    type Target = FedShared;
-
-    fn deref(&self) -> &FedShared {
-        &self.0
-    }
-}
+/// What federation handlers and the delivery worker need.
+pub type FedData = crate::handle::Handle<FedShared>;
 
 /// The parts of [`FedData`].
 pub struct FedShared {
@@ -125,7 +115,7 @@ pub async fn build(
     let urls_key_id = urls.key_id();
     let inbox_wake = Arc::new(Notify::new());
     let db_for_intake = db.clone();
-    let data = FedData(Arc::new(FedShared {
+    let data = FedData::of(FedShared {
         db,
         config,
         urls,
@@ -140,7 +130,7 @@ pub async fn build(
         inbox_wake,
         blocks,
         inbox_limits: limits::InboxLimits::new(inbox_rate),
-    }));
+    });
     configure(data).await
 }
 

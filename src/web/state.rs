@@ -13,18 +13,8 @@ use crate::{
     services::blocks::BlockCache,
 };
 
-/// What the browser-facing handlers reach. Cloned for every request and
-/// middleware, so it is one reference-counted pointer.
-#[derive(Clone)]
-pub struct WebState(Arc<Shared>);
-
-impl std::ops::Deref for WebState {
-    type Target = Shared;
-
-    fn deref(&self) -> &Shared {
-        &self.0
-    }
-}
+/// What the browser-facing handlers reach.
+pub type WebState = crate::handle::Handle<Shared>;
 
 /// The parts of [`WebState`].
 pub struct Shared {
@@ -76,7 +66,7 @@ impl WebState {
         } = parts;
         let templates = Templates::new(config.theme_dir.clone(), config.timezone());
         let trusted_proxies = Arc::new(config.trusted_networks());
-        WebState(Arc::new(Shared {
+        WebState::of(Shared {
             db,
             urls: crate::urls::Urls::new(&config),
             config,
@@ -90,7 +80,7 @@ impl WebState {
             delivery,
             blocks,
             clock,
-        }))
+        })
     }
 
     /// Tells the delivery worker that new deliveries are waiting.
