@@ -174,84 +174,6 @@ impl Outcome {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use chrono::{Duration, TimeZone, Utc};
-
-    use super::{Outcome, Sent};
-
-    fn decide(sent: Sent, give_up_in: Duration) -> Outcome {
-        let now = Utc
-            .with_ymd_and_hms(2026, 12, 1, 12, 0, 0)
-            .single()
-            .expect("time");
-        Outcome::decide(sent, 3, Duration::minutes(4), now, now + give_up_in)
-    }
-
-    fn answered(status: u16) -> Sent {
-        Sent::Answered {
-            status,
-            retry_after: None,
-        }
-    }
-
-    #[test]
-    fn success_is_delivered_and_refusals_are_final() {
-        assert!(matches!(
-            decide(answered(202), Duration::hours(1)),
-            Outcome::Delivered { status: 202 }
-        ));
-        for status in [400, 401, 403, 404, 410, 422] {
-            assert!(
-                matches!(decide(answered(status), Duration::hours(1)), Outcome::Failed { status: Some(s), .. } if s == status),
-                "{status}"
-            );
-        }
-    }
-
-    #[test]
-    fn what_may_pass_is_tried_again_until_the_deadline() {
-        for sent in [
-            answered(500),
-            answered(503),
-            answered(408),
-            answered(429),
-            answered(301),
-            Sent::Unanswered {
-                error: "connection refused".into(),
-            },
-        ] {
-            assert!(
-                matches!(
-                    decide(sent.clone(), Duration::hours(1)),
-                    Outcome::Retry { .. }
-                ),
-                "{sent:?}"
-            );
-            assert!(
-                matches!(decide(sent.clone(), Duration::minutes(1)), Outcome::Failed { ref error, .. } if error.starts_with("gave up after 3 attempts")),
-                "{sent:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_longer_retry_after_is_honoured() {
-        let sent = Sent::Answered {
-            status: 429,
-            retry_after: Some(Duration::minutes(30)),
-        };
-        let Outcome::Retry { retry_at, .. } = decide(sent, Duration::hours(1)) else {
-            panic!("retried");
-        };
-        let now = Utc
-            .with_ymd_and_hms(2026, 12, 1, 12, 0, 0)
-            .single()
-            .expect("time");
-        assert_eq!(retry_at - now, Duration::minutes(30));
-    }
-}
-
 /// Extends a lease this process still holds (`held_until` as claimed);
 /// `false` when it lapsed and the row may be someone else's now.
 pub async fn renew(
@@ -463,4 +385,82 @@ pub async fn failing_hosts(db: &DatabaseConnection) -> anyhow::Result<Vec<HostPr
         .all(db)
         .await
         .context("failed to list failing hosts")
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone, Utc};
+
+    use super::{Outcome, Sent};
+
+    fn decide(sent: Sent, give_up_in: Duration) -> Outcome {
+        let now = Utc
+            .with_ymd_and_hms(2026, 12, 1, 12, 0, 0)
+            .single()
+            .expect("time");
+        Outcome::decide(sent, 3, Duration::minutes(4), now, now + give_up_in)
+    }
+
+    fn answered(status: u16) -> Sent {
+        Sent::Answered {
+            status,
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn success_is_delivered_and_refusals_are_final() {
+        assert!(matches!(
+            decide(answered(202), Duration::hours(1)),
+            Outcome::Delivered { status: 202 }
+        ));
+        for status in [400, 401, 403, 404, 410, 422] {
+            assert!(
+                matches!(decide(answered(status), Duration::hours(1)), Outcome::Failed { status: Some(s), .. } if s == status),
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_may_pass_is_tried_again_until_the_deadline() {
+        for sent in [
+            answered(500),
+            answered(503),
+            answered(408),
+            answered(429),
+            answered(301),
+            Sent::Unanswered {
+                error: "connection refused".into(),
+            },
+        ] {
+            assert!(
+                matches!(
+                    decide(sent.clone(), Duration::hours(1)),
+                    Outcome::Retry { .. }
+                ),
+                "{sent:?}"
+            );
+            assert!(
+                matches!(decide(sent.clone(), Duration::minutes(1)), Outcome::Failed { ref error, .. } if error.starts_with("gave up after 3 attempts")),
+                "{sent:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_longer_retry_after_is_honoured() {
+        let sent = Sent::Answered {
+            status: 429,
+            retry_after: Some(Duration::minutes(30)),
+        };
+        let Outcome::Retry { retry_at, .. } = decide(sent, Duration::hours(1)) else {
+            panic!("retried");
+        };
+        let now = Utc
+            .with_ymd_and_hms(2026, 12, 1, 12, 0, 0)
+            .single()
+            .expect("time");
+        assert_eq!(retry_at - now, Duration::minutes(30));
+    }
 }

@@ -12,10 +12,7 @@ use super::{
     blocks::{self, BlockKind},
     comments::{self, CommentStatus},
 };
-use crate::{
-    domain::HostName,
-    entities::{actor, comment},
-};
+use crate::entities::{actor, comment};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -48,10 +45,6 @@ impl Action {
             Action::Pending => Some(CommentStatus::Pending),
             Action::Delete | Action::BlockAuthor | Action::BlockDomain => None,
         }
-    }
-
-    pub fn blocks(self) -> bool {
-        matches!(self, Action::BlockAuthor | Action::BlockDomain)
     }
 }
 
@@ -96,7 +89,7 @@ pub async fn apply(
     })
 }
 
-/// The distinct fediverse authors of these comments, in one query.
+/// The distinct fediverse authors of these comments (a query per 500).
 async fn authors_of(db: &DatabaseConnection, ids: &[i32]) -> anyhow::Result<Vec<String>> {
     let mut authors = BTreeSet::new();
     for chunk in ids.chunks(500) {
@@ -121,7 +114,7 @@ fn to_block(authors: &[String], kind: BlockKind) -> Vec<String> {
         BlockKind::Actor => authors.iter().cloned().collect(),
         BlockKind::Domain => authors
             .iter()
-            .filter_map(|a| HostName::of(a).map(|h| h.to_string()))
+            .filter_map(|author| blocks::domain_of(author))
             .collect(),
     };
     values.into_iter().collect()
@@ -137,7 +130,7 @@ mod tests {
         assert_eq!(Action::parse("block_domain"), Some(Action::BlockDomain));
         assert_eq!(Action::parse("drop_table"), None);
         assert_eq!(Action::Spam.status(), Some(CommentStatus::Spam));
-        assert!(Action::BlockAuthor.blocks() && !Action::Delete.blocks());
+        assert_eq!(Action::BlockAuthor.status(), None);
     }
 
     #[test]

@@ -103,11 +103,7 @@ pub async fn change_password(
         .await
         .map_err(|err| AppError::Internal(anyhow::Error::new(err)))?;
     start_session(&session, user.0.id, epoch).await?;
-    Ok(Redirect::to(&format!(
-        "/admin/account?notice={}",
-        Notice::Password.as_str()
-    ))
-    .into_response())
+    Ok(Notice::Password.after("/admin/account").into_response())
 }
 
 pub async fn logout_everywhere(

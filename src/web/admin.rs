@@ -142,17 +142,14 @@ async fn after_save(state: &WebState, saved: &crate::entities::post::Model) -> R
     state.changed(&[Change::Post(saved.id)]).await;
     state.wake_delivery();
     state.wake_scheduler();
-    let id = saved.id;
     let notice = match saved.status {
         PostStatus::Published => Notice::Published,
         PostStatus::Scheduled => Notice::Scheduled,
         PostStatus::Draft => Notice::Saved,
     };
-    Redirect::to(&format!(
-        "/admin/posts/{id}/edit?notice={}",
-        notice.as_str()
-    ))
-    .into_response()
+    notice
+        .after(&format!("/admin/posts/{}/edit", saved.id))
+        .into_response()
 }
 
 pub async fn create(
@@ -207,9 +204,8 @@ async fn submitted(
             preview,
             notice,
         } => {
-            let preview = Some(preview);
             let view = Editor {
-                preview,
+                preview: Some(preview),
                 ..Editor::of(post, notice)
             };
             (form, view, StatusCode::OK)
@@ -286,7 +282,7 @@ pub async fn delete(
     }
     state.changed(&[Change::Post(id)]).await;
     state.wake_delivery();
-    Ok(Redirect::to("/admin?notice=deleted"))
+    Ok(Notice::Deleted.after("/admin"))
 }
 
 /// Followers, and the servers that have trouble receiving from the blog.

@@ -4,7 +4,7 @@ use super::admin_page::AdminPage;
 use axum::{
     extract::{DefaultBodyLimit, Path, Query, Request, State},
     http::{HeaderValue, StatusCode, header},
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Response},
 };
 use axum_csrf::CsrfToken;
 use minijinja::context;
@@ -121,8 +121,7 @@ pub async fn upload(
     match media::take(&state.db, &state.config, user.0.id, image, &form.image_alt).await? {
         Taken::Refused(errors) => library_page(&state, &user, token, errors, None).await,
         Taken::Stored(_) | Taken::Nothing => {
-            let to = format!("/admin/media?notice={}", Notice::Uploaded.as_str());
-            Ok(Redirect::to(&to).into_response())
+            Ok(Notice::Uploaded.after("/admin/media").into_response())
         }
     }
 }

@@ -12,7 +12,11 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::{
-    WebState, admin_page::page, auth::CurrentUser, csrf::CsrfForm, notice::Notice,
+    WebState,
+    admin_page::page,
+    auth::CurrentUser,
+    csrf::CsrfForm,
+    notice::{Notice, NoticeQuery},
     templates::to_value,
 };
 use crate::{
@@ -43,10 +47,6 @@ fn tab(query: &QueueQuery) -> AppResult<CommentStatus> {
     }
 }
 
-fn notice_text(notice: Option<Notice>) -> Option<&'static str> {
-    notice.and_then(Notice::text)
-}
-
 pub async fn queue(
     AdminPage { state, user, token }: AdminPage,
     Query(query): Query<QueueQuery>,
@@ -61,7 +61,7 @@ pub async fn queue(
         status => status.as_str(),
         comments => to_value(&list),
         counts => to_value(&counts),
-        notice => notice_text(query.notice),
+        notice => query.notice.and_then(Notice::text),
     };
     page(
         &state,
@@ -85,7 +85,7 @@ async fn comments_on_own_posts(
     let list = comments::shown_on_posts_of(&state.db, user.0.id).await?;
     let extra = context! {
         comments => to_value(&list),
-        notice => notice_text(query.notice),
+        notice => query.notice.and_then(Notice::text),
     };
     page(
         state,
@@ -167,10 +167,7 @@ pub async fn moderate(
     } else {
         Notice::Done
     };
-    Ok(Redirect::to(&format!(
-        "/admin/comments?status={back}&notice={}",
-        notice.as_str()
-    )))
+    Ok(notice.after(&format!("/admin/comments?status={back}")))
 }
 
 fn unknown_action(verb: &str) -> AppError {
@@ -236,21 +233,21 @@ pub async fn answer(
     state.changed(&[Change::Replies(saved.post_id)]).await;
     state.wake_delivery();
     let back = if user.is_admin() {
-        "/admin/comments?status=approved&notice=answered"
+        "/admin/comments?status=approved"
     } else {
-        "/admin/comments?notice=answered"
+        "/admin/comments"
     };
-    Ok(axum::response::IntoResponse::into_response(Redirect::to(
-        back,
-    )))
+    Ok(axum::response::IntoResponse::into_response(
+        Notice::Answered.after(back),
+    ))
 }
 
 pub async fn block_list(
     AdminPage { state, user, token }: AdminPage,
-    Query(query): Query<QueueQuery>,
+    Query(query): Query<NoticeQuery>,
 ) -> AppResult<Response> {
     let all = blocks::all(&state.db).await?;
-    let extra = context! { blocks => to_value(&all), notice => notice_text(query.notice) };
+    let extra = context! { blocks => to_value(&all), notice => query.text() };
     page(
         &state,
         &user,
@@ -286,7 +283,7 @@ pub async fn block_domain(
     changes.push(Change::Followers);
     state.blocks.forget();
     state.changed(&changes).await;
-    Ok(Redirect::to("/admin/blocks?notice=blocked"))
+    Ok(Notice::Blocked.after("/admin/blocks"))
 }
 
 pub async fn unblock(
@@ -298,5 +295,5 @@ pub async fn unblock(
         .ok_or(AppError::NotFound)?;
     state.blocks.forget();
     state.changed(&replies(posts)).await;
-    Ok(Redirect::to("/admin/blocks?notice=unblocked"))
+    Ok(Notice::Unblocked.after("/admin/blocks"))
 }

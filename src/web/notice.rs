@@ -2,6 +2,7 @@
 //! closed set, read from the query and shown as a sentence. An unknown
 //! name shows nothing.
 
+use axum::response::Redirect;
 use serde::Deserialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -39,6 +40,12 @@ impl Notice {
         }
     }
 
+    /// A redirect to `to` that shows this notice there.
+    pub fn after(self, to: &str) -> Redirect {
+        let joint = if to.contains('?') { '&' } else { '?' };
+        Redirect::to(&format!("{to}{joint}notice={}", self.as_str()))
+    }
+
     /// What the page says.
     pub fn text(self) -> Option<&'static str> {
         Some(match self {
@@ -72,5 +79,27 @@ pub struct NoticeQuery {
 impl NoticeQuery {
     pub fn text(&self) -> Option<&'static str> {
         self.notice.and_then(Notice::text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::{http::header::LOCATION, response::IntoResponse};
+
+    use super::Notice;
+
+    fn location(notice: Notice, to: &str) -> String {
+        let response = notice.after(to).into_response();
+        let location = response.headers().get(LOCATION).expect("a redirect");
+        location.to_str().expect("ascii").to_owned()
+    }
+
+    #[test]
+    fn a_notice_joins_the_query_of_where_it_leads() {
+        assert_eq!(location(Notice::Deleted, "/admin"), "/admin?notice=deleted");
+        assert_eq!(
+            location(Notice::Done, "/admin/comments?status=spam"),
+            "/admin/comments?status=spam&notice=done"
+        );
     }
 }

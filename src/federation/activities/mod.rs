@@ -65,25 +65,17 @@ impl InboxActivity {
     /// The ids whose withdrawal, received earlier, means this activity is
     /// not to be applied: its own, and the object it creates or edits.
     pub fn withdrawable(&self) -> Vec<String> {
-        let own = self.id().to_string();
-        match self {
-            InboxActivity::Create(create) => {
-                let mut ids = vec![own];
-                ids.extend(embedded_id(&create.object).map(str::to_owned));
-                ids
-            }
-            InboxActivity::Update(update) => {
-                let mut ids = vec![own];
-                ids.extend(embedded_id(&update.object).map(str::to_owned));
-                ids
-            }
-            InboxActivity::Like(_) | InboxActivity::Announce(_) | InboxActivity::Follow(_) => {
-                vec![own]
-            }
+        let made = match self {
+            InboxActivity::Create(Envelope { object, .. })
+            | InboxActivity::Update(Envelope { object, .. }) => embedded_id(object),
+            InboxActivity::Like(_) | InboxActivity::Announce(_) | InboxActivity::Follow(_) => None,
             InboxActivity::Delete(_) | InboxActivity::Undo(_) | InboxActivity::Other(_) => {
-                Vec::new()
+                return Vec::new();
             }
-        }
+        };
+        let mut ids = vec![self.id().to_string()];
+        ids.extend(made.map(str::to_owned));
+        ids
     }
 }
 
@@ -122,8 +114,11 @@ pub trait ReplyActivity: Send + Sync {
 impl<K: ReplyActivity> Activity for Envelope<K> {
     id_and_sender!();
 
+    /// The activity and an embedded object come from the sender's server,
+    /// and the object names no one else as its author.
     async fn verify(&self, _data: &Ctx) -> FedResult<()> {
-        verify_authored(&self.id, self.actor.inner(), &self.object)
+        self.verify_same_server()?;
+        check_embedded(&self.object, self.actor.inner())
     }
 
     async fn receive(self, data: &Ctx) -> FedResult<()> {
@@ -199,17 +194,9 @@ pub async fn authored_object(
     Ok(object)
 }
 
-/// The checks a `Create` or `Update` of a reply makes in `verify`: the
-/// activity and an embedded object come from the sender's server, and the
-/// object names no one else as its author.
-pub fn verify_authored(id: &Url, actor: &Url, object: &serde_json::Value) -> FedResult<()> {
-    crate::federation::verify_same_server(id, actor)?;
-    check_embedded(object, actor)
-}
-
 /// The reply a `Create` or `Update` carries (fetched if given by id):
 /// `None` when the object answers nothing (a profile update, say).
-pub async fn carried_reply(
+async fn carried_reply(
     object: &serde_json::Value,
     actor: &Url,
     data: &Ctx,

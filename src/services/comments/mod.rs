@@ -274,9 +274,9 @@ pub async fn edit(
     model.content_html = Set(reply.content.into_string());
     model.content_warning = Set(reply.content_warning);
     model.sensitive = Set(reply.sensitive);
-    model.mentions = Set(Mentions(reply.mentions.clone()));
-    model.hashtags = Set(Hashtags(reply.hashtags.clone()));
-    model.attachments = Set(Attachments(reply.attachments.clone()));
+    model.mentions = Set(Mentions(reply.mentions));
+    model.hashtags = Set(Hashtags(reply.hashtags));
+    model.attachments = Set(Attachments(reply.attachments));
     model.edited_at = Set(Some(Utc::now()));
     model.update(db).await.context("failed to edit comment")?;
     Ok(done)

@@ -83,13 +83,12 @@ pub async fn submit(
         image,
         image_alt,
     } = submission;
-    let sent_image = image.is_some();
     let problem = match media::take(db, config, author_id, image, &image_alt).await? {
         Taken::Stored(image) => {
             form.append_to_body(&image.markdown);
             None
         }
-        Taken::Nothing if !sent_image && action == Action::Upload => {
+        Taken::Nothing if action == Action::Upload => {
             Some(FieldErrors::one(IMAGE_FIELD, "Choose an image to upload."))
         }
         Taken::Nothing => None,

@@ -256,17 +256,17 @@ pub async fn publish(State(state): State<WebState>, request: Request) -> Outcome
     let headers = request.headers().clone();
     // The token is checked before what the request asks is read: nobody
     // learns anything of the blog's rules without one.
-    let Some(sent) = read_request(&state, request).await? else {
+    let Some(Sent {
+        action,
+        token,
+        files,
+    }) = read_request(&state, request).await?
+    else {
         grant(&state, &headers, None).await?;
         return Err(MicropubError::invalid(
             "send JSON, a URL-encoded form or multipart/form-data",
         ));
     };
-    let Sent {
-        action,
-        token,
-        files,
-    } = sent;
     let grant = grant(&state, &headers, token.as_deref()).await?;
     let response = apply(&state, &grant, action?, files).await?;
     state.wake_delivery();
