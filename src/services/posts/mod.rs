@@ -106,29 +106,17 @@ pub async fn create(
             Some(slug) => slug.clone(),
             None => free_slug(&txn, &Slug::derive(&input.title, "post"), None).await?,
         };
-        let model = post::ActiveModel {
+        let mut model = post::ActiveModel {
             slug: Set(slug.to_string()),
-            title: Set(input.title.clone()),
-            body_markdown: Set(input.body.clone()),
-            body_html: Set(render_markdown(&input.body).into_string()),
-            summary: Set(summary_of(&input)),
-            summary_is_custom: Set(input.summary.is_some()),
-            status: Set(status),
             author_id: Set(author_id),
-            published_at: Set(published_at),
             created_at: Set(now),
-            updated_at: Set(now),
             deleted_at: Set(None),
             ..Default::default()
         };
+        write_content(&mut model, &input, status, published_at, now);
         match model.insert(&txn).await {
             Ok(saved) => {
-                set_tags(&txn, saved.id, &input.tags).await?;
-                if let Some(kind) =
-                    ActivityKind::for_transition(false, status == PostStatus::Published)
-                {
-                    outbox::enqueue_for_followers(&txn, kind, saved.id).await?;
-                }
+                after_save(&txn, saved.id, &input, false, status).await?;
                 txn.commit().await.context("failed to commit new post")?;
                 return Ok(saved);
             }
@@ -173,23 +161,13 @@ pub async fn update(
     let (status, published_at) = placement(requested, input.publish_at, Some(&existing), now);
     let mut model: post::ActiveModel = existing.into();
     model.slug = Set(slug);
-    model.title = Set(input.title.clone());
-    model.body_html = Set(render_markdown(&input.body).into_string());
-    model.body_markdown = Set(input.body.clone());
-    model.summary = Set(summary_of(&input));
-    model.summary_is_custom = Set(input.summary.is_some());
-    model.status = Set(status);
-    model.published_at = Set(published_at);
-    model.updated_at = Set(now);
+    write_content(&mut model, &input, status, published_at, now);
     let saved = match model.update(&txn).await {
         Ok(saved) => saved,
         Err(err) if is_unique_violation(&err) => return Err(slug_taken()),
         Err(err) => return Err(err.into()),
     };
-    set_tags(&txn, id, &input.tags).await?;
-    if let Some(kind) = ActivityKind::for_transition(was_public, status == PostStatus::Published) {
-        outbox::enqueue_for_followers(&txn, kind, id).await?;
-    }
+    after_save(&txn, id, &input, was_public, status).await?;
     txn.commit()
         .await
         .context("failed to commit post changes")?;
@@ -225,6 +203,40 @@ pub async fn delete(db: &DatabaseConnection, id: i32) -> anyhow::Result<bool> {
         .await
         .with_context(|| format!("failed to delete post {id}"))?;
     Ok(true)
+}
+
+/// Writes what the author typed, and where the post now stands, into `model`.
+fn write_content(
+    model: &mut post::ActiveModel,
+    input: &ValidPost,
+    status: PostStatus,
+    published_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) {
+    model.title = Set(input.title.clone());
+    model.body_markdown = Set(input.body.clone());
+    model.body_html = Set(render_markdown(&input.body).into_string());
+    model.summary = Set(summary_of(input));
+    model.summary_is_custom = Set(input.summary.is_some());
+    model.status = Set(status);
+    model.published_at = Set(published_at);
+    model.updated_at = Set(now);
+}
+
+/// In the save's transaction: the post's tags, and the activity its
+/// followers are owed when it became, stayed or stopped being public.
+async fn after_save(
+    txn: &impl ConnectionTrait,
+    id: i32,
+    input: &ValidPost,
+    was_public: bool,
+    status: PostStatus,
+) -> Result<(), SaveError> {
+    set_tags(txn, id, &input.tags).await?;
+    if let Some(kind) = ActivityKind::for_transition(was_public, status == PostStatus::Published) {
+        outbox::enqueue_for_followers(txn, kind, id).await?;
+    }
+    Ok(())
 }
 
 fn summary_of(input: &ValidPost) -> String {
