@@ -114,8 +114,23 @@ impl Urls {
         (!slug.is_empty() && !slug.contains(['/', '?', '#'])).then_some(slug)
     }
 
+    /// A post's direct replies (`replies`).
+    pub fn post_replies(&self, slug: &str) -> String {
+        format!("{}/replies", self.post(slug))
+    }
+
+    /// The whole conversation under a post (FEP-7888 `context`).
+    pub fn conversation(&self, slug: &str) -> String {
+        format!("{}/context", self.post(slug))
+    }
+
     pub fn comment(&self, uuid: &str) -> String {
         self.absolute(&format!("/comments/{uuid}"))
+    }
+
+    /// A comment's direct replies (`replies`).
+    pub fn comment_replies(&self, uuid: &str) -> String {
+        format!("{}/replies", self.comment(uuid))
     }
 
     pub fn tag(&self, slug: &str) -> String {

@@ -10,8 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{
-    FedContext, Federation, activity_json, context::with_context, error::FedError,
-    objects::article::article,
+    Federation, activity_json, context::with_context, error::FedError, objects::article::article,
 };
 use crate::{
     pages::{PageTags, Tag},
@@ -104,12 +103,19 @@ pub struct RepliesQuery {
     after: Option<i32>,
 }
 
-/// Comments per page of a post's `replies` collection.
+impl RepliesQuery {
+    fn wants_page(&self) -> bool {
+        self.page.is_some() || self.after.is_some()
+    }
+}
+
+/// Items per page of a `replies` or `context` collection.
 const REPLIES_PAGE: u64 = 50;
 
-/// `/posts/{slug}/replies` (the shown comments' ids, a page at a time, the
-/// first page embedded), `/likes` and `/shares` (counts only: who reacted is
-/// their business).
+/// `/posts/{slug}/replies` (the direct replies), `/context` (the post and
+/// every comment under it, FEP-7888), a page at a time with the first page
+/// embedded; `/likes` and `/shares` (counts only: who reacted is their
+/// business).
 pub async fn post_collection(
     State(fed): State<Federation>,
     Path((slug, which)): Path<(String, String)>,
@@ -120,20 +126,22 @@ pub async fn post_collection(
         posts::Lookup::Found(post) => post,
         _ => return Err(FedError::not_found()),
     };
+    let db = &data.db;
     let id = format!("{}/{which}", data.urls.post(&slug));
     let doc = match which.as_str() {
         "replies" => {
-            let page = replies_page(&data, &id, post.id, query.after).await?;
-            if query.page.is_some() || query.after.is_some() {
-                page
-            } else {
-                json!({
-                    "id": id,
-                    "type": "OrderedCollection",
-                    "totalItems": post.reply_count,
-                    "first": page,
-                })
-            }
+            let of = comments::Answered::Post(post.id);
+            let page = comments::replies_page(db, of, query.after, REPLIES_PAGE).await?;
+            let total = comments::count_replies(db, of).await?;
+            listing(&id, &query, total, page, None)
+        }
+        "context" => {
+            let page = comments::conversation_page(db, post.id, query.after, REPLIES_PAGE).await?;
+            let total = comments::count_conversation(db, post.id).await? + 1;
+            let lead = query.after.is_none().then(|| data.urls.post(&slug));
+            let mut doc = listing(&id, &query, total, page, lead);
+            doc["attributedTo"] = json!(data.urls.actor());
+            doc
         }
         "likes" => json!({
             "id": id,
@@ -147,25 +155,64 @@ pub async fn post_collection(
     Ok(PageTags(vec![Tag::Post(post.id)]).on(doc))
 }
 
-async fn replies_page(
-    data: &FedContext,
+/// `/comments/{uuid}/replies`: the direct answers to a comment shown under
+/// a published post, whether the comment is the author's or a reply from
+/// elsewhere.
+pub async fn comment_replies(
+    State(fed): State<Federation>,
+    Path(uuid): Path<String>,
+    Query(query): Query<RepliesQuery>,
+) -> Result<Response, FedError> {
+    let data = fed.to_request_data();
+    let db = &data.db;
+    let comment = comments::by_uuid(db, &uuid)
+        .await?
+        .filter(|c| c.status == comments::CommentStatus::Approved && !c.hidden)
+        .ok_or_else(FedError::not_found)?;
+    if !matches!(
+        posts::published_by_slug(db, &comment.post_slug).await?,
+        posts::Lookup::Found(_)
+    ) {
+        return Err(FedError::not_found());
+    }
+    let of = comments::Answered::Comment(comment.id);
+    let page = comments::replies_page(db, of, query.after, REPLIES_PAGE).await?;
+    let total = comments::count_replies(db, of).await?;
+    let id = data.urls.comment_replies(&uuid);
+    let doc = with_context(listing(&id, &query, total, page, None));
+    Ok(PageTags(vec![Tag::Post(comment.post_id)]).on(activity_json(StatusCode::OK, &doc)))
+}
+
+/// The page of `collection` asked for, or the collection with its first
+/// page embedded. `lead` opens the first page (a conversation's post).
+fn listing(
     collection: &str,
-    post_id: i32,
-    after: Option<i32>,
-) -> Result<serde_json::Value, FedError> {
-    let (items, next) = comments::replies_page(&data.db, post_id, after, REPLIES_PAGE).await?;
+    query: &RepliesQuery,
+    total: u64,
+    page: comments::IdPage,
+    lead: Option<String>,
+) -> serde_json::Value {
     let page_id = |after: Option<i32>| match after {
         Some(after) => format!("{collection}?page=true&after={after}"),
         None => format!("{collection}?page=true"),
     };
-    let mut page = json!({
-        "id": page_id(after),
+    let items: Vec<String> = lead.into_iter().chain(page.items).collect();
+    let mut first = json!({
+        "id": page_id(query.after),
         "type": "OrderedCollectionPage",
         "partOf": collection,
         "orderedItems": items,
     });
-    if let Some(next) = next {
-        page["next"] = json!(page_id(Some(next)));
+    if let Some(next) = page.next {
+        first["next"] = json!(page_id(Some(next)));
     }
-    Ok(page)
+    if query.wants_page() {
+        return first;
+    }
+    json!({
+        "id": collection,
+        "type": "OrderedCollection",
+        "totalItems": total,
+        "first": first,
+    })
 }

@@ -219,4 +219,8 @@ where
             get(collections::followers).layer(map_response(pages::shows_followers)),
         )
         .route("/posts/{slug}/{which}", get(collections::post_collection))
+        .route(
+            "/comments/{uuid}/replies",
+            get(collections::comment_replies),
+        )
 }

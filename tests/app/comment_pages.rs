@@ -13,12 +13,12 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::helpers::{TestApp, location};
 
-const SLUG: &str = "long-discussion";
+pub(crate) const SLUG: &str = "long-discussion";
 
 /// A blog showing `per_page` threads per page, in `order`, with one post.
 /// Replies are written through the services here, behind the page cache's
 /// back, so it is off.
-async fn blog(per_page: u64, order: CommentOrder) -> (TestApp, actor::Model) {
+pub(crate) async fn blog(per_page: u64, order: CommentOrder) -> (TestApp, actor::Model) {
     let app = TestApp::spawn_with(|c| {
         c.blog.comments_per_page = per_page;
         c.blog.comments_order = order;
@@ -43,7 +43,7 @@ async fn blog(per_page: u64, order: CommentOrder) -> (TestApp, actor::Model) {
 
 /// Stores reply `n` (published `n` minutes into the day) to the post or to
 /// `parent`, approved unless `held`; its id.
-async fn reply(
+pub(crate) async fn reply(
     app: &TestApp,
     author: &actor::Model,
     n: i64,
@@ -371,7 +371,7 @@ async fn the_replies_collection_comes_in_pages() {
     assert_eq!(second_items[9], ids[59].as_str());
     assert!(second.get("next").is_none());
     let article = get(format!("/posts/{SLUG}")).await;
-    assert_eq!(article["replies"]["totalItems"], 60);
+    assert_eq!(article["replies"]["id"], collection["id"]);
     assert_eq!(
         article["replies"]["first"],
         format!("{}/replies?page=true", app.url(&format!("/posts/{SLUG}")))

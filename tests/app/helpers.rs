@@ -378,6 +378,21 @@ impl TestApp {
         client
     }
 
+    /// `path` as an ActivityPub client asks for it: the status and the JSON
+    /// (`null` when the body is not JSON).
+    pub async fn get_activity(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = self
+            .client()
+            .get(self.url(path))
+            .header("accept", "application/activity+json")
+            .send()
+            .await
+            .expect("GET");
+        let status = response.status().as_u16();
+        let body = response.json().await.unwrap_or(serde_json::Value::Null);
+        (status, body)
+    }
+
     /// Writes a post through the editor; returns the editor URL it redirected to.
     pub async fn write_post(
         &self,

@@ -12,6 +12,7 @@ mod caching;
 mod cli;
 mod comment_pages;
 mod config;
+mod conversation;
 mod delivery;
 mod discovery;
 mod editor;

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::super::{
     Urls,
     context::{PUBLIC, with_context},
-    objects::article::{article, tombstone},
+    objects::article::{article, replies, tombstone},
 };
 use crate::services::{comments::CommentView, posts::PostView};
 
@@ -105,6 +105,8 @@ pub fn answer_note(urls: &Urls, answer: &CommentView, answered: &CommentView) ->
         "to": [PUBLIC],
         "cc": cc,
         "tag": tags,
+        "context": urls.conversation(&answer.post_slug),
+        "replies": replies(urls.comment_replies(&answer.uuid)),
     })
 }
 

@@ -53,6 +53,13 @@ fn attachments(urls: &Urls, markdown: &str) -> Vec<Value> {
         .collect()
 }
 
+/// A `replies` collection as an object names it: where it is and where
+/// its first page is (it lists direct answers; the whole thread is the
+/// object's `context`).
+pub fn replies(id: String) -> Value {
+    json!({ "id": id, "type": "OrderedCollection", "first": format!("{id}?page=true") })
+}
+
 fn collection(id: String, total: u64) -> Value {
     json!({ "id": id, "type": "Collection", "totalItems": total })
 }
@@ -82,12 +89,8 @@ pub fn article(urls: &Urls, post: &PostView, language: &str) -> Value {
         "cc": [urls.followers()],
         "tag": tags,
         "sensitive": false,
-        "replies": {
-            "id": format!("{id}/replies"),
-            "type": "OrderedCollection",
-            "totalItems": post.reply_count,
-            "first": format!("{id}/replies?page=true"),
-        },
+        "context": urls.conversation(&post.slug),
+        "replies": replies(urls.post_replies(&post.slug)),
         "likes": collection(format!("{id}/likes"), post.reactions.likes + post.reactions.reactions),
         "shares": collection(format!("{id}/shares"), post.reactions.boosts),
     });

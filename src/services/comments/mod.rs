@@ -1,11 +1,15 @@
 //! Comments: replies received from the fediverse, their edits and deletions,
 //! moderation, and the author's answers.
 
+mod collections;
 mod imported;
 mod kept;
 mod queries;
 mod threads;
 
+pub use collections::{
+    Answered, IdPage, conversation_page, count_conversation, count_replies, replies_page,
+};
 pub use imported::{ImportedComment, insert_imported, stored_ids};
 pub use queries::*;
 pub use threads::*;
