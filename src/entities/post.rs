@@ -1,5 +1,5 @@
 use sea_orm::entity::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where a post stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize)]
@@ -14,6 +14,36 @@ pub enum PostStatus {
     Scheduled,
     #[sea_orm(string_value = "published")]
     Published,
+}
+
+/// Who may reply to a post. Replies it does not allow are kept, rejected,
+/// for the admin to see.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "lowercase")]
+pub enum ReplyPolicy {
+    #[default]
+    #[sea_orm(string_value = "anyone")]
+    Anyone,
+    /// The blog's followers, and accounts mentioned in the reply they answer.
+    #[sea_orm(string_value = "followers")]
+    Followers,
+    #[sea_orm(string_value = "closed")]
+    Closed,
+}
+
+impl ReplyPolicy {
+    /// Whether a reply from an account that does or does not follow the
+    /// blog, and is or is not mentioned in what it answers, is allowed.
+    pub fn admits(self, follows: bool, mentioned: bool) -> bool {
+        match self {
+            ReplyPolicy::Anyone => true,
+            ReplyPolicy::Followers => follows || mentioned,
+            ReplyPolicy::Closed => false,
+        }
+    }
 }
 
 #[sea_orm::model]
@@ -48,6 +78,7 @@ pub struct Model {
     pub like_count: i32,
     pub boost_count: i32,
     pub emoji_count: i32,
+    pub reply_policy: ReplyPolicy,
     #[sea_orm(belongs_to, from = "author_id", to = "id")]
     pub author: BelongsTo<super::user::Entity>,
     #[sea_orm(has_many, via = "post_tag")]
@@ -55,3 +86,20 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+#[cfg(test)]
+mod tests {
+    use super::ReplyPolicy;
+
+    #[test]
+    fn each_reply_policy_admits_whom_it_names() {
+        for (follows, mentioned) in [(false, false), (true, false), (false, true), (true, true)] {
+            assert!(ReplyPolicy::Anyone.admits(follows, mentioned));
+            assert!(!ReplyPolicy::Closed.admits(follows, mentioned));
+            assert_eq!(
+                ReplyPolicy::Followers.admits(follows, mentioned),
+                follows || mentioned
+            );
+        }
+    }
+}

@@ -36,6 +36,7 @@ mod reactions;
 mod remote;
 mod remote_links;
 mod replies;
+mod reply_controls;
 mod reply_fixtures;
 mod restart;
 mod roles;

@@ -7,7 +7,7 @@ use super::super::{
     Urls,
     context::{PUBLIC, with_context},
 };
-use crate::services::posts::PostView;
+use crate::services::posts::{PostView, ReplyPolicy};
 
 fn timestamp(date: chrono::DateTime<chrono::Utc>) -> String {
     date.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -64,6 +64,21 @@ fn collection(id: String, total: u64) -> Value {
     json!({ "id": id, "type": "Collection", "totalItems": total })
 }
 
+/// Who may answer a post without asking, as GoToSocial and Mastodon read
+/// it (`automaticApproval`, and the older `always`).
+fn approval(who: Vec<String>) -> Value {
+    json!({ "automaticApproval": who, "always": who, "manualApproval": [], "approvalRequired": [] })
+}
+
+fn interaction_policy(urls: &Urls, post: &PostView) -> Value {
+    let repliers = match post.reply_policy {
+        ReplyPolicy::Anyone => vec![PUBLIC.to_owned(), urls.actor()],
+        ReplyPolicy::Followers => vec![urls.followers(), urls.actor()],
+        ReplyPolicy::Closed => vec![urls.actor()],
+    };
+    json!({ "canReply": approval(repliers) })
+}
+
 /// The Article for a post, without `@context` (for embedding in activities).
 pub fn article(urls: &Urls, post: &PostView, language: &str) -> Value {
     let id = urls.post(&post.slug);
@@ -91,6 +106,7 @@ pub fn article(urls: &Urls, post: &PostView, language: &str) -> Value {
         "sensitive": false,
         "context": urls.conversation(&post.slug),
         "replies": replies(urls.post_replies(&post.slug)),
+        "interactionPolicy": interaction_policy(urls, post),
         "likes": collection(format!("{id}/likes"), post.reactions.likes + post.reactions.reactions),
         "shares": collection(format!("{id}/shares"), post.reactions.boosts),
     });

@@ -21,11 +21,14 @@ use sea_orm::{
     EntityTrait, QueryFilter, QuerySelect, TransactionSession,
 };
 
-use super::{outbox, posts::PostStatus};
+use super::{
+    outbox,
+    posts::{PostStatus, ReplyPolicy},
+};
 use crate::{
     config::{ModerationConfig, ModerationPolicy},
     domain::{HttpUrl, SafeHtml},
-    entities::{actor, comment, post, user},
+    entities::{actor, comment, follower, post, user},
 };
 
 pub use crate::entities::comment::CommentStatus;
@@ -190,7 +193,43 @@ async fn initial_status(
     })
 }
 
-/// Stores a reply from `actor` as a comment, held or approved by the policy.
+/// Whether the post's reply setting lets `actor` reply there: everyone,
+/// followers of the blog and the accounts mentioned in the reply they
+/// answer, or nobody.
+async fn admitted(
+    db: &impl ConnectionTrait,
+    actor: &actor::Model,
+    place: &Place,
+) -> anyhow::Result<bool> {
+    let policy: Option<ReplyPolicy> = post::Entity::find_by_id(place.post_id)
+        .select_only()
+        .column(post::Column::ReplyPolicy)
+        .into_tuple()
+        .one(db)
+        .await
+        .context("failed to read who may reply")?;
+    let policy = policy.unwrap_or_default();
+    if policy != ReplyPolicy::Followers {
+        return Ok(policy.admits(false, false));
+    }
+    let follows = follower::Entity::find_by_actor_id(actor.id)
+        .one(db)
+        .await
+        .context("failed to check whether the author follows the blog")?
+        .is_some();
+    let mentioned = match place.parent_id {
+        Some(parent) if !follows => comment::Entity::find_by_id(parent)
+            .one(db)
+            .await
+            .context("failed to read the comment answered")?
+            .is_some_and(|c| c.mentions.0.iter().any(|m| m.href.as_str() == actor.ap_id)),
+        _ => false,
+    };
+    Ok(policy.admits(follows, mentioned))
+}
+
+/// Stores a reply from `actor` as a comment, held or approved by the policy,
+/// or rejected when the post's reply setting does not allow its author.
 /// The comment and the counts it adds to are written in one transaction.
 pub async fn receive(
     db: &impl crate::services::Writer,
@@ -202,7 +241,11 @@ pub async fn receive(
     let Some(place) = resolve(db, &reply.target).await? else {
         return Ok(Received::NotForUs);
     };
-    let status = initial_status(db, actor, reply.content.as_str(), moderation).await?;
+    let status = if admitted(db, actor, &place).await? {
+        initial_status(db, actor, reply.content.as_str(), moderation).await?
+    } else {
+        CommentStatus::Rejected
+    };
     let model = comment::ActiveModel {
         url: Set(reply.url.map(String::from)),
         actor_id: Set(Some(actor.id)),

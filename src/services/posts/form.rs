@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use super::{PostStatus, SaveError};
+use super::{PostStatus, ReplyPolicy, SaveError};
 use crate::domain::{Slug, TagName, parse_tags};
 
 pub const TITLE_CHARS: usize = 200;
@@ -25,6 +25,8 @@ pub struct PostForm {
     /// `2026-12-01T09:30` in the blog's time zone (an HTML `datetime-local`);
     /// a future time schedules the post.
     pub publish_at: String,
+    /// Who may reply.
+    pub replies: ReplyPolicy,
 }
 
 /// A message per field, shown next to it.
@@ -53,6 +55,7 @@ pub struct ValidPost {
     pub slug: Option<Slug>,
     /// When the post goes (or went) public; `None` for "now".
     pub publish_at: Option<DateTime<Utc>>,
+    pub reply_policy: ReplyPolicy,
 }
 
 impl PostForm {
@@ -116,6 +119,7 @@ impl PostForm {
             tags,
             slug,
             publish_at,
+            reply_policy: self.replies,
         })
     }
 }

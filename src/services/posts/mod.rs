@@ -31,7 +31,7 @@ use crate::{
 /// Longest summary derived from the body; Mastodon shows it under the title.
 pub const SUMMARY_CHARS: usize = 280;
 
-pub use crate::entities::post::PostStatus;
+pub use crate::entities::post::{PostStatus, ReplyPolicy};
 
 /// Where a save puts a post: the author asks for a draft or for publishing;
 /// publishing with a time still to come schedules it, with a time gone by
@@ -221,6 +221,7 @@ fn write_content(
     model.status = Set(status);
     model.published_at = Set(published_at);
     model.updated_at = Set(now);
+    model.reply_policy = Set(input.reply_policy);
 }
 
 /// In the save's transaction: the post's tags, and the activity its

@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::{PostForm, PostStatus};
+use super::{PostForm, PostStatus, ReplyPolicy};
 use crate::{
     entities::{post, post_tag, tag, user},
     services::reactions::ReactionCounts,
@@ -43,6 +43,7 @@ pub struct PostView {
     /// Approved replies shown under the post.
     pub reply_count: u64,
     pub reactions: ReactionCounts,
+    pub reply_policy: ReplyPolicy,
 }
 
 impl PostView {
@@ -138,6 +139,7 @@ async fn views(db: &DatabaseConnection, posts: Vec<post::Model>) -> anyhow::Resu
             deleted: p.deleted_at.is_some(),
             published_at: p.published_at,
             updated_at: p.updated_at,
+            reply_policy: p.reply_policy,
         })
         .collect())
 }
@@ -326,6 +328,7 @@ pub async fn editable(
             Some(at) if found.status == PostStatus::Scheduled => super::local_time_field(at, tz),
             _ => String::new(),
         },
+        replies: found.reply_policy,
     };
     let mut list = views(db, vec![found]).await?;
     Ok(list.pop().map(|view| {

@@ -272,7 +272,7 @@ pub fn new_post(properties: &Properties) -> Result<PostForm, Invalid> {
         summary: first_text(properties, "summary").unwrap_or_default(),
         tags: texts(properties, "category").join(", "),
         slug: first_text(properties, "mp-slug").unwrap_or_default(),
-        publish_at: String::new(),
+        ..PostForm::default()
     })
 }
 
