@@ -66,6 +66,11 @@ impl Urls {
         crate::domain::MediaName::from_url(url, &self.base)
     }
 
+    /// The blog's host name, as pages on it name their domain.
+    pub fn domain(&self) -> Option<&str> {
+        self.host.as_ref().map(HostName::as_str)
+    }
+
     pub fn home(&self) -> String {
         self.absolute("/")
     }

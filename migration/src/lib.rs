@@ -12,7 +12,7 @@ mod m20261129_000007_inbound;
 mod m20261202_000008_thread_answers;
 mod m20261205_000009_block_hosts;
 mod m20261205_000010_closed_sets;
-mod m20261205_000011_reply_policy;
+mod m20261205_000011_post_settings;
 
 pub struct Migrator;
 
@@ -30,7 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_thread_answers::Migration),
             Box::new(m20261205_000009_block_hosts::Migration),
             Box::new(m20261205_000010_closed_sets::Migration),
-            Box::new(m20261205_000011_reply_policy::Migration),
+            Box::new(m20261205_000011_post_settings::Migration),
         ]
     }
 }

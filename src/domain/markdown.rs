@@ -109,7 +109,7 @@ pub fn render_markdown(markdown: &str) -> SafeHtml {
 }
 
 /// An image the Markdown shows: `![alt](url)`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ImageRef {
     pub url: String,
     pub alt: String,

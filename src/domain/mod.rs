@@ -11,6 +11,6 @@ pub use markdown::{
     sanitize_remote, text_to_html,
 };
 pub use media::{ImageFormat, MediaName};
-pub use names::{Password, Slug, TagName, Username, ValidationError, parse_tags};
+pub use names::{Language, Password, Slug, TagName, Username, ValidationError, parse_tags};
 pub use net::{HostName, HttpUrl, authority, same_authority, same_server};
 pub use role::Role;

@@ -9,6 +9,34 @@ fn invalid(message: impl Into<String>) -> ValidationError {
     ValidationError(message.into())
 }
 
+/// A BCP 47 language tag (`en`, `fr-CA`, `pt-BR`): what a post is
+/// written in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Language(String);
+
+impl Language {
+    /// Longer tags exist in theory; no language needs one.
+    pub const MAX_LEN: usize = 35;
+
+    pub fn parse(raw: &str) -> Result<Language, ValidationError> {
+        let raw = raw.trim();
+        let refused = || {
+            invalid(format!(
+                "\"{raw}\" is not a language tag such as en, fr or pt-BR"
+            ))
+        };
+        if raw.len() > Self::MAX_LEN {
+            return Err(refused());
+        }
+        let tag = language_tags::LanguageTag::parse(raw).map_err(|_| refused())?;
+        Ok(Language(tag.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A local account name or the blog's handle: 1 to 32 lowercase letters, digits or `_`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username(String);
@@ -179,6 +207,15 @@ pub fn parse_tags(raw: &str) -> Result<Vec<TagName>, ValidationError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn language_tags_are_read_as_bcp_47() {
+        assert_eq!(Language::parse(" fr-CA ").map(|l| l.0), Ok("fr-CA".into()));
+        assert_eq!(Language::parse("en").map(|l| l.0), Ok("en".into()));
+        for bad in ["", "english please", "e", "en_GB", &"x".repeat(40)] {
+            assert!(Language::parse(bad).is_err(), "{bad} was taken");
+        }
+    }
 
     #[test]
     fn a_title_becomes_a_lowercase_hyphenated_slug() {

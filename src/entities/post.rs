@@ -79,6 +79,8 @@ pub struct Model {
     pub boost_count: i32,
     pub emoji_count: i32,
     pub reply_policy: ReplyPolicy,
+    /// BCP 47; `None` for the blog's language.
+    pub language: Option<String>,
     #[sea_orm(belongs_to, from = "author_id", to = "id")]
     pub author: BelongsTo<super::user::Entity>,
     #[sea_orm(has_many, via = "post_tag")]

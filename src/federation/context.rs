@@ -18,6 +18,7 @@ pub fn context() -> Value {
             "Hashtag": "as:Hashtag",
             "discoverable": "toot:discoverable",
             "indexable": "toot:indexable",
+            "attributionDomains": { "@id": "toot:attributionDomains", "@type": "@id" },
             "PropertyValue": "schema:PropertyValue",
             "value": "schema:value",
             "gts": "https://gotosocial.org/ns#",

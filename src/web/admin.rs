@@ -22,7 +22,7 @@ use crate::{
     pages::Change,
     services::posts::{
         self, FieldErrors, PostForm, PostStatus, PostView, SaveError,
-        editor::{self, Submission, Submitted},
+        editor::{self, Preview, Submission, Submitted},
     },
 };
 
@@ -69,7 +69,7 @@ struct AdminRow<'a> {
 struct Editor<'a> {
     post: Option<&'a PostView>,
     errors: FieldErrors,
-    preview: Option<String>,
+    preview: Option<Preview>,
     notice: Option<&'static str>,
     image_alt: String,
 }
@@ -100,7 +100,7 @@ async fn editor(
         slug_fixed => view.post.is_some_and(|p| posts::has_been_public(p.status, p.published_at)),
         timezone => state.config.timezone().name(),
         errors => to_value(&view.errors),
-        preview => view.preview,
+        preview => to_value(&view.preview),
         notice => view.notice,
         image_alt => view.image_alt,
         max_upload_mib => state.config.media.max_upload_mib,

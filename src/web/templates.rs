@@ -140,12 +140,16 @@ fn format_datetime(value: Value, tz: chrono_tz::Tz) -> String {
 
 /// What every page's layout needs.
 pub fn base_context(config: &Config, user: Option<&user::Model>, csrf: Option<&str>) -> Value {
+    let urls = crate::urls::Urls::new(config);
+    let domain = urls.domain().unwrap_or_default();
     context! {
         blog => context! {
             title => config.blog.title.as_str(),
             description => config.blog.description.as_str(),
             language => config.blog.language.as_str(),
-            url => crate::urls::Urls::new(config).home(),
+            url => urls.home(),
+            domain => domain,
+            handle => format!("@{}@{domain}", config.blog.username),
             me_links => config.blog.me_links.clone(),
             fediverse_creator => config.blog.fediverse_creator.as_deref().map(|h| format!("@{}", h.trim_start_matches('@'))),
         },

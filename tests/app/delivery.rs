@@ -108,9 +108,11 @@ async fn publishing_sends_a_signed_create_with_the_whole_article() {
     assert!(tags.iter().any(|t| t["type"] == "Hashtag"
         && t["name"] == "#OpenSource"
         && t["href"] == net.blog_url("/tags/open-source")));
-    for collection in ["replies", "likes", "shares"] {
+    for collection in ["likes", "shares"] {
         assert_eq!(article[collection]["totalItems"], 0, "{collection}");
     }
+    assert_eq!(article["replies"]["id"], format!("{url}/replies"));
+    assert_eq!(article["context"], format!("{url}/context"));
     // The post's own URL serves the same Article to servers.
     let (status, headers, served) = net.get_json("/posts/customer-service").await;
     assert_eq!(status, 200);

@@ -25,6 +25,7 @@ mod import;
 mod inbox_queue;
 mod inbox_restart;
 mod inbox_trust;
+mod mastodon_display;
 mod media;
 mod micropub;
 mod moderation;

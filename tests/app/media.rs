@@ -345,6 +345,10 @@ async fn an_image_added_in_the_editor_shows_in_the_post_and_reaches_the_fedivers
     assert_eq!(attachment["height"], 40);
     assert_eq!(attachment["url"], net.blog_url(&path));
     assert_eq!(article["image"]["url"], attachment["url"]);
+    assert_eq!(
+        article["preview"]["attachment"][0]["url"], attachment["url"],
+        "the short-form preview shows the first image too"
+    );
     let fetched = reqwest::get(net.blog.url(&path)).await.expect("GET");
     assert_eq!(fetched.status(), 200);
 }

@@ -79,9 +79,30 @@ fn interaction_policy(urls: &Urls, post: &PostView) -> Value {
     json!({ "canReply": approval(repliers) })
 }
 
+/// What servers that show only short notes show instead of the Article
+/// (FEP-b2b8): its title, teaser and link, with its first image.
+fn preview(urls: &Urls, post: &PostView, id: &str, image: Option<&Value>) -> Value {
+    use quick_xml::escape::escape;
+    let link = escape(id);
+    let mut note = json!({
+        "type": "Note",
+        "attributedTo": urls.actor(),
+        "content": format!(
+            "<p><strong>{}</strong></p><p>{}</p><p><a href=\"{link}\">{link}</a></p>",
+            escape(&post.title),
+            escape(&post.summary),
+        ),
+    });
+    if let Some(image) = image {
+        note["attachment"] = json!([image]);
+    }
+    note
+}
+
 /// The Article for a post, without `@context` (for embedding in activities).
 pub fn article(urls: &Urls, post: &PostView, language: &str) -> Value {
     let id = urls.post(&post.slug);
+    let language = post.language.as_deref().unwrap_or(language);
     let published = post.published_at.unwrap_or(post.updated_at);
     let tags: Vec<Value> = post
         .tags
@@ -93,7 +114,9 @@ pub fn article(urls: &Urls, post: &PostView, language: &str) -> Value {
         "type": "Article",
         "attributedTo": urls.actor(),
         "name": post.title,
+        "nameMap": { language: post.title },
         "summary": post.summary,
+        "summaryMap": { language: post.summary },
         "content": post.html,
         "contentMap": { language: post.html },
         "mediaType": "text/html",
@@ -111,6 +134,7 @@ pub fn article(urls: &Urls, post: &PostView, language: &str) -> Value {
         "shares": collection(format!("{id}/shares"), post.reactions.boosts),
     });
     let attachment = attachments(urls, &post.markdown);
+    article["preview"] = preview(urls, post, &id, attachment.first());
     if let Some(first) = attachment.first() {
         article["image"] = first.clone();
         article["attachment"] = json!(attachment);

@@ -62,6 +62,9 @@ pub async fn local_person(data: &FedContext) -> Result<Value, FedError> {
         "published": data.actor.published.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "attachment": [],
         "tag": [],
+        // Mastodon credits the blog's pages to it ("More from") only when
+        // the actor names their domain.
+        "attributionDomains": urls.domain().into_iter().collect::<Vec<_>>(),
     })))
 }
 

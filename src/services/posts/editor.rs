@@ -7,10 +7,10 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
-use super::{FieldErrors, PostForm, PostStatus, SaveError};
+use super::{FieldErrors, PostForm, PostStatus, SaveError, ValidPost};
 use crate::{
     config::Config,
-    domain::render_markdown,
+    domain::{ImageRef, images, render_markdown},
     entities::post,
     services::media::{self, IMAGE_FIELD, Taken},
 };
@@ -49,6 +49,35 @@ pub struct Submission {
     pub image_alt: String,
 }
 
+/// The post as it will be shown: its page, and the link card Mastodon
+/// shows for an Article (title, summary, first image; the byline is the
+/// blog's).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Preview {
+    pub html: String,
+    pub card: Card,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Card {
+    pub title: String,
+    pub summary: String,
+    pub image: Option<ImageRef>,
+}
+
+impl Preview {
+    fn of(post: &ValidPost) -> Preview {
+        Preview {
+            html: render_markdown(&post.body).into_string(),
+            card: Card {
+                title: post.title.clone(),
+                summary: super::summary_of(post),
+                image: images(&post.body).into_iter().next(),
+            },
+        }
+    }
+}
+
 /// What the editor shows next.
 pub enum Submitted {
     Saved(post::Model),
@@ -61,7 +90,7 @@ pub enum Submitted {
     /// The form again with its body rendered, after a preview or an upload.
     Previewed {
         form: PostForm,
-        preview: String,
+        preview: Preview,
         notice: Option<&'static str>,
     },
 }
@@ -101,7 +130,7 @@ pub async fn submit(
     let status = match action {
         Action::Preview | Action::Upload => {
             return Ok(Submitted::Previewed {
-                preview: render_markdown(&valid.body).into_string(),
+                preview: Preview::of(&valid),
                 notice: (action == Action::Upload).then_some(
                     "Image uploaded and added at the end of the text. Move it where you like, then save.",
                 ),

@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::{PostStatus, ReplyPolicy, SaveError};
-use crate::domain::{Slug, TagName, parse_tags};
+use crate::domain::{Language, Slug, TagName, parse_tags};
 
 pub const TITLE_CHARS: usize = 200;
 pub const BODY_BYTES: usize = 512 * 1024;
@@ -27,6 +27,8 @@ pub struct PostForm {
     pub publish_at: String,
     /// Who may reply.
     pub replies: ReplyPolicy,
+    /// A BCP 47 tag; empty for the blog's language.
+    pub language: String,
 }
 
 /// A message per field, shown next to it.
@@ -56,6 +58,8 @@ pub struct ValidPost {
     /// When the post goes (or went) public; `None` for "now".
     pub publish_at: Option<DateTime<Utc>>,
     pub reply_policy: ReplyPolicy,
+    /// `None` for the blog's language.
+    pub language: Option<Language>,
 }
 
 impl PostForm {
@@ -105,6 +109,16 @@ impl PostForm {
                 .map_err(|err| errors.0.insert("slug", format!("{}.", capitalise(&err.0))))
                 .ok(),
         };
+        let language = match self.language.trim() {
+            "" => None,
+            typed => Language::parse(typed)
+                .map_err(|err| {
+                    errors
+                        .0
+                        .insert("language", format!("{}.", capitalise(&err.0)))
+                })
+                .ok(),
+        };
         let publish_at = parse_local_time(&self.publish_at, tz)
             .map_err(|message| errors.0.insert("publish_at", message))
             .ok()
@@ -120,6 +134,7 @@ impl PostForm {
             slug,
             publish_at,
             reply_policy: self.replies,
+            language,
         })
     }
 }

@@ -222,6 +222,7 @@ fn write_content(
     model.published_at = Set(published_at);
     model.updated_at = Set(now);
     model.reply_policy = Set(input.reply_policy);
+    model.language = Set(input.language.as_ref().map(|l| l.as_str().to_owned()));
 }
 
 /// In the save's transaction: the post's tags, and the activity its
@@ -240,7 +241,8 @@ async fn after_save(
     Ok(())
 }
 
-fn summary_of(input: &ValidPost) -> String {
+/// The teaser readers see: the author's, or the start of the text.
+pub(super) fn summary_of(input: &ValidPost) -> String {
     input
         .summary
         .clone()

@@ -44,6 +44,8 @@ pub struct PostView {
     pub reply_count: u64,
     pub reactions: ReactionCounts,
     pub reply_policy: ReplyPolicy,
+    /// BCP 47; `None` for the blog's language.
+    pub language: Option<String>,
 }
 
 impl PostView {
@@ -140,6 +142,7 @@ async fn views(db: &DatabaseConnection, posts: Vec<post::Model>) -> anyhow::Resu
             published_at: p.published_at,
             updated_at: p.updated_at,
             reply_policy: p.reply_policy,
+            language: p.language,
         })
         .collect())
 }
@@ -329,6 +332,7 @@ pub async fn editable(
             _ => String::new(),
         },
         replies: found.reply_policy,
+        language: found.language.clone().unwrap_or_default(),
     };
     let mut list = views(db, vec![found]).await?;
     Ok(list.pop().map(|view| {
