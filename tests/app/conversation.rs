@@ -57,7 +57,7 @@ async fn every_post_and_comment_lists_its_own_replies_and_the_post_the_whole_thr
 
     assert_eq!(status, 200);
     assert_eq!(post_replies["totalItems"], 1, "{post_replies}");
-    assert_eq!(first_items(&post_replies), [top.ap_id.clone()]);
+    assert_eq!(first_items(&post_replies), [top.ap_id.as_str()]);
     assert_eq!(context["type"], "OrderedCollection");
     assert_eq!(context["attributedTo"], app.url("/users/blog"));
     assert_eq!(context["totalItems"], 4, "{context}");
@@ -71,9 +71,9 @@ async fn every_post_and_comment_lists_its_own_replies_and_the_post_the_whole_thr
         ],
         "the post, then every shown comment however deep; the held one is not there"
     );
-    assert_eq!(first_items(&top_replies), [nested.ap_id.clone()]);
+    assert_eq!(first_items(&top_replies), [nested.ap_id.as_str()]);
     assert_eq!(top_replies["totalItems"], 1);
-    assert_eq!(first_items(&nested_replies), [answer.ap_id.clone()]);
+    assert_eq!(first_items(&nested_replies), [answer.ap_id.as_str()]);
     assert_eq!(held_status, 404, "a held reply has no public collection");
 
     assert_eq!(article["context"], context["id"]);
