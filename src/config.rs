@@ -114,6 +114,9 @@ pub struct BlogConfig {
     /// IANA time zone (`Europe/Paris`) in which the author types publish
     /// times and in which times are shown.
     pub timezone: TimeZone,
+    /// Who may quote a post whose author did not choose (FEP-044f):
+    /// `anyone`, `followers` or `nobody`.
+    pub quote_policy: crate::entities::post::QuotePolicy,
 }
 
 /// Uploaded images.
@@ -218,6 +221,7 @@ impl Default for BlogConfig {
             me_links: Vec::new(),
             fediverse_creator: None,
             timezone: TimeZone(chrono_tz::Tz::UTC),
+            quote_policy: crate::entities::post::QuotePolicy::Anyone,
         }
     }
 }

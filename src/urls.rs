@@ -138,6 +138,11 @@ impl Urls {
         format!("{}/replies", self.comment(uuid))
     }
 
+    /// An authorisation to quote one of the blog's posts (FEP-044f).
+    pub fn quote_authorization(&self, uuid: &str) -> String {
+        self.absolute(&format!("/quote-authorizations/{uuid}"))
+    }
+
     pub fn tag(&self, slug: &str) -> String {
         self.absolute(&format!("/tags/{slug}"))
     }

@@ -13,6 +13,7 @@ mod m20261202_000008_thread_answers;
 mod m20261205_000009_block_hosts;
 mod m20261205_000010_closed_sets;
 mod m20261205_000011_post_settings;
+mod m20261205_000012_quotes;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000009_block_hosts::Migration),
             Box::new(m20261205_000010_closed_sets::Migration),
             Box::new(m20261205_000011_post_settings::Migration),
+            Box::new(m20261205_000012_quotes::Migration),
         ]
     }
 }

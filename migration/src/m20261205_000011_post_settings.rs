@@ -1,7 +1,8 @@
 //! What each post says of itself beside its text: who may reply (anyone,
 //! what every post allowed until now; the blog's followers and the accounts
-//! the conversation mentions; or nobody), and the language it is written
-//! in when it is not the blog's.
+//! the conversation mentions; or nobody), who may quote it (`NULL`: as the
+//! blog's setting says), and the language it is written in when it is not
+//! the blog's.
 
 use sea_orm_migration::prelude::*;
 
@@ -12,6 +13,7 @@ pub struct Migration;
 enum Posts {
     Table,
     ReplyPolicy,
+    QuotePolicy,
     Language,
 }
 
@@ -24,6 +26,10 @@ impl MigrationTrait for Migration {
                 .string()
                 .not_null()
                 .default("anyone")
+                .to_owned(),
+            ColumnDef::new(Posts::QuotePolicy)
+                .string()
+                .null()
                 .to_owned(),
             ColumnDef::new(Posts::Language).string().null().to_owned(),
         ];
@@ -41,7 +47,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [Posts::Language, Posts::ReplyPolicy] {
+        for column in [Posts::Language, Posts::QuotePolicy, Posts::ReplyPolicy] {
             manager
                 .alter_table(
                     Table::alter()

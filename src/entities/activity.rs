@@ -12,6 +12,12 @@ pub enum ActivityKind {
     Delete,
     #[sea_orm(string_value = "accept")]
     Accept,
+    /// A refusal addressed to one actor (a quote the post does not allow).
+    #[sea_orm(string_value = "reject")]
+    Reject,
+    /// The withdrawal of an authorisation given to one actor.
+    #[sea_orm(string_value = "revoke")]
+    Revoke,
     /// The author's answer to a comment.
     #[sea_orm(string_value = "reply")]
     Reply,
@@ -32,6 +38,8 @@ pub struct Model {
     pub post_id: Option<i32>,
     /// For the author's answers to comments.
     pub comment_id: Option<i32>,
+    /// For the revocation of a quote's authorisation.
+    pub quote_id: Option<i32>,
     #[sea_orm(column_type = "Text", nullable)]
     pub payload: Option<String>,
     pub created_at: ChronoDateTimeUtc,

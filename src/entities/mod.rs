@@ -12,6 +12,7 @@ pub mod inbound_activity;
 pub mod media;
 pub mod post;
 pub mod post_tag;
+pub mod quote;
 pub mod reaction;
 pub mod redirect;
 pub mod secret;

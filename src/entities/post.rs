@@ -46,6 +46,33 @@ impl ReplyPolicy {
     }
 }
 
+/// Who may quote a post; the post's own setting, or the blog's.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "lowercase")]
+pub enum QuotePolicy {
+    #[default]
+    #[sea_orm(string_value = "anyone")]
+    Anyone,
+    #[sea_orm(string_value = "followers")]
+    Followers,
+    #[sea_orm(string_value = "nobody")]
+    Nobody,
+}
+
+impl QuotePolicy {
+    /// Whether an account that does or does not follow the blog may quote.
+    pub fn admits(self, follows: bool) -> bool {
+        match self {
+            QuotePolicy::Anyone => true,
+            QuotePolicy::Followers => follows,
+            QuotePolicy::Nobody => false,
+        }
+    }
+}
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "posts")]
@@ -79,10 +106,14 @@ pub struct Model {
     pub boost_count: i32,
     pub emoji_count: i32,
     pub reply_policy: ReplyPolicy,
+    /// `None`: as `[blog] quote_policy` says.
+    pub quote_policy: Option<QuotePolicy>,
     /// BCP 47; `None` for the blog's language.
     pub language: Option<String>,
     #[sea_orm(belongs_to, from = "author_id", to = "id")]
     pub author: BelongsTo<super::user::Entity>,
+    #[sea_orm(has_many)]
+    pub quotes: HasMany<super::quote::Entity>,
     #[sea_orm(has_many, via = "post_tag")]
     pub tags: HasMany<super::tag::Entity>,
 }
@@ -92,6 +123,16 @@ impl ActiveModelBehavior for ActiveModel {}
 #[cfg(test)]
 mod tests {
     use super::ReplyPolicy;
+
+    #[test]
+    fn each_quote_policy_admits_whom_it_names() {
+        use super::QuotePolicy;
+        for follows in [false, true] {
+            assert!(QuotePolicy::Anyone.admits(follows));
+            assert!(!QuotePolicy::Nobody.admits(follows));
+            assert_eq!(QuotePolicy::Followers.admits(follows), follows);
+        }
+    }
 
     #[test]
     fn each_reply_policy_admits_whom_it_names() {

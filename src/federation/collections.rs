@@ -46,12 +46,11 @@ pub async fn outbox(
     let page = posts::published_page(&data.db, number, OUTBOX_PAGE)
         .await?
         .ok_or_else(FedError::not_found)?;
-    let language = &data.config.blog.language;
     let items: Vec<_> = page
         .items
         .iter()
         .map(|post| {
-            let object = article(urls, post, language);
+            let object = article(urls, post, &data.config.blog);
             let published = object["published"].clone();
             let id = format!("{}#create", urls.post(&post.slug));
             super::activities::outbound::wrap(urls, id, "Create", published, object)

@@ -28,7 +28,12 @@ pub fn context() -> Value {
             "automaticApproval": { "@id": "gts:automaticApproval", "@type": "@id" },
             "manualApproval": { "@id": "gts:manualApproval", "@type": "@id" },
             "always": { "@id": "gts:always", "@type": "@id" },
-            "approvalRequired": { "@id": "gts:approvalRequired", "@type": "@id" }
+            "approvalRequired": { "@id": "gts:approvalRequired", "@type": "@id" },
+            "interactingObject": { "@id": "gts:interactingObject", "@type": "@id" },
+            "interactionTarget": { "@id": "gts:interactionTarget", "@type": "@id" },
+            "QuoteRequest": "https://w3id.org/fep/044f#QuoteRequest",
+            "QuoteAuthorization": "https://w3id.org/fep/044f#QuoteAuthorization",
+            "quote": { "@id": "https://w3id.org/fep/044f#quote", "@type": "@id" }
         }
     ])
 }

@@ -23,7 +23,7 @@ use crate::services::{
     comments,
     deliveries::{self, Answered, DueDelivery, Outcome, Sent},
     outbox::ActivityKind,
-    posts,
+    posts, quotes,
 };
 
 /// Failures in a row after which a host is paused rather than tried again at once.
@@ -174,6 +174,16 @@ async fn payload(data: &Data<FedData>, item: &DueDelivery) -> anyhow::Result<Opt
     if let Some(comment_id) = item.activity.comment_id {
         return answer_payload(data, item, comment_id).await;
     }
+    if let Some(quote_id) = item.activity.quote_id {
+        let Some((authorization, quoter)) = quotes::revoked(&data.db, quote_id).await? else {
+            return Ok(None);
+        };
+        let uuid = &item.activity.uuid;
+        let value = outbound::revoke_quote(&data.urls, uuid, &authorization, &quoter);
+        let stored =
+            deliveries::store_payload(&data.db, item.activity.id, value.to_string()).await?;
+        return Ok(Some(stored));
+    }
     let Some(post_id) = item.activity.post_id else {
         return Ok(None);
     };
@@ -181,13 +191,12 @@ async fn payload(data: &Data<FedData>, item: &DueDelivery) -> anyhow::Result<Opt
         return Ok(None);
     };
     let uuid = &item.activity.uuid;
-    let language = &data.config.blog.language;
     let value = match item.activity.kind {
         ActivityKind::Create if post.is_public() => {
-            outbound::create_or_update(&data.urls, uuid, false, &post, language)
+            outbound::create_or_update(&data.urls, uuid, false, &post, &data.config.blog)
         }
         ActivityKind::Update if post.is_public() => {
-            outbound::create_or_update(&data.urls, uuid, true, &post, language)
+            outbound::create_or_update(&data.urls, uuid, true, &post, &data.config.blog)
         }
         ActivityKind::Delete => outbound::delete(&data.urls, uuid, &post.slug),
         _ => return Ok(None),

@@ -37,7 +37,7 @@ pub async fn actor(
 pub async fn article(data: &FedContext, slug: &str) -> Result<Response, FedError> {
     match posts::published_by_slug(&data.db, slug).await? {
         Lookup::Found(post) => {
-            let doc = article::article_document(&data.urls, &post, &data.config.blog.language);
+            let doc = article::article_document(&data.urls, &post, &data.config.blog);
             Ok(PageTags(vec![Tag::Post(post.id)]).on(activity_json(StatusCode::OK, &doc)))
         }
         Lookup::Deleted => {
@@ -62,6 +62,28 @@ pub async fn activity(
         FedError::from(anyhow::Error::new(e).context("stored activity is not JSON"))
     })?;
     Ok(activity_json(StatusCode::OK, &value))
+}
+
+/// An authorisation to quote a post, while the author has not revoked it
+/// and the post is public.
+pub async fn quote_authorization(
+    State(fed): State<Federation>,
+    Path(uuid): Path<String>,
+) -> Result<Response, FedError> {
+    let data = fed.to_request_data();
+    let found = crate::services::quotes::authorization(&data.db, &uuid)
+        .await?
+        .ok_or_else(FedError::not_found)?;
+    let doc = super::activities::outbound::quote_authorization(
+        &data.urls,
+        &uuid,
+        &found.quote_ap_id,
+        &found.post_slug,
+    );
+    Ok(activity_json(
+        StatusCode::OK,
+        &super::context::with_context(doc),
+    ))
 }
 
 /// The author's answers, as the `Note`s they were sent as (the web layer

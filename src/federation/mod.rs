@@ -223,4 +223,8 @@ where
             "/comments/{uuid}/replies",
             get(collections::comment_replies),
         )
+        .route(
+            "/quote-authorizations/{uuid}",
+            get(documents::quote_authorization),
+        )
 }

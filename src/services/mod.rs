@@ -14,6 +14,7 @@ pub mod media;
 pub mod moderation;
 pub mod outbox;
 pub mod posts;
+pub mod quotes;
 pub mod reactions;
 pub mod redirects;
 pub mod secrets;

@@ -34,18 +34,27 @@ pub fn host_of(inbox: &str) -> String {
         .unwrap_or_else(|| inbox.to_owned())
 }
 
+/// What an activity rendered when it is sent is about.
+#[derive(Clone, Copy, Debug, Default)]
+struct About {
+    post: Option<i32>,
+    comment: Option<i32>,
+    quote: Option<i32>,
+}
+
 async fn insert_activity(
     db: &impl ConnectionTrait,
     kind: ActivityKind,
-    about: (Option<i32>, Option<i32>),
+    about: About,
     payload: Option<String>,
     uuid: String,
 ) -> anyhow::Result<activity::Model> {
     activity::ActiveModel {
         uuid: Set(uuid),
         kind: Set(kind),
-        post_id: Set(about.0),
-        comment_id: Set(about.1),
+        post_id: Set(about.post),
+        comment_id: Set(about.comment),
+        quote_id: Set(about.quote),
         payload: Set(payload),
         created_at: Set(Utc::now()),
         ..Default::default()
@@ -97,7 +106,23 @@ pub async fn enqueue_one(
 ) -> anyhow::Result<()> {
     let uuid = uuid::Uuid::new_v4().to_string();
     let payload = render(&uuid);
-    let activity = insert_activity(db, kind, (None, None), Some(payload), uuid).await?;
+    let activity = insert_activity(db, kind, About::default(), Some(payload), uuid).await?;
+    insert_deliveries(db, activity.id, [inbox.to_owned()]).await
+}
+
+/// Queues the revocation of quote `quote_id`'s authorisation for the
+/// quoter's inbox. Its JSON is rendered when it is first sent.
+pub async fn enqueue_revocation(
+    db: &impl ConnectionTrait,
+    quote_id: i32,
+    inbox: &str,
+) -> anyhow::Result<()> {
+    let about = About {
+        quote: Some(quote_id),
+        ..About::default()
+    };
+    let uuid = uuid::Uuid::new_v4().to_string();
+    let activity = insert_activity(db, ActivityKind::Revoke, about, None, uuid).await?;
     insert_deliveries(db, activity.id, [inbox.to_owned()]).await
 }
 
@@ -108,7 +133,11 @@ pub async fn enqueue_for_followers(
     kind: ActivityKind,
     post_id: i32,
 ) -> anyhow::Result<()> {
-    enqueue(db, kind, (Some(post_id), None), None).await
+    let about = About {
+        post: Some(post_id),
+        ..About::default()
+    };
+    enqueue(db, kind, about, None).await
 }
 
 /// Queues the author's answer `comment_id` for the followers and for the
@@ -119,19 +148,18 @@ pub async fn enqueue_answer(
     post_id: i32,
     answered_inbox: Option<String>,
 ) -> anyhow::Result<()> {
-    enqueue(
-        db,
-        ActivityKind::Reply,
-        (Some(post_id), Some(comment_id)),
-        answered_inbox,
-    )
-    .await
+    let about = About {
+        post: Some(post_id),
+        comment: Some(comment_id),
+        quote: None,
+    };
+    enqueue(db, ActivityKind::Reply, about, answered_inbox).await
 }
 
 async fn enqueue(
     db: &impl ConnectionTrait,
     kind: ActivityKind,
-    about: (Option<i32>, Option<i32>),
+    about: About,
     extra_inbox: Option<String>,
 ) -> anyhow::Result<()> {
     let rows: Vec<(String, Option<String>)> = follower::Entity::find()
@@ -156,14 +184,19 @@ async fn enqueue(
     insert_deliveries(db, activity.id, inboxes).await
 }
 
-/// The JSON of a sent activity that anyone may read (not an `Accept`).
+/// The JSON of a sent activity that anyone may read (not what was said to
+/// one actor alone: an `Accept`, a `Reject`, a revocation).
 pub async fn public_payload(
     db: &sea_orm::DatabaseConnection,
     uuid: &str,
 ) -> anyhow::Result<Option<String>> {
     use sea_orm::{ColumnTrait, QueryFilter};
     let found = activity::Entity::find_by_uuid(uuid)
-        .filter(activity::Column::Kind.ne(ActivityKind::Accept))
+        .filter(activity::Column::Kind.is_not_in([
+            ActivityKind::Accept,
+            ActivityKind::Reject,
+            ActivityKind::Revoke,
+        ]))
         .one(db)
         .await
         .with_context(|| format!("failed to load activity {uuid}"))?;

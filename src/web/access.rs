@@ -38,6 +38,11 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ("POST", "/admin/posts/{id}/edit", Access::Author),
     ("GET", "/admin/posts/{id}/delete", Access::Author),
     ("POST", "/admin/posts/{id}/delete", Access::Author),
+    (
+        "POST",
+        "/admin/posts/{id}/quotes/{quote}/revoke",
+        Access::Author,
+    ),
     ("GET", "/admin/media", Access::Author),
     ("POST", "/admin/media", Access::Author),
     ("GET", "/admin/account", Access::Author),

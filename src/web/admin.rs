@@ -93,9 +93,15 @@ async fn editor(
     view: Editor<'_>,
     status: StatusCode,
 ) -> AppResult<Response> {
+    let quotes = match view.post {
+        Some(post) => crate::services::quotes::of_post(&state.db, post.id).await?,
+        None => Vec::new(),
+    };
     let extra = context! {
         form => to_value(form),
         post => to_value(view.post),
+        quotes => to_value(&quotes),
+        quote_policy => to_value(state.config.blog.quote_policy),
         post_url => view.post.map(|p| p.path()),
         slug_fixed => view.post.is_some_and(|p| posts::has_been_public(p.status, p.published_at)),
         timezone => state.config.timezone().name(),
@@ -283,6 +289,26 @@ pub async fn delete(
     state.changed(&[Change::Post(id)]).await;
     state.wake_delivery();
     Ok(Notice::Deleted.after("/admin"))
+}
+
+/// Revokes a quote's authorisation: the quoter is told, and the post no
+/// longer lists the quote.
+pub async fn revoke_quote(
+    Path((id, quote)): Path<(i32, i32)>,
+    AdminAction { state, user }: AdminAction,
+) -> AppResult<Redirect> {
+    let owner = posts::owner_of(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !posts::may_manage(&user.0, owner) {
+        return Err(not_yours());
+    }
+    if !crate::services::quotes::revoke(&state.db, id, quote).await? {
+        return Err(AppError::NotFound);
+    }
+    state.changed(&[Change::Reactions(id)]).await;
+    state.wake_delivery();
+    Ok(Notice::Revoked.after(&format!("/admin/posts/{id}/edit")))
 }
 
 /// Followers, and the servers that have trouble receiving from the blog.

@@ -157,6 +157,10 @@ fn guarded_routes(state: &WebState) -> Router<WebState> {
             get(admin::delete_form).post(admin::delete),
         )
         .route(
+            "/admin/posts/{id}/quotes/{quote}/revoke",
+            post(admin::revoke_quote),
+        )
+        .route(
             "/admin/media",
             get(media::library).post(media::upload.layer(media::upload_limit(state))),
         )

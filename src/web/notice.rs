@@ -18,6 +18,7 @@ pub enum Notice {
     Unblocked,
     Password,
     Uploaded,
+    Revoked,
     #[serde(other)]
     Unknown,
 }
@@ -36,6 +37,7 @@ impl Notice {
             Notice::Unblocked => "unblocked",
             Notice::Password => "password",
             Notice::Uploaded => "uploaded",
+            Notice::Revoked => "revoked",
             Notice::Unknown => "",
         }
     }
@@ -65,6 +67,7 @@ impl Notice {
                 "Your password was changed. Other sessions were logged out and your app tokens revoked."
             }
             Notice::Uploaded => "Image uploaded.",
+            Notice::Revoked => "Quote revoked: its author's server is being told.",
             Notice::Unknown => return None,
         })
     }

@@ -169,6 +169,7 @@ async fn post_page(
                 .map(|image| if image.url.starts_with('/') { state.urls.absolute(&image.url) } else { image.url })
                 .find(|url| url.starts_with("https://") || url.starts_with("http://")),
             post => to_value(&post),
+            quotes => to_value(&crate::services::quotes::of_post(&state.db, post.id).await?),
             comments => to_value(&thread.comments),
             paged => start != PageStart::default(),
             continued => thread.continued,

@@ -33,6 +33,7 @@ mod mutations;
 mod outgoing;
 pub mod processes;
 mod public_pages;
+mod quotes;
 mod reactions;
 mod remote;
 mod remote_links;

@@ -20,6 +20,11 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ("GET", "/admin/posts/{id}/edit", Access::Author),
     ("POST", "/admin/posts/{id}/edit", Access::Author),
     ("GET", "/admin/posts/{id}/delete", Access::Author),
+    (
+        "POST",
+        "/admin/posts/{id}/quotes/{quote}/revoke",
+        Access::Author,
+    ),
     ("GET", "/admin/media", Access::Author),
     ("POST", "/admin/media", Access::Author),
     ("GET", "/admin/account", Access::Author),
@@ -74,7 +79,10 @@ impl Ids {
             p if p.starts_with("/admin/blocks/") => self.block,
             _ => 0,
         };
+        // No quote is there to revoke: a guard that lets the request
+        // through is answered 404.
         path.replace("{id}", &id.to_string())
+            .replace("{quote}", "0")
     }
 }
 

@@ -1,12 +1,13 @@
-//! `Delete` of a comment by its author leaves a placeholder; `Delete` of an
-//! account by itself forgets it as a follower and removes its comments.
+//! `Delete` of a comment by its author leaves a placeholder; of a post that
+//! quoted ours forgets the quote; `Delete` of an account by itself forgets
+//! it as a follower and removes its comments.
 
 use activitypub_federation::{kinds::activity::DeleteType, traits::Activity};
 
 use super::{Ctx, FedResult, embedded_id};
 use crate::{
     pages::Change as Shown,
-    services::{comments, followers},
+    services::{comments, followers, quotes},
 };
 
 pub type Delete = super::Envelope<DeleteType>;
@@ -40,6 +41,11 @@ impl Activity for Delete {
         let Some(id) = embedded_id(&self.object) else {
             return Ok(());
         };
+        // A deleted quote of one of our posts is no longer listed under it.
+        if let Some(post_id) = quotes::withdraw(&data.db, actor, id).await? {
+            data.pages.changed_soon(&[Shown::Reactions(post_id)]);
+            return Ok(());
+        }
         let change = comments::delete_remote(&data.db, actor, id).await?;
         super::comment_changed(data, change, "only a comment's author may delete it")
     }

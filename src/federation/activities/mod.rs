@@ -25,6 +25,7 @@ pub mod follow;
 pub mod like;
 pub mod other;
 pub mod outbound;
+pub mod quote_request;
 pub mod undo;
 pub mod update;
 
@@ -48,6 +49,7 @@ pub enum InboxActivity {
     Announce(announce::Announce),
     Undo(undo::Undo),
     Delete(delete::Delete),
+    QuoteRequest(quote_request::QuoteRequest),
     Other(other::Other),
 }
 
@@ -68,7 +70,10 @@ impl InboxActivity {
         let made = match self {
             InboxActivity::Create(Envelope { object, .. })
             | InboxActivity::Update(Envelope { object, .. }) => embedded_id(object),
-            InboxActivity::Like(_) | InboxActivity::Announce(_) | InboxActivity::Follow(_) => None,
+            InboxActivity::Like(_)
+            | InboxActivity::Announce(_)
+            | InboxActivity::Follow(_)
+            | InboxActivity::QuoteRequest(_) => None,
             InboxActivity::Delete(_) | InboxActivity::Undo(_) | InboxActivity::Other(_) => {
                 return Vec::new();
             }

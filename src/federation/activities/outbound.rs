@@ -8,7 +8,10 @@ use super::super::{
     context::{PUBLIC, with_context},
     objects::article::{article, replies, tombstone},
 };
-use crate::services::{comments::CommentView, posts::PostView};
+use crate::{
+    config::BlogConfig,
+    services::{comments::CommentView, posts::PostView},
+};
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -43,9 +46,9 @@ pub fn create_or_update(
     uuid: &str,
     edited: bool,
     post: &PostView,
-    language: &str,
+    blog: &BlogConfig,
 ) -> Value {
-    let object = article(urls, post, language);
+    let object = article(urls, post, blog);
     let (kind, published) = if edited {
         let at = object
             .get("updated")
@@ -108,6 +111,45 @@ pub fn answer_note(urls: &Urls, answer: &CommentView, answered: &CommentView) ->
         "context": urls.conversation(&answer.post_slug),
         "replies": replies(urls.comment_replies(&answer.uuid)),
     })
+}
+
+/// The answer to a `QuoteRequest`: an `Accept` whose `result` is the
+/// authorisation, or a `Reject`.
+pub fn answer_quote(urls: &Urls, uuid: &str, request: Value, authorization: Option<&str>) -> Value {
+    let asker = request["actor"].clone();
+    let mut answer = json!({
+        "id": urls.activity(uuid),
+        "type": if authorization.is_some() { "Accept" } else { "Reject" },
+        "actor": urls.actor(),
+        "to": [asker],
+        "object": request,
+    });
+    if let Some(authorization) = authorization {
+        answer["result"] = json!(urls.quote_authorization(authorization));
+    }
+    with_context(answer)
+}
+
+/// The authorisation given to quote a post (FEP-044f), without `@context`.
+pub fn quote_authorization(urls: &Urls, uuid: &str, quote: &str, post_slug: &str) -> Value {
+    json!({
+        "id": urls.quote_authorization(uuid),
+        "type": "QuoteAuthorization",
+        "attributedTo": urls.actor(),
+        "interactingObject": quote,
+        "interactionTarget": urls.post(post_slug),
+    })
+}
+
+/// The revocation of an authorisation, sent to the quoter.
+pub fn revoke_quote(urls: &Urls, uuid: &str, authorization: &str, quoter: &str) -> Value {
+    with_context(json!({
+        "id": urls.activity(uuid),
+        "type": "Delete",
+        "actor": urls.actor(),
+        "to": [quoter],
+        "object": urls.quote_authorization(authorization),
+    }))
 }
 
 pub fn create_note(urls: &Urls, uuid: &str, note: Value) -> Value {

@@ -1,5 +1,5 @@
 //! `Undo` of a `Follow` removes the follower; of a `Like`, `EmojiReact` or
-//! `Announce` removes the reaction.
+//! `Announce` removes the reaction; of a `QuoteRequest` forgets the quote.
 
 use activitypub_federation::{kinds::activity::UndoType, traits::Activity};
 
@@ -7,7 +7,7 @@ use super::{Ctx, FedResult, ReactionType, embedded_id, embedded_type};
 use crate::{
     federation::error::FedError,
     pages::Change,
-    services::{followers, posts, reactions},
+    services::{followers, posts, quotes, reactions},
 };
 
 pub type Undo = super::Envelope<UndoType>;
@@ -29,6 +29,14 @@ impl Activity for Undo {
     }
 
     async fn receive(self, data: &Ctx) -> FedResult<()> {
+        // A quote request taken back: the quote is no longer listed.
+        if let Some(id) = embedded_id(&self.object) {
+            let actor = self.actor.inner().as_str();
+            if let Some(post_id) = quotes::withdraw(&data.db, actor, id).await? {
+                data.pages.changed_soon(&[Change::Reactions(post_id)]);
+                return Ok(());
+            }
+        }
         // An undone reaction, or an activity given by id alone (a reaction
         // or a follow: whichever it was is removed).
         let reaction = ReactionType::of(&self.object);

@@ -7,7 +7,10 @@ use super::super::{
     Urls,
     context::{PUBLIC, with_context},
 };
-use crate::services::posts::{PostView, ReplyPolicy};
+use crate::{
+    config::BlogConfig,
+    services::posts::{PostView, QuotePolicy, ReplyPolicy},
+};
 
 fn timestamp(date: chrono::DateTime<chrono::Utc>) -> String {
     date.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -70,13 +73,18 @@ fn approval(who: Vec<String>) -> Value {
     json!({ "automaticApproval": who, "always": who, "manualApproval": [], "approvalRequired": [] })
 }
 
-fn interaction_policy(urls: &Urls, post: &PostView) -> Value {
+fn interaction_policy(urls: &Urls, post: &PostView, default_quotes: QuotePolicy) -> Value {
     let repliers = match post.reply_policy {
         ReplyPolicy::Anyone => vec![PUBLIC.to_owned(), urls.actor()],
         ReplyPolicy::Followers => vec![urls.followers(), urls.actor()],
         ReplyPolicy::Closed => vec![urls.actor()],
     };
-    json!({ "canReply": approval(repliers) })
+    let quoters = match post.quote_policy.unwrap_or(default_quotes) {
+        QuotePolicy::Anyone => vec![PUBLIC.to_owned(), urls.actor()],
+        QuotePolicy::Followers => vec![urls.followers(), urls.actor()],
+        QuotePolicy::Nobody => vec![urls.actor()],
+    };
+    json!({ "canReply": approval(repliers), "canQuote": approval(quoters) })
 }
 
 /// What servers that show only short notes show instead of the Article
@@ -100,9 +108,9 @@ fn preview(urls: &Urls, post: &PostView, id: &str, image: Option<&Value>) -> Val
 }
 
 /// The Article for a post, without `@context` (for embedding in activities).
-pub fn article(urls: &Urls, post: &PostView, language: &str) -> Value {
+pub fn article(urls: &Urls, post: &PostView, blog: &BlogConfig) -> Value {
     let id = urls.post(&post.slug);
-    let language = post.language.as_deref().unwrap_or(language);
+    let language = post.language.as_deref().unwrap_or(&blog.language);
     let published = post.published_at.unwrap_or(post.updated_at);
     let tags: Vec<Value> = post
         .tags
@@ -129,7 +137,7 @@ pub fn article(urls: &Urls, post: &PostView, language: &str) -> Value {
         "sensitive": false,
         "context": urls.conversation(&post.slug),
         "replies": replies(urls.post_replies(&post.slug)),
-        "interactionPolicy": interaction_policy(urls, post),
+        "interactionPolicy": interaction_policy(urls, post, blog.quote_policy),
         "likes": collection(format!("{id}/likes"), post.reactions.likes + post.reactions.reactions),
         "shares": collection(format!("{id}/shares"), post.reactions.boosts),
     });
@@ -147,8 +155,8 @@ pub fn article(urls: &Urls, post: &PostView, language: &str) -> Value {
 }
 
 /// The Article as its own document.
-pub fn article_document(urls: &Urls, post: &PostView, language: &str) -> Value {
-    with_context(article(urls, post, language))
+pub fn article_document(urls: &Urls, post: &PostView, blog: &BlogConfig) -> Value {
+    with_context(article(urls, post, blog))
 }
 
 /// What a deleted post's id answers with.

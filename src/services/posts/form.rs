@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use super::{PostStatus, ReplyPolicy, SaveError};
+use super::{PostStatus, QuotePolicy, ReplyPolicy, SaveError};
 use crate::domain::{Language, Slug, TagName, parse_tags};
 
 pub const TITLE_CHARS: usize = 200;
@@ -27,6 +27,9 @@ pub struct PostForm {
     pub publish_at: String,
     /// Who may reply.
     pub replies: ReplyPolicy,
+    /// Who may quote: `anyone`, `followers`, `nobody`, or empty for the
+    /// blog's setting.
+    pub quotes: String,
     /// A BCP 47 tag; empty for the blog's language.
     pub language: String,
 }
@@ -58,6 +61,8 @@ pub struct ValidPost {
     /// When the post goes (or went) public; `None` for "now".
     pub publish_at: Option<DateTime<Utc>>,
     pub reply_policy: ReplyPolicy,
+    /// `None`: as the blog's setting says.
+    pub quote_policy: Option<QuotePolicy>,
     /// `None` for the blog's language.
     pub language: Option<Language>,
 }
@@ -119,6 +124,18 @@ impl PostForm {
                 })
                 .ok(),
         };
+        let quote_policy = match self.quotes.trim() {
+            "" => None,
+            "anyone" => Some(QuotePolicy::Anyone),
+            "followers" => Some(QuotePolicy::Followers),
+            "nobody" => Some(QuotePolicy::Nobody),
+            _ => {
+                errors
+                    .0
+                    .insert("quotes", "Choose who may quote the post.".into());
+                None
+            }
+        };
         let publish_at = parse_local_time(&self.publish_at, tz)
             .map_err(|message| errors.0.insert("publish_at", message))
             .ok()
@@ -134,6 +151,7 @@ impl PostForm {
             slug,
             publish_at,
             reply_policy: self.replies,
+            quote_policy,
             language,
         })
     }

@@ -31,7 +31,7 @@ use crate::{
 /// Longest summary derived from the body; Mastodon shows it under the title.
 pub const SUMMARY_CHARS: usize = 280;
 
-pub use crate::entities::post::{PostStatus, ReplyPolicy};
+pub use crate::entities::post::{PostStatus, QuotePolicy, ReplyPolicy};
 
 /// Where a save puts a post: the author asks for a draft or for publishing;
 /// publishing with a time still to come schedules it, with a time gone by
@@ -222,6 +222,7 @@ fn write_content(
     model.published_at = Set(published_at);
     model.updated_at = Set(now);
     model.reply_policy = Set(input.reply_policy);
+    model.quote_policy = Set(input.quote_policy);
     model.language = Set(input.language.as_ref().map(|l| l.as_str().to_owned()));
 }
 

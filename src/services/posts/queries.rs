@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::{PostForm, PostStatus, ReplyPolicy};
+use super::{PostForm, PostStatus, QuotePolicy, ReplyPolicy};
 use crate::{
     entities::{post, post_tag, tag, user},
     services::reactions::ReactionCounts,
@@ -44,6 +44,8 @@ pub struct PostView {
     pub reply_count: u64,
     pub reactions: ReactionCounts,
     pub reply_policy: ReplyPolicy,
+    /// `None`: as the blog's setting says.
+    pub quote_policy: Option<QuotePolicy>,
     /// BCP 47; `None` for the blog's language.
     pub language: Option<String>,
 }
@@ -142,6 +144,7 @@ async fn views(db: &DatabaseConnection, posts: Vec<post::Model>) -> anyhow::Resu
             published_at: p.published_at,
             updated_at: p.updated_at,
             reply_policy: p.reply_policy,
+            quote_policy: p.quote_policy,
             language: p.language,
         })
         .collect())
@@ -332,6 +335,12 @@ pub async fn editable(
             _ => String::new(),
         },
         replies: found.reply_policy,
+        quotes: match found.quote_policy {
+            None => String::new(),
+            Some(QuotePolicy::Anyone) => "anyone".into(),
+            Some(QuotePolicy::Followers) => "followers".into(),
+            Some(QuotePolicy::Nobody) => "nobody".into(),
+        },
         language: found.language.clone().unwrap_or_default(),
     };
     let mut list = views(db, vec![found]).await?;
