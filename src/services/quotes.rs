@@ -6,8 +6,8 @@
 use anyhow::Context;
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
 };
 
 use super::outbox::{self, ActivityKind};
@@ -27,6 +27,32 @@ pub struct Request {
     pub request_ap_id: String,
     pub quote_ap_id: String,
     pub post_slug: String,
+}
+
+/// The published post `slug`, and whether its setting (or the blog's,
+/// `default`) lets `quoter` quote it.
+async fn quotable(
+    db: &impl ConnectionTrait,
+    slug: &str,
+    quoter: &actor::Model,
+    default: QuotePolicy,
+) -> anyhow::Result<Option<(post::Model, bool)>> {
+    let Some(found) = post::Entity::find_by_slug(slug)
+        .filter(post::Column::Status.eq(PostStatus::Published))
+        .filter(post::Column::DeletedAt.is_null())
+        .one(db)
+        .await
+        .context("failed to load the quoted post")?
+    else {
+        return Ok(None);
+    };
+    let follows = follower::Entity::find_by_actor_id(quoter.id)
+        .one(db)
+        .await
+        .context("failed to check whether the quoter follows the blog")?
+        .is_some();
+    let allowed = found.quote_policy.unwrap_or(default).admits(follows);
+    Ok(Some((found, allowed)))
 }
 
 /// What became of a request.
@@ -54,21 +80,9 @@ pub async fn request(
     render: impl FnOnce(&str, Option<&str>) -> String,
 ) -> anyhow::Result<Answer> {
     let (txn, _turn) = super::begin_write(db).await?;
-    let Some(found) = post::Entity::find_by_slug(asked.post_slug.as_str())
-        .filter(post::Column::Status.eq(PostStatus::Published))
-        .filter(post::Column::DeletedAt.is_null())
-        .one(&txn)
-        .await
-        .context("failed to load the quoted post")?
-    else {
+    let Some((found, allowed)) = quotable(&txn, &asked.post_slug, asker, default).await? else {
         return Ok(Answer::NotForUs);
     };
-    let follows = follower::Entity::find_by_actor_id(asker.id)
-        .one(&txn)
-        .await
-        .context("failed to check whether the asker follows the blog")?
-        .is_some();
-    let allowed = found.quote_policy.unwrap_or(default).admits(follows);
     let earlier = quote::Entity::find_by_quote_ap_id(asked.quote_ap_id.as_str())
         .one(&txn)
         .await
@@ -118,6 +132,45 @@ pub async fn request(
         },
         None => Answer::Refused,
     })
+}
+
+/// Lists a post quoting one of ours that arrived without a request, when
+/// the post's setting (or the blog's, `default`) lets its author quote and
+/// it is not known already; the quoted post, if it was listed.
+pub async fn noticed(
+    db: &DatabaseConnection,
+    author: &actor::Model,
+    quote_ap_id: &str,
+    post_slug: &str,
+    default: QuotePolicy,
+) -> anyhow::Result<Option<i32>> {
+    let (txn, _turn) = super::begin_write(db).await?;
+    let Some((found, allowed)) = quotable(&txn, post_slug, author, default).await? else {
+        return Ok(None);
+    };
+    let known = quote::Entity::find_by_quote_ap_id(quote_ap_id)
+        .one(&txn)
+        .await
+        .context("failed to look up the quote")?
+        .is_some();
+    if known || !allowed {
+        return Ok(None);
+    }
+    quote::ActiveModel {
+        uuid: Set(uuid::Uuid::new_v4().to_string()),
+        post_id: Set(found.id),
+        actor_id: Set(author.id),
+        quote_ap_id: Set(quote_ap_id.to_owned()),
+        request_ap_id: Set(quote_ap_id.to_owned()),
+        created_at: Set(Utc::now()),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .context("failed to store the quote")?;
+    txn.commit().await.context("failed to store the quote")?;
+    Ok(Some(found.id))
 }
 
 /// An authorisation still in force, as served at its id.

@@ -88,3 +88,117 @@ fn activities_the_inbox_does_not_act_on_are_still_understood() {
 
     assert!(matches!(parse(accept), InboxActivity::Other(_)));
 }
+
+/// Every JSON payload under `tests/fixtures/fediverse`, by its path there.
+fn every_payload() -> Vec<(String, serde_json::Value)> {
+    fn walk(
+        dir: &std::path::Path,
+        root: &std::path::Path,
+        out: &mut Vec<(String, serde_json::Value)>,
+    ) {
+        for entry in std::fs::read_dir(dir).expect("fixture folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                let name = path.strip_prefix(root).expect("under root");
+                let text = std::fs::read_to_string(&path).expect("fixture");
+                if let Ok(value) = serde_json::from_str(&text) {
+                    out.push((name.to_string_lossy().into_owned(), value));
+                }
+            }
+        }
+    }
+    let root = std::path::PathBuf::from(format!(
+        "{}/tests/fixtures/fediverse",
+        env!("CARGO_MANIFEST_DIR")
+    ));
+    let mut out = Vec::new();
+    walk(&root, &root, &mut out);
+    out
+}
+
+/// The object a payload carries: an activity's embedded object, or itself.
+fn object_of(payload: &serde_json::Value) -> &serde_json::Value {
+    match payload.get("object") {
+        Some(object) if object.is_object() => object,
+        _ => payload,
+    }
+}
+
+#[test]
+fn the_quoted_post_is_read_from_every_quote_field_and_only_from_those() {
+    use blog::federation::objects::note::quoted;
+    let expected = [
+        (
+            "akkoma/note-quote-quoteUri-quoteUrl.json",
+            "https://mas.to/users/bascule/statuses/112793660647233531",
+        ),
+        (
+            "fedibird/note-quote-quoteUri.json",
+            "https://fedibird.com/users/yamako/statuses/107699333438289729",
+        ),
+        (
+            "misskey/note-quote.json",
+            "https://misskey.io/notes/8vs6wxufd0",
+        ),
+    ];
+    let payloads = every_payload();
+    assert!(payloads.len() > 90, "the fixtures are there");
+    for (path, payload) in &payloads {
+        let want = expected
+            .iter()
+            .find(|(name, _)| name == path)
+            .map(|(_, url)| (*url).to_owned());
+        assert_eq!(quoted(object_of(payload)), want, "{path}");
+    }
+    let bookwyrm = payloads
+        .iter()
+        .find(|(path, _)| path == "bookwyrm/quotation-quote-field-string.json")
+        .expect("BookWyrm's quotation");
+    assert_eq!(
+        object_of(&bookwyrm.1)["quote"],
+        "quote body",
+        "a passage of a book, which is no quoted post"
+    );
+}
+
+#[test]
+fn the_conversation_is_read_where_it_can_be_fetched() {
+    use blog::federation::objects::note::conversation;
+    let fetchable = [
+        (
+            "fedibird/note-quote-quoteUri.json",
+            "https://fedibird.com/contexts/107699335988345290",
+        ),
+        (
+            "lemmy/page.json",
+            "https://enterprise.lemmy.ml/post/55143/context",
+        ),
+        (
+            "wordpress/article-long-content-interaction-policy.json",
+            "https://dbzer0.com/wp-json/activitypub/1.0/posts/27948/context",
+        ),
+        (
+            "mitra/create-note-fep8b32-proof.json",
+            "https://mitra.social/collections/conversations/019f57cf-693a-77f2-b006-c4d06a6602cb",
+        ),
+    ];
+    let mut seen = 0;
+    for (path, payload) in every_payload() {
+        let object = object_of(&payload);
+        let found = conversation(object).map(|url| url.to_string());
+        match object.get("context").and_then(|c| c.as_str()) {
+            Some(raw) if raw.starts_with("https://") || raw.starts_with("http://") => {
+                seen += 1;
+                assert_eq!(found.as_deref(), Some(raw), "{path}");
+            }
+            // A `tag:` name, or none: nothing to fetch.
+            _ => assert_eq!(found, None, "{path}"),
+        }
+        if let Some((_, want)) = fetchable.iter().find(|(name, _)| *name == path) {
+            assert_eq!(found.as_deref(), Some(*want), "{path}");
+        }
+    }
+    assert!(seen >= fetchable.len(), "{seen}");
+}

@@ -223,3 +223,33 @@ async fn quotes_go_when_deleted_taken_back_or_revoked_by_the_author() {
     }
     assert!(!listed.contains("Quoted by"));
 }
+
+#[tokio::test]
+async fn a_quote_from_a_server_that_does_not_ask_is_listed_when_the_post_allows_it() {
+    let (net, _admin) = blog().await;
+    let peer = &net.peers[0];
+    let misskey_style = |quoted: &str| {
+        json!({
+            "id": peer.note_id(),
+            "type": "Note",
+            "attributedTo": peer.user("alice").id,
+            "content": "<p>RE: this</p>",
+            "quoteUrl": quoted,
+            "_misskey_quote": quoted,
+            "to": [PUBLIC],
+        })
+    };
+    let allowed = misskey_style(&net.blog_url("/posts/open"));
+    let refused = misskey_style(&net.blog_url("/posts/mine"));
+
+    for note in [&allowed, &refused] {
+        peer.send_activity("alice", "Create", note.clone(), &net.inbox())
+            .await;
+    }
+
+    let open = page(&net, "open").await;
+    assert!(open.contains(allowed["id"].as_str().expect("id")), "{open}");
+    assert!(open.contains("1 quote"), "{open}");
+    let mine = page(&net, "mine").await;
+    assert!(!mine.contains("Quoted by"), "nobody may quote it: {mine}");
+}

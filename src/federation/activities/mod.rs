@@ -127,9 +127,13 @@ impl<K: ReplyActivity> Activity for Envelope<K> {
     }
 
     async fn receive(self, data: &Ctx) -> FedResult<()> {
-        match carried_reply(&self.object, self.actor.inner(), data).await? {
-            Some(reply) => K::apply(&self.actor, reply, data).await,
-            None => Ok(()),
+        let object = authored_object(&self.object, self.actor.inner(), data).await?;
+        match super::objects::note::parse_reply(&object, &data.urls) {
+            Some(reply) => {
+                super::objects::note::check_size(&reply)?;
+                K::apply(&self.actor, reply, data).await
+            }
+            None => quoting(&self.actor, &object, data).await,
         }
     }
 }
@@ -201,17 +205,34 @@ pub async fn authored_object(
 
 /// The reply a `Create` or `Update` carries (fetched if given by id):
 /// `None` when the object answers nothing (a profile update, say).
-async fn carried_reply(
+/// A post that quotes one of ours without asking first (Misskey, Akkoma,
+/// Fedibird): listed under our post when its setting lets the author quote.
+async fn quoting(
+    actor: &super::actor::RemoteActorId,
     object: &serde_json::Value,
-    actor: &Url,
     data: &Ctx,
-) -> FedResult<Option<crate::services::comments::IncomingReply>> {
-    let object = authored_object(object, actor, data).await?;
-    let Some(reply) = super::objects::note::parse_reply(&object, &data.urls) else {
-        return Ok(None);
+) -> FedResult<()> {
+    let quoted = super::objects::note::quoted(object);
+    let (Some(slug), Some(id)) = (
+        quoted.as_deref().and_then(|q| data.urls.post_slug(q)),
+        super::objects::note::object_id(object),
+    ) else {
+        return Ok(());
     };
-    super::objects::note::check_size(&reply)?;
-    Ok(Some(reply))
+    let author = actor.dereference(data).await?;
+    let listed = crate::services::quotes::noticed(
+        &data.db,
+        &author.row,
+        &id,
+        slug,
+        data.config.blog.quote_policy,
+    )
+    .await?;
+    if let Some(post_id) = listed {
+        data.pages
+            .changed_soon(&[crate::pages::Change::Reactions(post_id)]);
+    }
+    Ok(())
 }
 
 /// An embedded object's checks, made before it is accepted: it comes from

@@ -63,6 +63,23 @@ pub fn attributed_to(object: &Value) -> Vec<String> {
     urls_of(object.get("attributedTo"))
 }
 
+/// The post a note quotes, named by URL: FEP-044f `quote`, or the older
+/// `quoteUri` (Fedibird, Akkoma), `quoteUrl` (Misskey, Akkoma) and
+/// `_misskey_quote`. BookWyrm's `quote` is a passage of a book, not a URL,
+/// and is no quote post.
+pub fn quoted(object: &Value) -> Option<String> {
+    ["quote", "quoteUri", "quoteUrl", "_misskey_quote"]
+        .iter()
+        .flat_map(|key| urls_of(object.get(*key)))
+        .find(|url| HttpUrl::parse_opt(url).is_some())
+}
+
+/// The conversation an object belongs to (FEP-7888 `context`), when it is
+/// a collection that can be fetched: an http(s) URL, not a `tag:` name.
+pub fn conversation(object: &Value) -> Option<HttpUrl> {
+    links_of(object.get("context")).into_iter().next()
+}
+
 /// The `inReplyTo` candidates (Streams also says `replyTo`).
 pub fn in_reply_to(object: &Value) -> Vec<String> {
     let mut all = urls_of(object.get("inReplyTo"));
