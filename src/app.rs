@@ -243,6 +243,7 @@ impl App {
         }
         .spawn();
         let inbox = federation::inbox::worker::spawn(self.federation.clone(), worker_stop.clone());
+        let backfill = federation::backfill::spawn(self.federation.clone(), worker_stop.clone());
         let worker = delivery::spawn(self.federation, self.client, worker_stop);
         let result = axum::serve(
             self.listener,
@@ -273,6 +274,13 @@ impl App {
             .is_err()
         {
             tracing::warn!("inbox worker did not stop in time");
+        }
+        // A walk under way ends with its current fetch; the queue keeps the rest.
+        if tokio::time::timeout(Duration::from_secs(30), backfill)
+            .await
+            .is_err()
+        {
+            tracing::warn!("backfill worker did not stop in time");
         }
         tracing::info!("stopped");
         result

@@ -168,6 +168,18 @@ pub struct FederationConfig {
     pub fetch_timeout_secs: u64,
     /// Requests to other servers under way at once, at most.
     pub fetch_concurrency: usize,
+    /// Finding replies that were not sent to the blog: how many replies
+    /// away from one it holds, how many items of a collection and pages,
+    /// and how many requests to one server a walk makes at most.
+    pub backfill_depth: u32,
+    pub backfill_items: u32,
+    pub backfill_pages: u32,
+    pub backfill_requests_per_host: u32,
+    /// How often the collections of the replies to recent posts (those
+    /// published within `backfill_recent_days`) are walked again; 0 turns
+    /// the periodic walk off (replies are still followed as they arrive).
+    pub backfill_every_minutes: u64,
+    pub backfill_recent_days: u32,
 }
 
 impl Default for FederationConfig {
@@ -183,6 +195,12 @@ impl Default for FederationConfig {
             remember_activities_days: 14,
             fetch_timeout_secs: 10,
             fetch_concurrency: 64,
+            backfill_depth: 3,
+            backfill_items: 200,
+            backfill_pages: 5,
+            backfill_requests_per_host: 60,
+            backfill_every_minutes: 60,
+            backfill_recent_days: 14,
         }
     }
 }

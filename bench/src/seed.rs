@@ -237,6 +237,9 @@ fn incoming(urls: &Urls, slug: &str, n: usize, target: ReplyTarget) -> IncomingR
         hashtags: vec![],
         attachments: vec![],
         published: chrono::Utc::now(),
+        arrival: Default::default(),
+        replies_url: None,
+        context_url: None,
     }
 }
 

@@ -14,6 +14,7 @@ mod m20261205_000009_block_hosts;
 mod m20261205_000010_closed_sets;
 mod m20261205_000011_post_settings;
 mod m20261205_000012_quotes;
+mod m20261205_000013_backfill;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000010_closed_sets::Migration),
             Box::new(m20261205_000011_post_settings::Migration),
             Box::new(m20261205_000012_quotes::Migration),
+            Box::new(m20261205_000013_backfill::Migration),
         ]
     }
 }

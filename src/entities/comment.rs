@@ -88,6 +88,22 @@ impl CommentStatus {
     }
 }
 
+/// How a reply from the fediverse reached the blog.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "lowercase")]
+pub enum Arrival {
+    /// Sent to the blog's inbox.
+    #[default]
+    #[sea_orm(string_value = "inbox")]
+    Inbox,
+    /// Found by walking another server's collections (backfill).
+    #[sea_orm(string_value = "found")]
+    Found,
+}
+
 /// A reply under a post: from the fediverse (`actor_id`) or by the blog's
 /// author (`local_author_id`); a deleted comment keeps its row as a
 /// placeholder in the thread.
@@ -140,6 +156,11 @@ pub struct Model {
     /// On a top-level comment: its approved, unhidden answers, deleted
     /// ones included (they stay as placeholders).
     pub thread_size: i32,
+    pub arrival: Arrival,
+    /// The reply's own `replies` collection, and its conversation's
+    /// `context`, where it names them: walked to find missing replies.
+    pub replies_url: Option<String>,
+    pub context_url: Option<String>,
     #[sea_orm(belongs_to, from = "actor_id", to = "id", on_delete = "Cascade")]
     pub actor: HasOne<super::actor::Entity>,
     #[sea_orm(belongs_to, from = "post_id", to = "id", on_delete = "Cascade")]

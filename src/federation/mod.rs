@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod actor;
+pub mod backfill;
 pub mod collections;
 pub mod context;
 pub mod delivery;
@@ -55,6 +56,8 @@ pub struct FedShared {
     pub intake: inbox::intake::Intake,
     /// Wakes the inbox worker when activities are recorded.
     pub inbox_wake: Arc<Notify>,
+    /// Wakes the backfill worker when collections are queued to walk.
+    pub backfill_wake: Arc<Notify>,
     /// The block list, for the inbox's first check.
     pub blocks: Arc<crate::services::blocks::BlockCache>,
     /// The inbox's rate limits.
@@ -128,6 +131,7 @@ pub async fn build(
         verifier: Arc::default(),
         intake: inbox::intake::Intake::spawn(db_for_intake, inbox_wake.clone()),
         inbox_wake,
+        backfill_wake: Arc::new(Notify::new()),
         blocks,
         inbox_limits: limits::InboxLimits::new(inbox_rate),
     });

@@ -332,6 +332,9 @@ async fn export_writes_posts_as_markdown_and_replies_as_json() {
         hashtags: vec![],
         attachments: vec![],
         published: chrono::Utc::now(),
+        arrival: Default::default(),
+        replies_url: None,
+        context_url: None,
     };
     let open = ModerationConfig {
         policy: ModerationPolicy::Open,

@@ -85,6 +85,9 @@ pub(crate) async fn reply(
             .single()
             .expect("date")
             + Duration::minutes(n),
+        arrival: Default::default(),
+        replies_url: None,
+        context_url: None,
     };
     match comments::receive(&app.db, author, incoming, &policy)
         .await

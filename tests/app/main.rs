@@ -7,6 +7,7 @@ mod peer;
 
 mod app_tokens;
 mod auth;
+mod backfill;
 mod browser;
 mod caching;
 mod cli;

@@ -199,6 +199,9 @@ async fn store_reply(app: &TestApp, actor: &blog::entities::actor::Model, slug: 
         hashtags: Vec::new(),
         attachments: Vec::new(),
         published: chrono::Utc::now(),
+        arrival: Default::default(),
+        replies_url: None,
+        context_url: None,
     };
     let policy = blog::config::ModerationConfig {
         policy: blog::config::ModerationPolicy::Open,

@@ -22,6 +22,7 @@ impl ReplyActivity for CreateType {
                 if comment.visible {
                     data.pages.changed_soon(&[Change::Replies(comment.post_id)]);
                 }
+                crate::federation::backfill::follow(data, &comment, 1).await?;
             }
             Received::Duplicate | Received::NotForUs => {}
         }

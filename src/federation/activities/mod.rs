@@ -203,8 +203,6 @@ pub async fn authored_object(
     Ok(object)
 }
 
-/// The reply a `Create` or `Update` carries (fetched if given by id):
-/// `None` when the object answers nothing (a profile update, say).
 /// A post that quotes one of ours without asking first (Misskey, Akkoma,
 /// Fedibird): listed under our post when its setting lets the author quote.
 async fn quoting(

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::urls::Urls;
 use crate::{
     domain::{HttpUrl, render_remote_markdown, sanitize_remote, text_to_html},
-    services::comments::{Attachment, IncomingReply, Mention, ReplyTarget},
+    services::comments::{Arrival, Attachment, IncomingReply, Mention, ReplyTarget},
 };
 
 /// One value or a list of them, as a list.
@@ -78,6 +78,21 @@ pub fn quoted(object: &Value) -> Option<String> {
 /// a collection that can be fetched: an http(s) URL, not a `tag:` name.
 pub fn conversation(object: &Value) -> Option<HttpUrl> {
     links_of(object.get("context")).into_iter().next()
+}
+
+/// Whether the object is addressed to the public (`to` or `cc`, in any of
+/// the forms servers write it).
+pub fn is_public(object: &Value) -> bool {
+    ["to", "cc"]
+        .iter()
+        .flat_map(|key| many(object.get(*key)))
+        .filter_map(Value::as_str)
+        .any(|to| {
+            matches!(
+                to,
+                "https://www.w3.org/ns/activitystreams#Public" | "as:Public" | "Public"
+            )
+        })
 }
 
 /// The `inReplyTo` candidates (Streams also says `replyTo`).
@@ -246,5 +261,8 @@ pub fn parse_reply(object: &Value, urls: &Urls) -> Option<IncomingReply> {
         hashtags,
         attachments: attachments(object),
         published,
+        arrival: Arrival::Inbox,
+        replies_url: links_of(object.get("replies")).into_iter().next(),
+        context_url: conversation(object),
     })
 }

@@ -40,7 +40,7 @@ pub enum ReplyTarget {
     Comment { ap_id: String },
 }
 
-pub use crate::entities::comment::{Attachment, Attachments, Hashtags, Mention, Mentions};
+pub use crate::entities::comment::{Arrival, Attachment, Attachments, Hashtags, Mention, Mentions};
 
 /// A reply as read from another server, its HTML already sanitised.
 #[derive(Debug, Clone)]
@@ -56,6 +56,11 @@ pub struct IncomingReply {
     pub hashtags: Vec<String>,
     pub attachments: Vec<Attachment>,
     pub published: DateTime<Utc>,
+    pub arrival: Arrival,
+    /// Its own `replies` collection and its conversation's `context`,
+    /// where it names them.
+    pub replies_url: Option<HttpUrl>,
+    pub context_url: Option<HttpUrl>,
 }
 
 #[derive(Debug)]
@@ -255,6 +260,9 @@ pub async fn receive(
         mentions: Set(Mentions(reply.mentions)),
         hashtags: Set(Hashtags(reply.hashtags)),
         attachments: Set(Attachments(reply.attachments)),
+        arrival: Set(reply.arrival),
+        replies_url: Set(reply.replies_url.map(String::from)),
+        context_url: Set(reply.context_url.map(String::from)),
         ..NewRow {
             post_id: place.post_id,
             parent_id: place.parent_id,

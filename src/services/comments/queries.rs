@@ -40,6 +40,8 @@ pub struct CommentView {
     pub is_local: bool,
     /// Brought in with its post from another blog: no fediverse account.
     pub is_imported: bool,
+    /// How a reply from the fediverse reached the blog.
+    pub arrival: super::Arrival,
     pub content_html: String,
     pub content_warning: Option<String>,
     pub sensitive: bool,
@@ -110,6 +112,7 @@ fn view(
         avatar_url,
         is_local: c.local_author_id.is_some(),
         is_imported: a.is_none() && c.local_author_id.is_none(),
+        arrival: c.arrival,
         content_html: c.content_html,
         content_warning: c.content_warning,
         sensitive: c.sensitive,
