@@ -150,4 +150,11 @@ impl Urls {
     pub fn activity(&self, uuid: &str) -> String {
         self.absolute(&format!("/activities/{uuid}"))
     }
+
+    /// The uuid of one of our activity URLs, if `url` is one.
+    pub fn activity_uuid<'a>(&self, url: &'a str) -> Option<&'a str> {
+        let prefix = format!("{}/activities/", self.base);
+        let uuid = url.strip_prefix(&prefix)?;
+        (!uuid.is_empty() && !uuid.contains(['/', '?', '#'])).then_some(uuid)
+    }
 }

@@ -15,6 +15,7 @@ mod m20261205_000010_closed_sets;
 mod m20261205_000011_post_settings;
 mod m20261205_000012_quotes;
 mod m20261205_000013_backfill;
+mod m20261205_000014_quoting;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000011_post_settings::Migration),
             Box::new(m20261205_000012_quotes::Migration),
             Box::new(m20261205_000013_backfill::Migration),
+            Box::new(m20261205_000014_quoting::Migration),
         ]
     }
 }

@@ -18,6 +18,9 @@ pub enum ActivityKind {
     /// The withdrawal of an authorisation given to one actor.
     #[sea_orm(string_value = "revoke")]
     Revoke,
+    /// A request to quote another server's post.
+    #[sea_orm(string_value = "quote_request")]
+    QuoteRequest,
     /// The author's answer to a comment.
     #[sea_orm(string_value = "reply")]
     Reply,

@@ -11,6 +11,7 @@ pub mod delivery_host;
 pub mod follower;
 pub mod inbound_activity;
 pub mod media;
+pub mod outgoing_quote;
 pub mod post;
 pub mod post_tag;
 pub mod quote;

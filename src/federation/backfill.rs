@@ -68,6 +68,11 @@ pub fn spawn(
         let mut swept: Option<Instant> = None;
         while !*shutdown.borrow() {
             sweep_when_due(&data, &mut swept).await;
+            // The posts the author quotes are read here too: the same kind
+            // of work, reading other servers.
+            if super::quoting::read_due(&data).await {
+                continue;
+            }
             match backfill::claim(&data.db, lease).await {
                 Ok(Some(job)) => walk(&data, job).await,
                 Ok(None) => {

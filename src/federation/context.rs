@@ -33,7 +33,10 @@ pub fn context() -> Value {
             "interactionTarget": { "@id": "gts:interactionTarget", "@type": "@id" },
             "QuoteRequest": "https://w3id.org/fep/044f#QuoteRequest",
             "QuoteAuthorization": "https://w3id.org/fep/044f#QuoteAuthorization",
-            "quote": { "@id": "https://w3id.org/fep/044f#quote", "@type": "@id" }
+            "quote": { "@id": "https://w3id.org/fep/044f#quote", "@type": "@id" },
+            "quoteAuthorization": { "@id": "https://w3id.org/fep/044f#quoteAuthorization", "@type": "@id" },
+            "quoteUri": "http://fedibird.com/ns#quoteUri",
+            "_misskey_quote": "https://misskey-hub.net/ns#_misskey_quote"
         }
     ])
 }

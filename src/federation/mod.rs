@@ -15,6 +15,7 @@ pub mod inbox;
 pub mod interact;
 pub mod limits;
 pub mod objects;
+pub mod quoting;
 pub mod signing;
 pub mod ssrf;
 

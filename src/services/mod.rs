@@ -16,6 +16,7 @@ pub mod moderation;
 pub mod outbox;
 pub mod posts;
 pub mod quotes;
+pub mod quoting;
 pub mod reactions;
 pub mod redirects;
 pub mod secrets;

@@ -106,6 +106,17 @@ pub async fn enqueue_one(
 ) -> anyhow::Result<()> {
     let uuid = uuid::Uuid::new_v4().to_string();
     let payload = render(&uuid);
+    enqueue_one_as(db, kind, uuid, payload, inbox).await
+}
+
+/// Queues an activity already rendered under `uuid`, for one inbox.
+pub async fn enqueue_one_as(
+    db: &impl ConnectionTrait,
+    kind: ActivityKind,
+    uuid: String,
+    payload: String,
+    inbox: &str,
+) -> anyhow::Result<()> {
     let activity = insert_activity(db, kind, About::default(), Some(payload), uuid).await?;
     insert_deliveries(db, activity.id, [inbox.to_owned()]).await
 }

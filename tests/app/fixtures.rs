@@ -84,9 +84,24 @@ fn a_mastodon_account_deletion_is_recognised_as_one() {
 
 #[test]
 fn activities_the_inbox_does_not_act_on_are_still_understood() {
-    let accept = load("mastodon/accept-follow.json");
+    let report = load("mastodon/flag-report-to-as-string.json");
 
-    assert!(matches!(parse(accept), InboxActivity::Other(_)));
+    assert!(matches!(parse(report), InboxActivity::Other(_)));
+}
+
+#[test]
+fn accepts_parse_as_answers_that_a_quote_request_may_be_waiting_for() {
+    for path in ["mastodon/accept-follow.json", "mbin/accept-follow.json"] {
+        let fixture = load(path);
+        let InboxActivity::Answer(answer) = parse(fixture.clone()) else {
+            panic!("{path} is not read as an answer")
+        };
+        assert_eq!(
+            answer.envelope.id.as_str(),
+            fixture["id"].as_str().expect("id")
+        );
+        assert!(answer.result.is_none(), "{path}");
+    }
 }
 
 /// Every JSON payload under `tests/fixtures/fediverse`, by its path there.

@@ -253,3 +253,140 @@ async fn a_quote_from_a_server_that_does_not_ask_is_listed_when_the_post_allows_
     let mine = page(&net, "mine").await;
     assert!(!mine.contains("Quoted by"), "nobody may quote it: {mine}");
 }
+
+/// A post of alice's on the peer, served at its id.
+fn alices_post(net: &Fediverse, text: &str) -> String {
+    let peer = &net.peers[0];
+    let id = peer.note_id();
+    peer.publish(&json!({
+        "id": id,
+        "type": "Note",
+        "attributedTo": peer.user("alice").id,
+        "content": format!("<p>{text}</p>"),
+        "to": [PUBLIC],
+    }));
+    id
+}
+
+#[tokio::test]
+async fn the_author_quotes_a_fediverse_post_and_its_author_is_asked() {
+    let (net, admin) = blog().await;
+    let peer = &net.peers[0];
+    peer.follow("bob", &net.handle()).await;
+    peer.wait_for("Accept", 1).await;
+    let quoted = alices_post(&net, "Libraries are for everyone.");
+
+    let editor = net
+        .blog
+        .write_post(
+            &admin,
+            &[
+                ("title", "Agreed"),
+                ("body", "So true."),
+                ("quote", &quoted),
+            ],
+            "publish",
+        )
+        .await;
+    let requests = peer.wait_for("QuoteRequest", 1).await;
+    let request = &requests[0].activity;
+
+    let post = net.blog_url("/posts/agreed");
+    assert_eq!(request["object"], quoted.as_str());
+    assert_eq!(request["instrument"], post.as_str());
+    assert_eq!(request["actor"], net.blog_url("/users/blog"));
+    assert_eq!(request["to"], json!([peer.user("alice").id.to_string()]));
+    let (_, _, article) = net.get_json("/posts/agreed").await;
+    assert_eq!(article["quote"], quoted.as_str());
+    assert_eq!(article["_misskey_quote"], quoted.as_str());
+    assert!(article.get("quoteAuthorization").is_none());
+    let link = article["tag"]
+        .as_array()
+        .expect("tags")
+        .iter()
+        .find(|t| t["type"] == "Link")
+        .expect("the FEP-e232 link");
+    assert_eq!(link["href"], quoted.as_str());
+    assert!(
+        article["content"]
+            .as_str()
+            .expect("content")
+            .contains(&format!("RE: <a href=\"{quoted}\">")),
+        "{article}"
+    );
+    let shown = page(&net, "agreed").await;
+    assert!(shown.contains("Libraries are for everyone."), "{shown}");
+
+    let authorization = format!("{}/authorizations/1", peer.base);
+    peer.send(
+        "alice",
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/accepts/{}", peer.base, uuid::Uuid::new_v4()),
+            "type": "Accept",
+            "actor": peer.user("alice").id,
+            "object": request.clone(),
+            "result": authorization,
+        }),
+        &net.inbox(),
+    )
+    .await;
+
+    let updates = peer.wait_for("Update", 1).await;
+    assert_eq!(
+        updates[0].activity["object"]["quoteAuthorization"],
+        authorization.as_str(),
+        "followers learn the quote is allowed"
+    );
+    let (_, _, article) = net.get_json("/posts/agreed").await;
+    assert_eq!(article["quoteAuthorization"], authorization.as_str());
+    let (_, shown) = net.blog.get_text(&admin, &editor).await;
+    assert!(shown.contains("allowed the quote."), "{shown}");
+}
+
+#[tokio::test]
+async fn a_refused_quote_stays_a_link_and_only_the_author_asked_may_answer() {
+    let (net, admin) = blog().await;
+    let peer = &net.peers[0];
+    let quoted = alices_post(&net, "Not for quoting.");
+    let editor = net
+        .blog
+        .write_post(
+            &admin,
+            &[("title", "Hmm"), ("body", "Well."), ("quote", &quoted)],
+            "publish",
+        )
+        .await;
+    let request = peer.wait_for("QuoteRequest", 1).await[0].activity["id"].clone();
+    let answer = |user: &str, kind: &str| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/answers/{}", peer.base, uuid::Uuid::new_v4()),
+            "type": kind,
+            "actor": peer.user(user).id,
+            "object": request,
+            "result": format!("{}/authorizations/forged", peer.base),
+        })
+    };
+
+    peer.send("bob", answer("bob", "Accept"), &net.inbox())
+        .await;
+    let (_, _, article) = net.get_json("/posts/hmm").await;
+    assert!(
+        article.get("quoteAuthorization").is_none(),
+        "bob was not asked"
+    );
+    peer.send("alice", answer("alice", "Reject"), &net.inbox())
+        .await;
+
+    let (_, shown) = net.blog.get_text(&admin, &editor).await;
+    assert!(shown.contains("did not allow the quote"), "{shown}");
+    let (_, _, article) = net.get_json("/posts/hmm").await;
+    assert!(article.get("quote").is_none(), "{article}");
+    assert!(
+        article["content"]
+            .as_str()
+            .expect("content")
+            .contains(&format!("RE: <a href=\"{quoted}\">"))
+    );
+}

@@ -19,6 +19,7 @@ macro_rules! id_and_sender {
 }
 
 pub mod announce;
+pub mod answer;
 pub mod create;
 pub mod delete;
 pub mod follow;
@@ -50,6 +51,7 @@ pub enum InboxActivity {
     Undo(undo::Undo),
     Delete(delete::Delete),
     QuoteRequest(quote_request::QuoteRequest),
+    Answer(answer::Answer),
     Other(other::Other),
 }
 
@@ -73,7 +75,8 @@ impl InboxActivity {
             InboxActivity::Like(_)
             | InboxActivity::Announce(_)
             | InboxActivity::Follow(_)
-            | InboxActivity::QuoteRequest(_) => None,
+            | InboxActivity::QuoteRequest(_)
+            | InboxActivity::Answer(_) => None,
             InboxActivity::Delete(_) | InboxActivity::Undo(_) | InboxActivity::Other(_) => {
                 return Vec::new();
             }

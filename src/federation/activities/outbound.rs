@@ -141,6 +141,18 @@ pub fn quote_authorization(urls: &Urls, uuid: &str, quote: &str, post_slug: &str
     })
 }
 
+/// The blog asks `author` to let post `quoting` quote `quoted`.
+pub fn quote_request(urls: &Urls, uuid: &str, quoted: &str, quoting: &str, author: &str) -> Value {
+    with_context(json!({
+        "id": urls.activity(uuid),
+        "type": "QuoteRequest",
+        "actor": urls.actor(),
+        "to": [author],
+        "object": quoted,
+        "instrument": quoting,
+    }))
+}
+
 /// The revocation of an authorisation, sent to the quoter.
 pub fn revoke_quote(urls: &Urls, uuid: &str, authorization: &str, quoter: &str) -> Value {
     with_context(json!({

@@ -9,7 +9,11 @@ use super::super::{
 };
 use crate::{
     config::BlogConfig,
-    services::posts::{PostView, QuotePolicy, ReplyPolicy},
+    entities::outgoing_quote::QuoteState,
+    services::{
+        posts::{PostView, QuotePolicy, ReplyPolicy},
+        quoting::QuotedView,
+    },
 };
 
 fn timestamp(date: chrono::DateTime<chrono::Utc>) -> String {
@@ -87,6 +91,43 @@ fn interaction_policy(urls: &Urls, post: &PostView, default_quotes: QuotePolicy)
     json!({ "canReply": approval(repliers), "canQuote": approval(quoters) })
 }
 
+/// The post quoted (FEP-044f, with the older fields and the FEP-e232 link
+/// that servers without quotes read), and a link to it at the end of the
+/// text for those that show neither. A refused quote stays a link only.
+fn quote(article: &mut Value, quoted: &QuotedView) {
+    use quick_xml::escape::escape;
+    let url = &quoted.url;
+    let link = escape(url);
+    if let Some(content) = article["content"].as_str() {
+        let content =
+            format!("{content}<p class=\"quote-inline\">RE: <a href=\"{link}\">{link}</a></p>");
+        for key in ["content", "contentMap"] {
+            match &mut article[key] {
+                Value::String(text) => *text = content.clone(),
+                Value::Object(map) => map.values_mut().for_each(|v| *v = json!(content)),
+                _ => {}
+            }
+        }
+    }
+    if matches!(quoted.state, QuoteState::Rejected | QuoteState::Failed) {
+        return;
+    }
+    for key in ["quote", "quoteUri", "_misskey_quote"] {
+        article[key] = json!(url);
+    }
+    if let Some(authorization) = &quoted.authorization {
+        article["quoteAuthorization"] = json!(authorization);
+    }
+    if let Some(tags) = article["tag"].as_array_mut() {
+        tags.push(json!({
+            "type": "Link",
+            "mediaType": "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",
+            "href": url,
+            "name": format!("RE: {url}"),
+        }));
+    }
+}
+
 /// What servers that show only short notes show instead of the Article
 /// (FEP-b2b8): its title, teaser and link, with its first image.
 fn preview(urls: &Urls, post: &PostView, id: &str, image: Option<&Value>) -> Value {
@@ -141,6 +182,9 @@ pub fn article(urls: &Urls, post: &PostView, blog: &BlogConfig) -> Value {
         "likes": collection(format!("{id}/likes"), post.reactions.likes + post.reactions.reactions),
         "shares": collection(format!("{id}/shares"), post.reactions.boosts),
     });
+    if let Some(quoted) = &post.quoted {
+        quote(&mut article, quoted);
+    }
     let attachment = attachments(urls, &post.markdown);
     article["preview"] = preview(urls, post, &id, attachment.first());
     if let Some(first) = attachment.first() {

@@ -102,6 +102,11 @@ pub fn in_reply_to(object: &Value) -> Vec<String> {
     all
 }
 
+/// An object's text as sanitised HTML, from whichever field carries it.
+pub fn content_html(object: &Value) -> crate::domain::SafeHtml {
+    content(object).0
+}
+
 fn content(object: &Value) -> (crate::domain::SafeHtml, Option<String>) {
     let language = object
         .get("contentMap")

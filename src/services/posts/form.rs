@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::{PostStatus, QuotePolicy, ReplyPolicy, SaveError};
-use crate::domain::{Language, Slug, TagName, parse_tags};
+use crate::domain::{HttpUrl, Language, Slug, TagName, parse_tags};
 
 pub const TITLE_CHARS: usize = 200;
 pub const BODY_BYTES: usize = 512 * 1024;
@@ -32,6 +32,8 @@ pub struct PostForm {
     pub quotes: String,
     /// A BCP 47 tag; empty for the blog's language.
     pub language: String,
+    /// The address of a post on the fediverse that this one quotes.
+    pub quote: String,
 }
 
 /// A message per field, shown next to it.
@@ -65,6 +67,8 @@ pub struct ValidPost {
     pub quote_policy: Option<QuotePolicy>,
     /// `None` for the blog's language.
     pub language: Option<Language>,
+    /// The post on another server this one quotes.
+    pub quote: Option<HttpUrl>,
 }
 
 impl PostForm {
@@ -136,6 +140,17 @@ impl PostForm {
                 None
             }
         };
+        let quote = match self.quote.trim() {
+            "" => None,
+            typed => HttpUrl::parse(typed)
+                .map_err(|_| {
+                    errors.0.insert(
+                        "quote",
+                        "Paste the address of the post to quote, starting with https://.".into(),
+                    )
+                })
+                .ok(),
+        };
         let publish_at = parse_local_time(&self.publish_at, tz)
             .map_err(|message| errors.0.insert("publish_at", message))
             .ok()
@@ -153,6 +168,7 @@ impl PostForm {
             reply_policy: self.replies,
             quote_policy,
             language,
+            quote,
         })
     }
 }

@@ -236,6 +236,7 @@ async fn after_save(
     status: PostStatus,
 ) -> Result<(), SaveError> {
     set_tags(txn, id, &input.tags).await?;
+    crate::services::quoting::set(txn, id, input.quote.as_ref()).await?;
     if let Some(kind) = ActivityKind::for_transition(was_public, status == PostStatus::Published) {
         outbox::enqueue_for_followers(txn, kind, id).await?;
     }

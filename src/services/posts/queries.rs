@@ -48,6 +48,8 @@ pub struct PostView {
     pub quote_policy: Option<QuotePolicy>,
     /// BCP 47; `None` for the blog's language.
     pub language: Option<String>,
+    /// The post on another server it quotes, as read from there.
+    pub quoted: Option<crate::services::quoting::QuotedView>,
 }
 
 impl PostView {
@@ -102,6 +104,10 @@ async fn views(db: &DatabaseConnection, posts: Vec<post::Model>) -> anyhow::Resu
         .into_iter()
         .map(|u| (u.id, u.display_name.unwrap_or(u.username)))
         .collect();
+    let mut quoted: HashMap<i32, _> = crate::services::quoting::of_posts(db, &ids)
+        .await?
+        .into_iter()
+        .collect();
     let mut tags: HashMap<i32, Vec<TagView>> = HashMap::new();
     let rows = post_tag::Entity::find()
         .filter(post_tag::Column::PostId.is_in(ids))
@@ -146,6 +152,7 @@ async fn views(db: &DatabaseConnection, posts: Vec<post::Model>) -> anyhow::Resu
             reply_policy: p.reply_policy,
             quote_policy: p.quote_policy,
             language: p.language,
+            quoted: quoted.remove(&p.id),
         })
         .collect())
 }
@@ -342,6 +349,7 @@ pub async fn editable(
             Some(QuotePolicy::Nobody) => "nobody".into(),
         },
         language: found.language.clone().unwrap_or_default(),
+        quote: String::new(),
     };
     let mut list = views(db, vec![found]).await?;
     Ok(list.pop().map(|view| {
@@ -351,7 +359,19 @@ pub async fn editable(
             .map(|t| t.name.as_str())
             .collect::<Vec<_>>()
             .join(", ");
-        (view, PostForm { tags, ..form })
+        let quote = view
+            .quoted
+            .as_ref()
+            .map(|q| q.url.clone())
+            .unwrap_or_default();
+        (
+            view,
+            PostForm {
+                tags,
+                quote,
+                ..form
+            },
+        )
     }))
 }
 
