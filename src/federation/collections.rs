@@ -3,14 +3,15 @@
 
 use axum::{
     extract::{Path, Query, State},
-    http::StatusCode,
-    response::Response,
+    http::{HeaderMap, StatusCode, header::VARY},
+    response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
 use serde_json::json;
 
 use super::{
     Federation, activity_json, context::with_context, error::FedError, objects::article::article,
+    wants_activity_json,
 };
 use crate::{
     pages::{PageTags, Tag},
@@ -119,7 +120,11 @@ pub async fn post_collection(
     State(fed): State<Federation>,
     Path((slug, which)): Path<(String, String)>,
     Query(query): Query<RepliesQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, FedError> {
+    if !wants_activity_json(&headers) {
+        return Ok(for_people(&crate::urls::post_path(&slug)));
+    }
     let data = fed.to_request_data();
     let post = match posts::published_by_slug(&data.db, &slug).await? {
         posts::Lookup::Found(post) => post,
@@ -161,7 +166,11 @@ pub async fn comment_replies(
     State(fed): State<Federation>,
     Path(uuid): Path<String>,
     Query(query): Query<RepliesQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, FedError> {
+    if !wants_activity_json(&headers) {
+        return Ok(for_people(&format!("/comments/{uuid}")));
+    }
     let data = fed.to_request_data();
     let db = &data.db;
     let comment = comments::by_uuid(db, &uuid)
@@ -180,6 +189,16 @@ pub async fn comment_replies(
     let id = data.urls.comment_replies(&uuid);
     let doc = with_context(listing(&id, &query, total, page, None));
     Ok(PageTags(vec![Tag::Post(comment.post_id)]).on(activity_json(StatusCode::OK, &doc)))
+}
+
+/// A collection asked for by a browser: the page that shows the same
+/// conversation.
+fn for_people(page: &str) -> Response {
+    let mut response = Redirect::to(page).into_response();
+    response
+        .headers_mut()
+        .insert(VARY, axum::http::HeaderValue::from_static("Accept"));
+    response
 }
 
 /// The page of `collection` asked for, or the collection with its first

@@ -132,3 +132,32 @@ async fn a_long_conversation_comes_in_pages_that_lead_to_each_other() {
     assert_eq!(top_replies["totalItems"], 59);
     assert!(top_replies["first"]["next"].is_string(), "{top_replies}");
 }
+
+#[tokio::test]
+async fn a_browser_asking_for_a_collection_is_sent_to_the_page_that_shows_it() {
+    let (app, reader) = blog(50, CommentOrder::OldestFirst).await;
+    let top = reply(&app, &reader, 1, None, false).await;
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+
+    for (path, page) in [
+        (format!("/posts/{SLUG}/context"), format!("/posts/{SLUG}")),
+        (format!("/posts/{SLUG}/replies"), format!("/posts/{SLUG}")),
+        (
+            format!("/comments/{}/replies", top.uuid),
+            format!("/comments/{}", top.uuid),
+        ),
+    ] {
+        let response = browser
+            .get(app.url(&path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(response.status(), 303, "{path}");
+        assert_eq!(response.headers()["location"], page.as_str(), "{path}");
+        assert_eq!(response.headers()["vary"], "Accept", "{path}");
+    }
+}
