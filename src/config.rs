@@ -383,6 +383,12 @@ impl Config {
     }
 
     /// How long changes from the fediverse may take to reach cached pages.
+    /// How long a worker keeps what it claimed (a delivery, a received
+    /// activity, a collection to walk) before another may take it.
+    pub fn lease(&self) -> chrono::Duration {
+        chrono::Duration::seconds(i64::try_from(self.federation.delivery_lease_secs).unwrap_or(120))
+    }
+
     pub fn page_cache_coalesce(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.page_cache_coalesce_ms)
     }

@@ -62,9 +62,7 @@ pub fn spawn(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let data = federation.to_request_data();
-        let lease = Duration::seconds(
-            i64::try_from(data.config.federation.delivery_lease_secs).unwrap_or(120),
-        );
+        let lease = data.config.lease();
         let mut swept: Option<Instant> = None;
         while !*shutdown.borrow() {
             sweep_when_due(&data, &mut swept).await;

@@ -127,7 +127,7 @@ pub fn spawn(
 }
 
 fn lease(data: &Data<FedData>) -> Duration {
-    Duration::seconds(i64::try_from(data.config.federation.delivery_lease_secs).unwrap_or(120))
+    data.config.lease()
 }
 
 /// Writes outcomes from hosts that answered, a batch per commit.

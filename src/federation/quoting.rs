@@ -7,7 +7,7 @@ use std::time::Duration as StdDuration;
 
 use activitypub_federation::{config::Data, fetch::fetch_object_http};
 use anyhow::Context;
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use serde_json::Value;
 use url::Url;
 
@@ -20,8 +20,7 @@ use crate::{
 
 /// Reads one quoted post that is due, if any; whether there was one.
 pub async fn read_due(data: &Data<FedData>) -> bool {
-    let lease =
-        Duration::seconds(i64::try_from(data.config.federation.delivery_lease_secs).unwrap_or(120));
+    let lease = data.config.lease();
     let (row, slug) = match quoting::claim(&data.db, lease).await {
         Ok(Some(claimed)) => claimed,
         Ok(None) => return false,

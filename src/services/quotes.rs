@@ -55,6 +55,31 @@ async fn quotable(
     Ok(Some((found, allowed)))
 }
 
+/// Stores an authorised quote; its authorisation's uuid.
+async fn insert(
+    db: &impl ConnectionTrait,
+    post_id: i32,
+    actor_id: i32,
+    quote_ap_id: &str,
+    request_ap_id: &str,
+) -> anyhow::Result<String> {
+    let uuid = uuid::Uuid::new_v4().to_string();
+    quote::ActiveModel {
+        uuid: Set(uuid.clone()),
+        post_id: Set(post_id),
+        actor_id: Set(actor_id),
+        quote_ap_id: Set(quote_ap_id.to_owned()),
+        request_ap_id: Set(request_ap_id.to_owned()),
+        created_at: Set(Utc::now()),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .context("failed to store the quote")?;
+    Ok(uuid)
+}
+
 /// What became of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
@@ -95,23 +120,16 @@ pub async fn request(
         }
         // Someone else's post, or an authorisation the author revoked.
         Some(_) => None,
-        None => {
-            let uuid = uuid::Uuid::new_v4().to_string();
-            quote::ActiveModel {
-                uuid: Set(uuid.clone()),
-                post_id: Set(found.id),
-                actor_id: Set(asker.id),
-                quote_ap_id: Set(asked.quote_ap_id.clone()),
-                request_ap_id: Set(asked.request_ap_id.clone()),
-                created_at: Set(Utc::now()),
-                revoked_at: Set(None),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await
-            .context("failed to store the quote")?;
-            Some(uuid)
-        }
+        None => Some(
+            insert(
+                &txn,
+                found.id,
+                asker.id,
+                &asked.quote_ap_id,
+                &asked.request_ap_id,
+            )
+            .await?,
+        ),
     };
     let kind = match authorization {
         Some(_) => ActivityKind::Accept,
@@ -156,19 +174,7 @@ pub async fn noticed(
     if known || !allowed {
         return Ok(None);
     }
-    quote::ActiveModel {
-        uuid: Set(uuid::Uuid::new_v4().to_string()),
-        post_id: Set(found.id),
-        actor_id: Set(author.id),
-        quote_ap_id: Set(quote_ap_id.to_owned()),
-        request_ap_id: Set(quote_ap_id.to_owned()),
-        created_at: Set(Utc::now()),
-        revoked_at: Set(None),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .context("failed to store the quote")?;
+    insert(&txn, found.id, author.id, quote_ap_id, quote_ap_id).await?;
     txn.commit().await.context("failed to store the quote")?;
     Ok(Some(found.id))
 }

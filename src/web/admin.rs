@@ -273,16 +273,22 @@ pub async fn delete_form(
     .await
 }
 
-pub async fn delete(
-    Path(id): Path<i32>,
-    AdminAction { state, user }: AdminAction,
-) -> AppResult<Redirect> {
+/// Refuses unless `user` may change post `id` (deleted or not).
+async fn check_manages(state: &WebState, user: &CurrentUser, id: i32) -> AppResult<()> {
     let owner = posts::owner_of(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !posts::may_manage(&user.0, owner) {
         return Err(not_yours());
     }
+    Ok(())
+}
+
+pub async fn delete(
+    Path(id): Path<i32>,
+    AdminAction { state, user }: AdminAction,
+) -> AppResult<Redirect> {
+    check_manages(&state, &user, id).await?;
     if !posts::delete(&state.db, id).await? {
         return Err(AppError::NotFound);
     }
@@ -297,12 +303,7 @@ pub async fn revoke_quote(
     Path((id, quote)): Path<(i32, i32)>,
     AdminAction { state, user }: AdminAction,
 ) -> AppResult<Redirect> {
-    let owner = posts::owner_of(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !posts::may_manage(&user.0, owner) {
-        return Err(not_yours());
-    }
+    check_manages(&state, &user, id).await?;
     if !crate::services::quotes::revoke(&state.db, id, quote).await? {
         return Err(AppError::NotFound);
     }

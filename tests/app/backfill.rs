@@ -285,8 +285,8 @@ async fn a_collection_that_could_not_be_read_is_walked_after_a_restart() {
 #[tokio::test]
 async fn the_periodic_walk_queues_the_collections_of_replies_to_recent_posts_only() {
     use blog::{
-        domain::{HttpUrl, sanitize_remote},
-        services::comments::{IncomingReply, Received, ReplyTarget},
+        domain::HttpUrl,
+        services::comments::{IncomingReply, Received},
     };
     let app =
         crate::helpers::TestApp::spawn_with(|c| c.federation.backfill_every_minutes = 0).await;
@@ -311,22 +311,15 @@ async fn the_periodic_walk_queues_the_collections_of_replies_to_recent_posts_onl
         .await;
     for slug in ["recent", "old"] {
         let reply = IncomingReply {
-            ap_id: format!("https://social.example/notes/{slug}"),
-            url: None,
-            target: ReplyTarget::Post { slug: slug.into() },
-            content: sanitize_remote("<p>Hello</p>"),
-            content_warning: None,
-            sensitive: false,
-            language: None,
-            mentions: vec![],
-            hashtags: vec![],
-            attachments: vec![],
-            published: chrono::Utc::now(),
-            arrival: Arrival::Inbox,
             replies_url: HttpUrl::parse_opt(&format!(
                 "https://social.example/notes/{slug}/replies"
             )),
             context_url: HttpUrl::parse_opt(&format!("https://social.example/contexts/{slug}")),
+            ..crate::helpers::reply_to_post(
+                &format!("https://social.example/notes/{slug}"),
+                slug,
+                "<p>Hello</p>",
+            )
         };
         let policy = blog::config::ModerationConfig {
             policy: blog::config::ModerationPolicy::Open,

@@ -291,8 +291,7 @@ async fn export_writes_posts_as_markdown_and_replies_as_json() {
 
     use blog::{
         config::{ModerationConfig, ModerationPolicy},
-        domain::sanitize_remote,
-        services::comments::{self, IncomingReply, ReplyTarget},
+        services::comments::{self, IncomingReply},
     };
     let app = crate::helpers::TestApp::spawn().await;
     let admin = app.logged_in_admin().await;
@@ -319,22 +318,12 @@ async fn export_writes_posts_as_markdown_and_replies_as_json() {
         )
         .await;
     let reply = IncomingReply {
-        ap_id: "https://social.example/notes/1".into(),
-        url: None,
-        target: ReplyTarget::Post {
-            slug: "opening-hours".into(),
-        },
-        content: sanitize_remote("<p>Thank you!</p>"),
-        content_warning: None,
-        sensitive: false,
         language: Some("en".into()),
-        mentions: vec![],
-        hashtags: vec![],
-        attachments: vec![],
-        published: chrono::Utc::now(),
-        arrival: Default::default(),
-        replies_url: None,
-        context_url: None,
+        ..crate::helpers::reply_to_post(
+            "https://social.example/notes/1",
+            "opening-hours",
+            "<p>Thank you!</p>",
+        )
     };
     let open = ModerationConfig {
         policy: ModerationPolicy::Open,

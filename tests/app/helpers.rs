@@ -506,3 +506,30 @@ pub fn post_id(editor_url: &str) -> i32 {
         .and_then(|id| id.parse().ok())
         .unwrap_or_else(|| panic!("expected an editor URL with an id, got {editor_url:?}"))
 }
+
+/// A public reply `ap_id` to post `slug`, saying `html`, as a remote
+/// server would send it (nothing else set).
+pub fn reply_to_post(
+    ap_id: &str,
+    slug: &str,
+    html: &str,
+) -> blog::services::comments::IncomingReply {
+    blog::services::comments::IncomingReply {
+        ap_id: ap_id.to_owned(),
+        url: None,
+        target: blog::services::comments::ReplyTarget::Post {
+            slug: slug.to_owned(),
+        },
+        content: blog::domain::sanitize_remote(html),
+        content_warning: None,
+        sensitive: false,
+        language: None,
+        mentions: Vec::new(),
+        hashtags: Vec::new(),
+        attachments: Vec::new(),
+        published: chrono::Utc::now(),
+        arrival: Default::default(),
+        replies_url: None,
+        context_url: None,
+    }
+}

@@ -184,25 +184,12 @@ async fn own_things(app: &TestApp, client: &reqwest::Client, name: &str) -> (Ids
 }
 
 async fn store_reply(app: &TestApp, actor: &blog::entities::actor::Model, slug: &str) -> i32 {
-    use blog::services::comments::{self, IncomingReply, Received, ReplyTarget};
-    let reply = IncomingReply {
-        ap_id: format!("{}/notes/{}", actor.ap_id, uuid::Uuid::new_v4()),
-        url: None,
-        target: ReplyTarget::Post {
-            slug: slug.to_owned(),
-        },
-        content: blog::domain::sanitize_remote("<p>A thought</p>"),
-        content_warning: None,
-        sensitive: false,
-        language: None,
-        mentions: Vec::new(),
-        hashtags: Vec::new(),
-        attachments: Vec::new(),
-        published: chrono::Utc::now(),
-        arrival: Default::default(),
-        replies_url: None,
-        context_url: None,
-    };
+    use blog::services::comments::{self, Received};
+    let reply = crate::helpers::reply_to_post(
+        &format!("{}/notes/{}", actor.ap_id, uuid::Uuid::new_v4()),
+        slug,
+        "<p>A thought</p>",
+    );
     let policy = blog::config::ModerationConfig {
         policy: blog::config::ModerationPolicy::Open,
         ..Default::default()

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Ctx, FedResult, embedded_id};
-use crate::{federation::error::FedError, pages::Change, services::quoting};
+use crate::{pages::Change, services::quoting};
 
 #[derive(Deserialize, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AnswerType {
@@ -25,16 +25,7 @@ pub struct Answer {
 
 #[async_trait::async_trait]
 impl Activity for Answer {
-    type DataType = crate::federation::FedData;
-    type Error = FedError;
-
-    fn id(&self) -> &url::Url {
-        &self.envelope.id
-    }
-
-    fn actor(&self) -> &url::Url {
-        self.envelope.actor.inner()
-    }
+    id_and_sender!(envelope);
 
     async fn verify(&self, _data: &Ctx) -> FedResult<()> {
         self.envelope.verify_same_server()

@@ -4,6 +4,19 @@
 /// What every inbox activity says the same way: its error and data types,
 /// its id and its (remote) actor.
 macro_rules! id_and_sender {
+    // An activity whose common fields sit in its `envelope`.
+    (envelope) => {
+        type DataType = crate::federation::FedData;
+        type Error = crate::federation::error::FedError;
+
+        fn id(&self) -> &url::Url {
+            &self.envelope.id
+        }
+
+        fn actor(&self) -> &url::Url {
+            self.envelope.actor.inner()
+        }
+    };
     () => {
         type DataType = crate::federation::FedData;
         type Error = crate::federation::error::FedError;

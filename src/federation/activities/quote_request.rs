@@ -29,16 +29,7 @@ pub struct QuoteRequest {
 
 #[async_trait::async_trait]
 impl Activity for QuoteRequest {
-    type DataType = crate::federation::FedData;
-    type Error = FedError;
-
-    fn id(&self) -> &url::Url {
-        &self.envelope.id
-    }
-
-    fn actor(&self) -> &url::Url {
-        self.envelope.actor.inner()
-    }
+    id_and_sender!(envelope);
 
     /// The request and the quoting post come from the asker's server.
     async fn verify(&self, _data: &Ctx) -> FedResult<()> {

@@ -48,9 +48,7 @@ pub fn spawn(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let data = federation.to_request_data();
-        let lease = Duration::seconds(
-            i64::try_from(data.config.federation.delivery_lease_secs).unwrap_or(120),
-        );
+        let lease = data.config.lease();
         let mut pruned: Option<Instant> = None;
         while !*shutdown.borrow() {
             if pruned.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
