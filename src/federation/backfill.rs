@@ -316,3 +316,22 @@ fn items_of(page: &Value) -> Vec<&Value> {
         Some(one) => vec![one],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::items_of;
+
+    #[test]
+    fn items_are_read_as_lists_single_values_or_nothing() {
+        let page =
+            json!({ "orderedItems": ["https://a.example/1", { "id": "https://a.example/2" }] });
+        assert_eq!(items_of(&page).len(), 2);
+        // JSON-LD compaction turns a one-item list into the item (Fedify).
+        let compacted = json!({ "items": "https://a.example/1" });
+        assert_eq!(items_of(&compacted), [&json!("https://a.example/1")]);
+        assert!(items_of(&json!({ "orderedItems": null })).is_empty());
+        assert!(items_of(&json!({ "type": "OrderedCollection" })).is_empty());
+    }
+}
