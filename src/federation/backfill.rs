@@ -26,7 +26,10 @@ use super::{
 };
 use crate::{
     domain::{HttpUrl, same_server},
-    entities::{backfill_job, comment},
+    entities::{
+        backfill_job,
+        comment::{self, CommentStatus},
+    },
     pages::Change,
     services::{
         backfill,
@@ -42,7 +45,12 @@ pub async fn follow(
     depth: i32,
 ) -> Result<(), FedError> {
     let deepest = i32::try_from(data.config.federation.backfill_depth).unwrap_or(i32::MAX);
-    if depth > deepest {
+    // What answers a refused reply would be refused with it.
+    let refused = matches!(
+        comment.status,
+        CommentStatus::Rejected | CommentStatus::Spam
+    );
+    if depth > deepest || refused {
         return Ok(());
     }
     let urls = [&comment.replies_url, &comment.context_url]

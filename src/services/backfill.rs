@@ -23,6 +23,11 @@ use crate::{
 /// Failed walks of one collection before it is given up.
 pub const MAX_ATTEMPTS: i32 = 5;
 
+/// Replies whose collections one periodic walk queues at most, the newest:
+/// a post with thousands of replies costs a bounded number of fetches an
+/// hour.
+pub const SWEEP_REPLIES: u64 = 500;
+
 /// Queues each collection for post `post_id` at `depth`, unless it is
 /// queued already.
 pub async fn enqueue(
@@ -57,8 +62,8 @@ pub async fn enqueue(
     Ok(())
 }
 
-/// Queues again the collections of the replies held under posts published
-/// since `since` (the periodic walk); how many replies named some.
+/// Queues again the collections of the newest replies held under posts
+/// published since `since` (the periodic walk); how many replies were read.
 pub async fn sweep(db: &DatabaseConnection, since: DateTime<Utc>) -> anyhow::Result<usize> {
     let recent = post::Entity::find()
         .select_only()
@@ -75,6 +80,8 @@ pub async fn sweep(db: &DatabaseConnection, since: DateTime<Utc>) -> anyhow::Res
         .filter(comment::Column::PostId.in_subquery(recent))
         .filter(comment::Column::ActorId.is_not_null())
         .filter(comment::Column::Status.eq(CommentStatus::Approved))
+        .order_by_desc(comment::Column::PublishedAt)
+        .limit(SWEEP_REPLIES)
         .into_tuple()
         .all(db)
         .await
