@@ -303,12 +303,7 @@ async fn the_periodic_walk_queues_the_collections_of_replies_to_recent_posts_onl
         "publish",
     )
     .await;
-    let reader = app
-        .remote_actor(
-            "https://social.example/users/reader",
-            "https://social.example/inbox",
-        )
-        .await;
+    let reader = app.reader().await;
     for slug in ["recent", "old"] {
         let reply = IncomingReply {
             replies_url: HttpUrl::parse_opt(&format!(

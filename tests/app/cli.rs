@@ -311,12 +311,7 @@ async fn export_writes_posts_as_markdown_and_replies_as_json() {
         "draft",
     )
     .await;
-    let reader = app
-        .remote_actor(
-            "https://social.example/users/reader",
-            "https://social.example/inbox",
-        )
-        .await;
+    let reader = app.reader().await;
     let reply = IncomingReply {
         language: Some("en".into()),
         ..crate::helpers::reply_to_post(

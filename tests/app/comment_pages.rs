@@ -32,12 +32,7 @@ pub(crate) async fn blog(per_page: u64, order: CommentOrder) -> (TestApp, actor:
         "publish",
     )
     .await;
-    let reader = app
-        .remote_actor(
-            "https://social.example/users/reader",
-            "https://social.example/inbox",
-        )
-        .await;
+    let reader = app.reader().await;
     (app, reader)
 }
 

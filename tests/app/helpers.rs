@@ -309,6 +309,15 @@ impl TestApp {
 
     /// A remote account (`ap_id`, with `inbox`) that follows the blog, as
     /// if its Follow had been accepted; no peer is needed.
+    /// A remote reader on social.example, as if fetched.
+    pub async fn reader(&self) -> blog::entities::actor::Model {
+        self.remote_actor(
+            "https://social.example/users/reader",
+            "https://social.example/inbox",
+        )
+        .await
+    }
+
     pub async fn add_follower(&self, ap_id: &str, inbox: &str) {
         let actor = self.remote_actor(ap_id, inbox).await;
         blog::services::followers::accept(&self.db, &actor, &format!("{ap_id}#follow"), |_| {
