@@ -100,3 +100,24 @@ pub async fn list(db: &DatabaseConnection) -> anyhow::Result<Vec<FollowerView>> 
         })
         .collect())
 }
+
+/// The followers as a CSV file in Mastodon's format for following lists
+/// (`Account address,Show boosts,Notify on new posts,Languages`), so that
+/// another server can import it.
+pub async fn export_csv(db: &DatabaseConnection) -> anyhow::Result<Vec<u8>> {
+    let followers = list(db).await?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record([
+        "Account address",
+        "Show boosts",
+        "Notify on new posts",
+        "Languages",
+    ])
+    .context("failed to write the CSV header")?;
+    for follower in followers {
+        let address = follower.handle.trim_start_matches('@');
+        out.write_record([address, "true", "false", ""])
+            .context("failed to write a follower")?;
+    }
+    out.into_inner().context("failed to finish the CSV")
+}

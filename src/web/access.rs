@@ -58,6 +58,7 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ("POST", "/admin/blocks", Access::Admin),
     ("POST", "/admin/blocks/{id}/delete", Access::Admin),
     ("GET", "/admin/fediverse", Access::Admin),
+    ("GET", "/admin/fediverse/followers.csv", Access::Admin),
     ("GET", "/micropub", Access::Token),
     ("POST", "/micropub", Access::Token),
     ("POST", "/micropub/media", Access::Token),

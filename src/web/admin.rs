@@ -312,6 +312,22 @@ pub async fn revoke_quote(
     Ok(Notice::Revoked.after(&format!("/admin/posts/{id}/edit")))
 }
 
+/// The followers as a CSV download (Mastodon's format).
+pub async fn followers_csv(AdminPage { state, .. }: AdminPage) -> AppResult<Response> {
+    let body = crate::services::followers::export_csv(&state.db).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"followers.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
 /// Followers, and the servers that have trouble receiving from the blog.
 pub async fn fediverse(AdminPage { state, user, token }: AdminPage) -> AppResult<Response> {
     let followers = crate::services::followers::list(&state.db).await?;

@@ -123,6 +123,7 @@ fn guarded_routes(state: &WebState) -> Router<WebState> {
     Router::new()
         .route("/admin", get(admin::list))
         .route("/admin/fediverse", get(admin::fediverse))
+        .route("/admin/fediverse/followers.csv", get(admin::followers_csv))
         .route("/admin/account", get(account::account))
         .route("/admin/account/password", post(account::change_password))
         .route("/admin/account/tokens", post(tokens::create))

@@ -129,3 +129,43 @@ async fn an_oversized_body_is_refused_with_413() {
 
     assert_eq!(response.status(), 413);
 }
+
+#[tokio::test]
+async fn the_admin_exports_the_followers_as_a_mastodon_csv() {
+    let net = Fediverse::start(&[("peer.test", &["alice", "bob"])]).await;
+    let peer = &net.peers[0];
+    for user in ["alice", "bob"] {
+        peer.follow(user, &net.handle()).await;
+    }
+    peer.wait_for("Accept", 2).await;
+    let admin = net.blog.logged_in_admin().await;
+
+    let response = net.blog.get(&admin, "/admin/fediverse/followers.csv").await;
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .expect("header")
+            .contains("followers.csv")
+    );
+    let body = response.text().await.expect("body");
+    let mut lines: Vec<&str> = body.lines().collect();
+    assert_eq!(
+        lines.remove(0),
+        "Account address,Show boosts,Notify on new posts,Languages"
+    );
+    lines.sort_unstable();
+    let host = peer.base.trim_start_matches("http://");
+    assert_eq!(
+        lines,
+        [
+            format!("alice@{host},true,false,"),
+            format!("bob@{host},true,false,")
+        ]
+    );
+}

@@ -39,6 +39,7 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ("POST", "/admin/blocks", Access::Admin),
     ("POST", "/admin/blocks/{id}/delete", Access::Admin),
     ("GET", "/admin/fediverse", Access::Admin),
+    ("GET", "/admin/fediverse/followers.csv", Access::Admin),
     ("GET", "/micropub", Access::Token),
     ("POST", "/micropub", Access::Token),
     ("POST", "/micropub/media", Access::Token),
