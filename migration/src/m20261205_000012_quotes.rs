@@ -2,7 +2,7 @@
 //! quoting post, who wrote it, and the authorisation served at its uuid
 //! until the author revokes it; a revocation is an activity about a quote.
 
-use sea_orm_migration::prelude::*;
+use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -45,38 +45,14 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Quotes::Table)
-                    .col(
-                        ColumnDef::new(Quotes::Id)
-                            .integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
-                    .col(
-                        ColumnDef::new(Quotes::Uuid)
-                            .string()
-                            .not_null()
-                            .unique_key(),
-                    )
-                    .col(ColumnDef::new(Quotes::PostId).integer().not_null())
-                    .col(ColumnDef::new(Quotes::ActorId).integer().not_null())
-                    .col(
-                        ColumnDef::new(Quotes::QuoteApId)
-                            .string()
-                            .not_null()
-                            .unique_key(),
-                    )
-                    .col(ColumnDef::new(Quotes::RequestApId).string().not_null())
-                    .col(
-                        ColumnDef::new(Quotes::CreatedAt)
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(Quotes::RevokedAt)
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
+                    .col(pk_auto(Quotes::Id))
+                    .col(string_uniq(Quotes::Uuid))
+                    .col(integer(Quotes::PostId))
+                    .col(integer(Quotes::ActorId))
+                    .col(string_uniq(Quotes::QuoteApId))
+                    .col(string(Quotes::RequestApId))
+                    .col(timestamp_with_time_zone(Quotes::CreatedAt))
+                    .col(timestamp_with_time_zone_null(Quotes::RevokedAt))
                     .foreign_key(
                         ForeignKey::create()
                             .from(Quotes::Table, Quotes::PostId)
@@ -105,7 +81,7 @@ impl MigrationTrait for Migration {
             .alter_table(
                 Table::alter()
                     .table(Activities::Table)
-                    .add_column(ColumnDef::new(Activities::QuoteId).integer().null())
+                    .add_column(integer_null(Activities::QuoteId))
                     .to_owned(),
             )
             .await

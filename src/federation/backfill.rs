@@ -53,11 +53,12 @@ pub async fn follow(
     if depth > deepest || refused {
         return Ok(());
     }
-    let urls = [&comment.replies_url, &comment.context_url]
+    let urls: Vec<HttpUrl> = [&comment.replies_url, &comment.context_url]
         .into_iter()
         .flatten()
         .filter_map(|url| HttpUrl::parse_opt(url))
-        .filter(|url| !data.urls.is_ours(url.as_url()));
+        .filter(|url| !data.urls.is_ours(url.as_url()))
+        .collect();
     backfill::enqueue(&data.db, comment.post_id, depth, urls).await?;
     data.backfill_wake.notify_one();
     Ok(())
@@ -124,37 +125,32 @@ async fn walk(data: &Data<FedData>, job: backfill_job::Model) {
         requests: HashMap::new(),
         items: 0,
     };
-    let insecure = data.config.federation.allow_insecure_local;
-    let url = match Url::parse(&job.url) {
-        Ok(url) => super::ssrf::check_url(&url, insecure).map(|()| url),
-        Err(err) => Err(format!("{} is not a URL: {err}", job.url)),
+    let result = match Url::parse(&job.url) {
+        Ok(url) => walk.collection(&url).await,
+        Err(err) => Err(Refused(format!("{} is not a URL: {err}", job.url)).into()),
     };
-    // An address the blog never asks is given up at once.
-    let url = match url {
-        Ok(url) => url,
-        Err(refused) => {
-            tracing::info!(url = %job.url, error = %refused, "a collection is not walked");
-            if let Err(err) = backfill::failed(&data.db, &job, refused, None).await {
-                tracing::error!(error = %format!("{err:#}"), "cannot record a walk");
-            }
-            return;
-        }
-    };
-    let result = walk.collection(&url).await;
     let recorded = match result {
         Ok(()) => backfill::done(&data.db, job.id).await,
         Err(err) => {
             let error = format!("{err:#}");
             tracing::info!(url = %job.url, error = %error, "a collection could not be walked");
-            let first = StdDuration::from_millis(data.config.federation.retry_delay_ms);
-            let again = Utc::now() + backoff(first, job.attempts + 1);
-            backfill::failed(&data.db, &job, error, Some(again)).await
+            // An address the blog never asks is given up at once.
+            let again = err.downcast_ref::<Refused>().is_none().then(|| {
+                let first = StdDuration::from_millis(data.config.federation.retry_delay_ms);
+                Utc::now() + backoff(first, job.attempts + 1)
+            });
+            backfill::failed(&data.db, &job, error, again).await
         }
     };
     if let Err(err) = recorded {
         tracing::error!(error = %format!("{err:#}"), "cannot record a walk");
     }
 }
+
+/// An address the blog never asks (a local or private one, plain http).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Refused(String);
 
 /// What became of one item of a collection.
 enum Taken {
@@ -189,7 +185,7 @@ impl Walk<'_> {
 
     async fn fetch(&mut self, url: &Url) -> anyhow::Result<Option<Value>> {
         super::ssrf::check_url(url, self.data.config.federation.allow_insecure_local)
-            .map_err(anyhow::Error::msg)?;
+            .map_err(Refused)?;
         if !self.may_ask(url) {
             tracing::debug!(%url, "the walk made as many requests to this server as it may");
             return Ok(None);

@@ -15,7 +15,10 @@ use super::{
 };
 use crate::{
     pages::{PageTags, Tag},
-    services::{comments, followers, posts},
+    services::{
+        comments::{self, Listing},
+        followers, posts,
+    },
 };
 
 const OUTBOX_PAGE: u64 = 20;
@@ -133,17 +136,11 @@ pub async fn post_collection(
     let db = &data.db;
     let id = format!("{}/{which}", data.urls.post(&slug));
     let doc = match which.as_str() {
-        "replies" => {
-            let of = comments::Answered::Post(post.id);
-            let page = comments::replies_page(db, of, query.after, REPLIES_PAGE).await?;
-            let total = comments::count_replies(db, of).await?;
-            listing(&id, &query, total, page, None)
-        }
+        "replies" => listed(db, &id, &query, Listing::RepliesToPost(post.id), None).await?,
         "context" => {
-            let page = comments::conversation_page(db, post.id, query.after, REPLIES_PAGE).await?;
-            let total = comments::count_conversation(db, post.id).await? + 1;
-            let lead = query.after.is_none().then(|| data.urls.post(&slug));
-            let mut doc = listing(&id, &query, total, page, lead);
+            let lead = data.urls.post(&slug);
+            let conversation = Listing::Conversation(post.id);
+            let mut doc = listed(db, &id, &query, conversation, Some(lead)).await?;
             doc["attributedTo"] = json!(data.urls.actor());
             doc
         }
@@ -177,17 +174,12 @@ pub async fn comment_replies(
         .await?
         .filter(|c| c.status == comments::CommentStatus::Approved && !c.hidden)
         .ok_or_else(FedError::not_found)?;
-    if !matches!(
-        posts::published_by_slug(db, &comment.post_slug).await?,
-        posts::Lookup::Found(_)
-    ) {
-        return Err(FedError::not_found());
-    }
-    let of = comments::Answered::Comment(comment.id);
-    let page = comments::replies_page(db, of, query.after, REPLIES_PAGE).await?;
-    let total = comments::count_replies(db, of).await?;
+    posts::published_id(db, &comment.post_slug)
+        .await?
+        .ok_or_else(FedError::not_found)?;
     let id = data.urls.comment_replies(&uuid);
-    let doc = with_context(listing(&id, &query, total, page, None));
+    let answers = Listing::RepliesToComment(comment.id);
+    let doc = with_context(listed(db, &id, &query, answers, None).await?);
     Ok(PageTags(vec![Tag::Post(comment.post_id)]).on(activity_json(StatusCode::OK, &doc)))
 }
 
@@ -201,9 +193,23 @@ fn for_people(page: &str) -> Response {
     response
 }
 
-/// The page of `collection` asked for, or the collection with its first
-/// page embedded. `lead` opens the first page (a conversation's post).
-fn listing(
+/// The page of `collection` (holding `listing`) asked for, or the
+/// collection with its first page embedded. `lead` opens the first page and
+/// counts among the items (a conversation's post).
+async fn listed(
+    db: &sea_orm::DatabaseConnection,
+    collection: &str,
+    query: &RepliesQuery,
+    listing: Listing,
+    lead: Option<String>,
+) -> Result<serde_json::Value, FedError> {
+    let page = comments::listed_page(db, listing, query.after, REPLIES_PAGE).await?;
+    let total = comments::listed_count(db, listing).await? + u64::from(lead.is_some());
+    let lead = lead.filter(|_| query.after.is_none());
+    Ok(collection_document(collection, query, total, page, lead))
+}
+
+fn collection_document(
     collection: &str,
     query: &RepliesQuery,
     total: u64,

@@ -36,10 +36,18 @@ pub async fn enqueue(
     depth: i32,
     urls: impl IntoIterator<Item = HttpUrl>,
 ) -> anyhow::Result<()> {
+    insert(db, urls.into_iter().map(|url| (post_id, depth, url))).await
+}
+
+/// Queues collections, each for a post at a depth, skipping those queued.
+async fn insert(
+    db: &impl sea_orm::ConnectionTrait,
+    jobs: impl IntoIterator<Item = (i32, i32, HttpUrl)>,
+) -> anyhow::Result<()> {
     let now = Utc::now();
-    let rows: Vec<backfill_job::ActiveModel> = urls
+    let rows: Vec<backfill_job::ActiveModel> = jobs
         .into_iter()
-        .map(|url| backfill_job::ActiveModel {
+        .map(|(post_id, depth, url)| backfill_job::ActiveModel {
             post_id: Set(post_id),
             url: Set(url.to_string()),
             depth: Set(depth),
@@ -51,14 +59,14 @@ pub async fn enqueue(
             ..Default::default()
         })
         .collect();
-    if rows.is_empty() {
-        return Ok(());
+    // In chunks, to stay under bind-parameter limits.
+    for chunk in rows.chunks(500) {
+        backfill_job::Entity::insert_many(chunk.to_vec())
+            .on_conflict_do_nothing_on([backfill_job::Column::Url])
+            .exec(db)
+            .await
+            .context("failed to queue collections to walk")?;
     }
-    backfill_job::Entity::insert_many(rows)
-        .on_conflict_do_nothing_on([backfill_job::Column::Url])
-        .exec(db)
-        .await
-        .context("failed to queue collections to walk")?;
     Ok(())
 }
 
@@ -87,13 +95,14 @@ pub async fn sweep(db: &DatabaseConnection, since: DateTime<Utc>) -> anyhow::Res
         .await
         .context("failed to read the collections of recent replies")?;
     let count = rows.len();
-    for (post_id, replies, context) in rows {
-        let urls = [replies, context]
+    let jobs = rows.into_iter().flat_map(|(post_id, replies, context)| {
+        [replies, context]
             .into_iter()
             .flatten()
-            .filter_map(|u| HttpUrl::parse_opt(&u));
-        enqueue(db, post_id, 1, urls).await?;
-    }
+            .filter_map(|u| HttpUrl::parse_opt(&u))
+            .map(move |url| (post_id, 1, url))
+    });
+    insert(db, jobs).await?;
     Ok(count)
 }
 

@@ -11,11 +11,13 @@ use sea_orm::{
 
 use crate::entities::comment;
 
-/// What a `replies` collection lists the answers to.
+/// What a collection lists: the direct answers to a post or to a comment
+/// (`replies`), or every comment under a post (`context`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Answered {
-    Post(i32),
-    Comment(i32),
+pub enum Listing {
+    RepliesToPost(i32),
+    RepliesToComment(i32),
+    Conversation(i32),
 }
 
 /// A page of ActivityPub ids in arrival order, and the comment the next
@@ -37,57 +39,39 @@ fn fetchable() -> Select<comment::Entity> {
         )
 }
 
-fn answers(of: Answered) -> Select<comment::Entity> {
-    match of {
-        Answered::Post(post_id) => fetchable()
-            .filter(comment::Column::PostId.eq(post_id))
-            .filter(comment::Column::ParentId.is_null()),
-        Answered::Comment(id) => fetchable().filter(comment::Column::ParentId.eq(id)),
+impl Listing {
+    fn query(self) -> Select<comment::Entity> {
+        match self {
+            Listing::RepliesToPost(post_id) => fetchable()
+                .filter(comment::Column::PostId.eq(post_id))
+                .filter(comment::Column::ParentId.is_null()),
+            Listing::RepliesToComment(id) => fetchable().filter(comment::Column::ParentId.eq(id)),
+            Listing::Conversation(post_id) => {
+                fetchable().filter(comment::Column::PostId.eq(post_id))
+            }
+        }
     }
 }
 
-fn conversation(post_id: i32) -> Select<comment::Entity> {
-    fetchable().filter(comment::Column::PostId.eq(post_id))
-}
-
-/// A page of the direct answers to `of`, after comment `after`.
-pub async fn replies_page(
+/// A page of `listing`, after comment `after`.
+pub async fn listed_page(
     db: &DatabaseConnection,
-    of: Answered,
+    listing: Listing,
     after: Option<i32>,
     limit: u64,
 ) -> anyhow::Result<IdPage> {
-    page(db, answers(of), after, limit)
+    page(db, listing.query(), after, limit)
         .await
         .context("failed to load a page of replies")
 }
 
-/// How many direct answers `of` has that a peer can fetch.
-pub async fn count_replies(db: &DatabaseConnection, of: Answered) -> anyhow::Result<u64> {
-    answers(of)
+/// How many comments `listing` holds in all.
+pub async fn listed_count(db: &DatabaseConnection, listing: Listing) -> anyhow::Result<u64> {
+    listing
+        .query()
         .count(db)
         .await
         .context("failed to count replies")
-}
-
-/// A page of every comment under a post, however deep, after comment `after`.
-pub async fn conversation_page(
-    db: &DatabaseConnection,
-    post_id: i32,
-    after: Option<i32>,
-    limit: u64,
-) -> anyhow::Result<IdPage> {
-    page(db, conversation(post_id), after, limit)
-        .await
-        .context("failed to load a page of the conversation")
-}
-
-/// How many comments under a post a peer can fetch.
-pub async fn count_conversation(db: &DatabaseConnection, post_id: i32) -> anyhow::Result<u64> {
-    conversation(post_id)
-        .count(db)
-        .await
-        .context("failed to count the conversation")
 }
 
 async fn page(

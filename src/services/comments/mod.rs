@@ -7,9 +7,7 @@ mod kept;
 mod queries;
 mod threads;
 
-pub use collections::{
-    Answered, IdPage, conversation_page, count_conversation, count_replies, replies_page,
-};
+pub use collections::{IdPage, Listing, listed_count, listed_page};
 pub use imported::{ImportedComment, insert_imported, stored_ids};
 pub use queries::*;
 pub use threads::*;

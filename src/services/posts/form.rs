@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{PostStatus, QuotePolicy, ReplyPolicy, SaveError};
 use crate::domain::{HttpUrl, Language, Slug, TagName, parse_tags};
+use sea_orm::ActiveEnum;
 
 pub const TITLE_CHARS: usize = 200;
 pub const BODY_BYTES: usize = 512 * 1024;
@@ -130,15 +131,13 @@ impl PostForm {
         };
         let quote_policy = match self.quotes.trim() {
             "" => None,
-            "anyone" => Some(QuotePolicy::Anyone),
-            "followers" => Some(QuotePolicy::Followers),
-            "nobody" => Some(QuotePolicy::Nobody),
-            _ => {
-                errors
-                    .0
-                    .insert("quotes", "Choose who may quote the post.".into());
-                None
-            }
+            chosen => QuotePolicy::try_from_value(&chosen.to_owned())
+                .map_err(|_| {
+                    errors
+                        .0
+                        .insert("quotes", "Choose who may quote the post.".into())
+                })
+                .ok(),
         };
         let quote = match self.quote.trim() {
             "" => None,

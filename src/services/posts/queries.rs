@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select,
+    ActiveEnum, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select,
 };
 use serde::Serialize;
 
@@ -342,12 +342,10 @@ pub async fn editable(
             _ => String::new(),
         },
         replies: found.reply_policy,
-        quotes: match found.quote_policy {
-            None => String::new(),
-            Some(QuotePolicy::Anyone) => "anyone".into(),
-            Some(QuotePolicy::Followers) => "followers".into(),
-            Some(QuotePolicy::Nobody) => "nobody".into(),
-        },
+        quotes: found
+            .quote_policy
+            .map(|chosen| chosen.to_value())
+            .unwrap_or_default(),
         language: found.language.clone().unwrap_or_default(),
         quote: String::new(),
     };
