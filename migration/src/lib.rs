@@ -16,6 +16,7 @@ mod m20261205_000011_post_settings;
 mod m20261205_000012_quotes;
 mod m20261205_000013_backfill;
 mod m20261205_000014_quoting;
+mod m20261205_000015_block_reasons;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000012_quotes::Migration),
             Box::new(m20261205_000013_backfill::Migration),
             Box::new(m20261205_000014_quoting::Migration),
+            Box::new(m20261205_000015_block_reasons::Migration),
         ]
     }
 }

@@ -23,6 +23,9 @@ pub struct Model {
     pub id: i32,
     pub kind: BlockKind,
     pub value: String,
+    /// Why: typed by the admin, or a shared blocklist's public comment.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub reason: Option<String>,
     pub created_at: ChronoDateTimeUtc,
 }
 

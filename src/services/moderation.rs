@@ -81,7 +81,7 @@ pub async fn apply(
     };
     let mut posts = BTreeSet::new();
     for value in to_block(&authors_of(db, ids).await?, kind) {
-        posts.extend(blocks::add(db, kind, &value).await?);
+        posts.extend(blocks::add(db, kind, &value, None).await?);
     }
     Ok(Applied {
         posts: posts.into_iter().collect(),

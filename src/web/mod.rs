@@ -5,6 +5,7 @@ mod account;
 mod admin;
 mod admin_page;
 mod auth;
+mod blocklist;
 pub mod caching;
 mod client;
 mod csrf;
@@ -145,6 +146,9 @@ fn guarded_routes(state: &WebState) -> Router<WebState> {
             get(moderation::block_list).post(moderation::block_domain),
         )
         .route("/admin/blocks/{id}/delete", post(moderation::unblock))
+        .route("/admin/blocks/import", post(blocklist::preview))
+        .route("/admin/blocks/import/apply", post(blocklist::apply))
+        .route("/admin/blocks/export.csv", get(blocklist::export))
         .route(
             "/admin/posts/new",
             get(admin::new_form).post(admin::create.layer(media::upload_limit(state))),

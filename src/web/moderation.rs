@@ -175,7 +175,7 @@ fn unknown_action(verb: &str) -> AppError {
 }
 
 /// The pages of these posts show other replies now.
-fn replies(posts: Vec<i32>) -> Vec<Change> {
+pub(super) fn replies(posts: Vec<i32>) -> Vec<Change> {
     posts.into_iter().map(Change::Replies).collect()
 }
 
@@ -263,6 +263,8 @@ pub async fn block_list(
 pub struct BlockForm {
     #[serde(default)]
     domain: String,
+    #[serde(default)]
+    reason: String,
 }
 
 pub async fn block_domain(
@@ -278,8 +280,15 @@ pub async fn block_domain(
         .trim_end_matches('/');
     let domain = crate::domain::HostName::parse(typed)
         .map_err(|_| AppError::BadRequest("type a server's name, such as spam.example".into()))?;
-    let mut changes =
-        replies(blocks::add(&state.db, blocks::BlockKind::Domain, domain.as_str()).await?);
+    let mut changes = replies(
+        blocks::add(
+            &state.db,
+            blocks::BlockKind::Domain,
+            domain.as_str(),
+            Some(&form.reason),
+        )
+        .await?,
+    );
     changes.push(Change::Followers);
     state.blocks.forget();
     state.changed(&changes).await;

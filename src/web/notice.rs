@@ -16,6 +16,7 @@ pub enum Notice {
     Answered,
     Blocked,
     Unblocked,
+    Imported,
     Password,
     Uploaded,
     Revoked,
@@ -35,6 +36,7 @@ impl Notice {
             Notice::Answered => "answered",
             Notice::Blocked => "blocked",
             Notice::Unblocked => "unblocked",
+            Notice::Imported => "imported",
             Notice::Password => "password",
             Notice::Uploaded => "uploaded",
             Notice::Revoked => "revoked",
@@ -63,6 +65,9 @@ impl Notice {
                 "Blocked. Nothing from them is accepted any more and their comments are hidden."
             }
             Notice::Unblocked => "Unblocked. Their comments are shown again.",
+            Notice::Imported => {
+                "Blocklist imported. The servers it lists are blocked, their followers removed and their comments hidden."
+            }
             Notice::Password => {
                 "Your password was changed. Other sessions were logged out and your app tokens revoked."
             }

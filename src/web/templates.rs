@@ -32,6 +32,7 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "admin/answer.html",
     "admin/answers.html",
     "admin/blocks.html",
+    "admin/blocklist.html",
     "admin/account.html",
     "admin/media.html",
     "style.css",

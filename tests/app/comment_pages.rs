@@ -295,6 +295,7 @@ async fn counts_follow_moderation_deletion_and_blocks() {
         &app.db,
         blog::services::blocks::BlockKind::Domain,
         "other.example",
+        None,
     )
     .await
     .expect("blocked");

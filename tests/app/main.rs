@@ -8,6 +8,7 @@ mod peer;
 mod app_tokens;
 mod auth;
 mod backfill;
+mod blocklists;
 mod browser;
 mod caching;
 mod cli;

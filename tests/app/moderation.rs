@@ -326,13 +326,14 @@ async fn visitors_are_sent_to_their_own_server_to_reply() {
 async fn a_blocked_domain_covers_its_subdomains_and_nothing_else() {
     use blog::services::blocks;
     let app = crate::helpers::TestApp::spawn().await;
-    blocks::add(&app.db, blocks::BlockKind::Domain, "example.org")
+    blocks::add(&app.db, blocks::BlockKind::Domain, "example.org", None)
         .await
         .expect("domain blocked");
     blocks::add(
         &app.db,
         blocks::BlockKind::Actor,
         "https://other.net/users/troll",
+        None,
     )
     .await
     .expect("actor blocked");

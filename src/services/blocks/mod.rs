@@ -14,6 +14,8 @@ use crate::{
     entities::{actor, block, follower},
 };
 
+pub mod blocklist;
+
 pub use crate::entities::block::BlockKind;
 
 #[derive(Debug, Clone, Serialize, sea_orm::DerivePartialModel)]
@@ -22,6 +24,7 @@ pub struct BlockView {
     pub id: i32,
     pub kind: BlockKind,
     pub value: String,
+    pub reason: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -131,12 +134,13 @@ fn single(kind: BlockKind, value: String) -> BlockList {
 }
 
 /// Blocks an actor (`kind` = `actor`) or a domain (stored normalised, see
-/// [`HostName`]): removes matching followers and hides their comments.
-/// Returns the posts whose comments changed.
+/// [`HostName`]), for `reason` if one is given: removes matching followers
+/// and hides their comments. Returns the posts whose comments changed.
 pub async fn add(
     db: &DatabaseConnection,
     kind: BlockKind,
     value: &str,
+    reason: Option<&str>,
 ) -> anyhow::Result<Vec<i32>> {
     let value = if kind == BlockKind::Domain {
         HostName::parse(value)
@@ -149,6 +153,10 @@ pub async fn add(
     block::Entity::insert(block::ActiveModel {
         kind: Set(kind),
         value: Set(value.clone()),
+        reason: Set(reason
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)),
         created_at: Set(Utc::now()),
         ..Default::default()
     })
