@@ -103,11 +103,11 @@ impl Blocklist {
             if record.iter().all(str::is_empty) {
                 continue;
             }
-            if columns.is_none() {
-                if let Some(header) = Columns::from_header(&record) {
-                    columns = Some(header);
-                    continue;
-                }
+            if columns.is_none()
+                && let Some(header) = Columns::from_header(&record)
+            {
+                columns = Some(header);
+                continue;
             }
             let at = columns.get_or_insert(Columns::BARE);
             let field = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or_default();
