@@ -180,6 +180,9 @@ pub struct FederationConfig {
     /// the periodic walk off (replies are still followed as they arrive).
     pub backfill_every_minutes: u64,
     pub backfill_recent_days: u32,
+    /// Serve ActivityPub documents (actors aside) only to signed requests
+    /// from servers that are not blocked, as Mastodon's secure mode does.
+    pub authorized_fetch: bool,
 }
 
 impl Default for FederationConfig {
@@ -201,6 +204,7 @@ impl Default for FederationConfig {
             backfill_requests_per_host: 60,
             backfill_every_minutes: 60,
             backfill_recent_days: 14,
+            authorized_fetch: false,
         }
     }
 }

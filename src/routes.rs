@@ -29,7 +29,11 @@ pub fn router(state: AppState) -> Router {
         .route("/comments/{uuid}", get(comment))
         .merge(federation::routes(&config))
         .merge(web::routes(&state.web));
-    let pages = web::page_layers(pages, &state.web);
+    // Checked before the page cache, which would otherwise answer first.
+    let pages = web::page_layers(pages, &state.web).layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        federation::authorized_fetch::guard,
+    ));
     let inboxes = web::inbox_layers(federation::inbox_routes(&config), &state.web);
     let web = state.web.clone();
     web::outer_layers(pages.merge(inboxes).with_state(state), &web)

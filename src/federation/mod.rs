@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod actor;
+pub mod authorized_fetch;
 pub mod backfill;
 pub mod collections;
 pub mod context;
@@ -159,6 +160,9 @@ async fn configure(data: FedData) -> anyhow::Result<Federation> {
         .http_fetch_limit(50)
         .request_timeout(std::time::Duration::from_secs(data_timeout))
         .signed_fetch_actor(actor.as_ref())
+        // Fetches sign `host` and `date`, which Mastodon's secure mode (and
+        // ours) require of a GET; the default signs `(created)` and no host.
+        .http_signature_compat(true)
         .build()
         .await
         .context("failed to configure federation")

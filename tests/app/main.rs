@@ -7,6 +7,7 @@ mod peer;
 
 mod app_tokens;
 mod auth;
+mod authorized_fetch;
 mod backfill;
 mod blocklists;
 mod browser;

@@ -615,10 +615,8 @@ impl Peer {
         signed: &[&str],
         host: Option<&str>,
     ) -> reqwest::Response {
-        use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
         use base64::Engine;
         use sha2::{Digest, Sha256};
-        let sender = self.user(user);
         let body = activity.to_string();
         let base64 = base64::engine::general_purpose::STANDARD;
         let mut values = HashMap::new();
@@ -636,6 +634,40 @@ impl Peer {
         );
         values.insert("content-type", "application/activity+json".to_owned());
         values.insert("(request-target)", format!("post {}", inbox.path()));
+        let header = self.signature(user, signed, &values);
+        let client = self.client.clone().expect("started");
+        let mut request = client
+            .post(inbox.as_str())
+            .header("signature", header)
+            .body(body);
+        for name in ["host", "date", "digest", "content-type"] {
+            request = request.header(name, values[name].as_str());
+        }
+        let response = request.send().await.expect("sent");
+        self.settled().await;
+        response
+    }
+}
+
+impl Peer {
+    /// The `Signature` header `user` makes over the `signed` headers, whose
+    /// values are in `values`.
+    fn signature(&self, user: &str, signed: &[&str], values: &HashMap<&str, String>) -> String {
+        self.signature_as(user, &self.user(user).id, signed, values)
+    }
+
+    /// A `Signature` made with `user`'s key that names `key_owner`'s key.
+    fn signature_as(
+        &self,
+        user: &str,
+        key_owner: &Url,
+        signed: &[&str],
+        values: &HashMap<&str, String>,
+    ) -> String {
+        use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
+        use base64::Engine;
+        let sender = self.user(user);
+        let base64 = base64::engine::general_purpose::STANDARD;
         let signing_string = signed
             .iter()
             .map(|name| format!("{name}: {}", values[name]))
@@ -651,23 +683,50 @@ impl Peer {
             &mut signature,
         )
         .expect("signature");
-        let header = format!(
-            r#"keyId="{}#main-key",algorithm="rsa-sha256",headers="{}",signature="{}""#,
-            sender.id,
+        format!(
+            r#"keyId="{key_owner}#main-key",algorithm="rsa-sha256",headers="{}",signature="{}""#,
             signed.join(" "),
             base64.encode(signature)
+        )
+    }
+
+    /// GETs `url` asking for ActivityPub JSON, as a server in secure mode
+    /// does: signed by `user` over `(request-target) host date`.
+    pub async fn get_signed(&self, user: &str, url: &str) -> reqwest::Response {
+        self.get_signed_as(user, &self.user(user).id, url).await
+    }
+
+    /// `get_signed` with `user`'s key, naming `key_owner`'s.
+    pub async fn get_signed_as(&self, user: &str, key_owner: &Url, url: &str) -> reqwest::Response {
+        let url = Url::parse(url).expect("URL");
+        let mut values = HashMap::new();
+        values.insert("host", host_header(&url));
+        values.insert(
+            "date",
+            httpdate::fmt_http_date(std::time::SystemTime::now()),
         );
-        let client = self.client.clone().expect("started");
-        let mut request = client
-            .post(inbox.as_str())
+        let target = match url.query() {
+            Some(query) => format!("get {}?{query}", url.path()),
+            None => format!("get {}", url.path()),
+        };
+        values.insert("(request-target)", target);
+        let header = self.signature_as(
+            user,
+            key_owner,
+            &["(request-target)", "host", "date"],
+            &values,
+        );
+        self.client
+            .clone()
+            .expect("started")
+            .get(url.as_str())
+            .header("accept", "application/activity+json")
             .header("signature", header)
-            .body(body);
-        for name in ["host", "date", "digest", "content-type"] {
-            request = request.header(name, values[name].as_str());
-        }
-        let response = request.send().await.expect("sent");
-        self.settled().await;
-        response
+            .header("host", values["host"].as_str())
+            .header("date", values["date"].as_str())
+            .send()
+            .await
+            .expect("GET")
     }
 }
 
