@@ -17,6 +17,7 @@ mod m20261205_000012_quotes;
 mod m20261205_000013_backfill;
 mod m20261205_000014_quoting;
 mod m20261205_000015_block_reasons;
+mod m20261205_000016_reports;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000013_backfill::Migration),
             Box::new(m20261205_000014_quoting::Migration),
             Box::new(m20261205_000015_block_reasons::Migration),
+            Box::new(m20261205_000016_reports::Migration),
         ]
     }
 }

@@ -24,6 +24,12 @@ pub enum ActivityKind {
     /// The author's answer to a comment.
     #[sea_orm(string_value = "reply")]
     Reply,
+    /// A report sent to another server's moderators.
+    #[sea_orm(string_value = "flag")]
+    Flag,
+    /// The blog's move to another account.
+    #[sea_orm(string_value = "move")]
+    Move,
 }
 
 /// Something the blog told (or will tell) the fediverse. `kind` is the domain
@@ -43,6 +49,8 @@ pub struct Model {
     pub comment_id: Option<i32>,
     /// For the revocation of a quote's authorisation.
     pub quote_id: Option<i32>,
+    /// For a report sent.
+    pub report_id: Option<i32>,
     #[sea_orm(column_type = "Text", nullable)]
     pub payload: Option<String>,
     pub created_at: ChronoDateTimeUtc,

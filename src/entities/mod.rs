@@ -17,6 +17,8 @@ pub mod post_tag;
 pub mod quote;
 pub mod reaction;
 pub mod redirect;
+pub mod report;
+pub mod report_target;
 pub mod secret;
 pub mod session;
 pub mod tag;

@@ -174,6 +174,17 @@ async fn payload(data: &Data<FedData>, item: &DueDelivery) -> anyhow::Result<Opt
     if let Some(comment_id) = item.activity.comment_id {
         return answer_payload(data, item, comment_id).await;
     }
+    if let Some(report_id) = item.activity.report_id {
+        let Some((content, objects)) =
+            crate::services::reports::for_flag(&data.db, report_id).await?
+        else {
+            return Ok(None);
+        };
+        let value = outbound::flag(&data.urls, &item.activity.uuid, &content, &objects);
+        let stored =
+            deliveries::store_payload(&data.db, item.activity.id, value.to_string()).await?;
+        return Ok(Some(stored));
+    }
     if let Some(quote_id) = item.activity.quote_id {
         let Some((authorization, quoter)) = quotes::revoked(&data.db, quote_id).await? else {
             return Ok(None);

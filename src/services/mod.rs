@@ -19,6 +19,7 @@ pub mod quotes;
 pub mod quoting;
 pub mod reactions;
 pub mod redirects;
+pub mod reports;
 pub mod secrets;
 pub mod sessions;
 pub mod tokens;

@@ -40,6 +40,7 @@ struct About {
     post: Option<i32>,
     comment: Option<i32>,
     quote: Option<i32>,
+    report: Option<i32>,
 }
 
 async fn insert_activity(
@@ -55,6 +56,7 @@ async fn insert_activity(
         post_id: Set(about.post),
         comment_id: Set(about.comment),
         quote_id: Set(about.quote),
+        report_id: Set(about.report),
         payload: Set(payload),
         created_at: Set(Utc::now()),
         ..Default::default()
@@ -137,6 +139,22 @@ pub async fn enqueue_revocation(
     insert_deliveries(db, activity.id, [inbox.to_owned()]).await
 }
 
+/// Queues the `Flag` of sent report `report_id` for the reported
+/// account's server. Its JSON is rendered when it is first sent.
+pub async fn enqueue_report(
+    db: &impl ConnectionTrait,
+    report_id: i32,
+    inbox: &str,
+) -> anyhow::Result<()> {
+    let about = About {
+        report: Some(report_id),
+        ..About::default()
+    };
+    let uuid = uuid::Uuid::new_v4().to_string();
+    let activity = insert_activity(db, ActivityKind::Flag, about, None, uuid).await?;
+    insert_deliveries(db, activity.id, [inbox.to_owned()]).await
+}
+
 /// Queues `kind` about a post for every follower, one delivery per shared
 /// inbox. Its JSON is rendered when it is first sent.
 pub async fn enqueue_for_followers(
@@ -162,7 +180,7 @@ pub async fn enqueue_answer(
     let about = About {
         post: Some(post_id),
         comment: Some(comment_id),
-        quote: None,
+        ..About::default()
     };
     enqueue(db, ActivityKind::Reply, about, answered_inbox).await
 }
@@ -207,6 +225,7 @@ pub async fn public_payload(
             ActivityKind::Accept,
             ActivityKind::Reject,
             ActivityKind::Revoke,
+            ActivityKind::Flag,
         ]))
         .one(db)
         .await

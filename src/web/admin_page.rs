@@ -77,9 +77,14 @@ pub(super) async fn page(
 ) -> AppResult<Response> {
     let csrf = form_token(&token)?;
     let pending = crate::services::comments::pending_count(&state.db).await?;
+    let reports = if user.is_admin() {
+        crate::services::reports::open_count(&state.db).await?
+    } else {
+        0
+    };
     let ctx = context! {
         ..base_context(&state.config, Some(&user.0), Some(&csrf)),
-        ..context! { pending_count => pending },
+        ..context! { pending_count => pending, report_count => reports },
         ..extra
     };
     let html = state.templates.render(name, ctx)?;

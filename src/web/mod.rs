@@ -17,6 +17,7 @@ mod moderation;
 mod multipart;
 mod notice;
 pub mod public;
+mod reports;
 mod site;
 mod state;
 mod templates;
@@ -146,6 +147,12 @@ fn guarded_routes(state: &WebState) -> Router<WebState> {
             get(moderation::block_list).post(moderation::block_domain),
         )
         .route("/admin/blocks/{id}/delete", post(moderation::unblock))
+        .route("/admin/reports", get(reports::list))
+        .route("/admin/reports/{id}/resolve", post(reports::resolve))
+        .route(
+            "/admin/comments/{id}/report",
+            get(reports::report_form).post(reports::send),
+        )
         .route("/admin/blocks/import", post(blocklist::preview))
         .route("/admin/blocks/import/apply", post(blocklist::apply))
         .route("/admin/blocks/export.csv", get(blocklist::export))

@@ -57,7 +57,15 @@ pub async fn queue(
     let status = tab(&query)?;
     let list = comments::with_status(&state.db, status).await?;
     let counts = comments::status_counts(&state.db).await?;
+    let ids: Vec<i32> = list.iter().map(|c| c.id).collect();
+    let reported: std::collections::HashMap<String, Vec<String>> =
+        crate::services::reports::open_about(&state.db, &ids)
+            .await?
+            .into_iter()
+            .map(|(id, texts)| (id.to_string(), texts))
+            .collect();
     let extra = context! {
+        reported => to_value(&reported),
         status => status.as_str(),
         comments => to_value(&list),
         counts => to_value(&counts),

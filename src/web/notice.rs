@@ -17,6 +17,7 @@ pub enum Notice {
     Blocked,
     Unblocked,
     Imported,
+    Reported,
     Password,
     Uploaded,
     Revoked,
@@ -37,6 +38,7 @@ impl Notice {
             Notice::Blocked => "blocked",
             Notice::Unblocked => "unblocked",
             Notice::Imported => "imported",
+            Notice::Reported => "reported",
             Notice::Password => "password",
             Notice::Uploaded => "uploaded",
             Notice::Revoked => "revoked",
@@ -67,6 +69,9 @@ impl Notice {
             Notice::Unblocked => "Unblocked. Their comments are shown again.",
             Notice::Imported => {
                 "Blocklist imported. The servers it lists are blocked, their followers removed and their comments hidden."
+            }
+            Notice::Reported => {
+                "Report sent: it is on its way to the moderators of the account's server."
             }
             Notice::Password => {
                 "Your password was changed. Other sessions were logged out and your app tokens revoked."

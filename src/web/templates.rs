@@ -33,6 +33,8 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "admin/answers.html",
     "admin/blocks.html",
     "admin/blocklist.html",
+    "admin/reports.html",
+    "admin/report.html",
     "admin/account.html",
     "admin/media.html",
     "style.css",

@@ -83,10 +83,41 @@ fn a_mastodon_account_deletion_is_recognised_as_one() {
 }
 
 #[test]
-fn activities_the_inbox_does_not_act_on_are_still_understood() {
+fn mastodons_report_names_the_account_and_its_posts() {
     let report = load("mastodon/flag-report-to-as-string.json");
 
-    assert!(matches!(parse(report), InboxActivity::Other(_)));
+    let InboxActivity::Flag(flag) = parse(report) else {
+        panic!("a Flag is read as a report")
+    };
+
+    assert_eq!(
+        flag.objects(),
+        [
+            "https://example.com/users/1",
+            "https://example.com/posts/380590",
+            "https://example.com/posts/380591"
+        ]
+    );
+    assert_eq!(
+        flag.content.as_deref(),
+        Some("Please take a look at this user and their posts")
+    );
+}
+
+#[test]
+fn every_report_among_the_fixtures_is_read_as_one() {
+    let mut reports = 0;
+    for (path, payload) in every_payload() {
+        if payload["type"] != "Flag" {
+            continue;
+        }
+        let InboxActivity::Flag(flag) = parse(payload.clone()) else {
+            panic!("{path} is not read as a report")
+        };
+        assert!(!flag.objects().is_empty(), "{path} names nothing");
+        reports += 1;
+    }
+    assert!(reports > 0, "the fixtures hold reports");
 }
 
 #[test]

@@ -43,6 +43,7 @@ mod remote_links;
 mod replies;
 mod reply_controls;
 mod reply_fixtures;
+mod reports;
 mod restart;
 mod roles;
 mod scheduling;

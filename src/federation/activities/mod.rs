@@ -35,6 +35,7 @@ pub mod announce;
 pub mod answer;
 pub mod create;
 pub mod delete;
+pub mod flag;
 pub mod follow;
 pub mod like;
 pub mod other;
@@ -65,6 +66,7 @@ pub enum InboxActivity {
     Delete(delete::Delete),
     QuoteRequest(quote_request::QuoteRequest),
     Answer(answer::Answer),
+    Flag(flag::Flag),
     Other(other::Other),
 }
 
@@ -90,7 +92,10 @@ impl InboxActivity {
             | InboxActivity::Follow(_)
             | InboxActivity::QuoteRequest(_)
             | InboxActivity::Answer(_) => None,
-            InboxActivity::Delete(_) | InboxActivity::Undo(_) | InboxActivity::Other(_) => {
+            InboxActivity::Delete(_)
+            | InboxActivity::Undo(_)
+            | InboxActivity::Flag(_)
+            | InboxActivity::Other(_) => {
                 return Vec::new();
             }
         };

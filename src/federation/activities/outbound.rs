@@ -164,6 +164,18 @@ pub fn revoke_quote(urls: &Urls, uuid: &str, authorization: &str, quoter: &str) 
     }))
 }
 
+/// A report to another server's moderators, as Mastodon sends one: from
+/// the blog's account, naming the reported account and its posts.
+pub fn flag(urls: &Urls, uuid: &str, content: &str, objects: &[String]) -> Value {
+    with_context(json!({
+        "id": urls.activity(uuid),
+        "type": "Flag",
+        "actor": urls.actor(),
+        "content": content,
+        "object": objects,
+    }))
+}
+
 pub fn create_note(urls: &Urls, uuid: &str, note: Value) -> Value {
     let published = note["published"].clone();
     with_context(wrap(urls, urls.activity(uuid), "Create", published, note))
