@@ -185,6 +185,7 @@ impl App {
             delivery: wake,
             blocks,
             clock: clock.clone(),
+            directory: Arc::new(federation::moving::FedDirectory(federation.clone())),
         });
         let router = routes::router(AppState {
             web,

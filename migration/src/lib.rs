@@ -18,6 +18,7 @@ mod m20261205_000013_backfill;
 mod m20261205_000014_quoting;
 mod m20261205_000015_block_reasons;
 mod m20261205_000016_reports;
+mod m20261205_000017_settings;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000014_quoting::Migration),
             Box::new(m20261205_000015_block_reasons::Migration),
             Box::new(m20261205_000016_reports::Migration),
+            Box::new(m20261205_000017_settings::Migration),
         ]
     }
 }

@@ -21,5 +21,6 @@ pub mod report;
 pub mod report_target;
 pub mod secret;
 pub mod session;
+pub mod setting;
 pub mod tag;
 pub mod user;

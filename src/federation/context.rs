@@ -15,6 +15,8 @@ pub fn context() -> Value {
             "schema": "http://schema.org#",
             "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
             "sensitive": "as:sensitive",
+            "alsoKnownAs": { "@id": "as:alsoKnownAs", "@type": "@id" },
+            "movedTo": { "@id": "as:movedTo", "@type": "@id" },
             "Hashtag": "as:Hashtag",
             "discoverable": "toot:discoverable",
             "indexable": "toot:indexable",

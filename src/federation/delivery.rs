@@ -195,6 +195,15 @@ async fn payload(data: &Data<FedData>, item: &DueDelivery) -> anyhow::Result<Opt
             deliveries::store_payload(&data.db, item.activity.id, value.to_string()).await?;
         return Ok(Some(stored));
     }
+    if item.activity.kind == ActivityKind::Move {
+        let Some(moved) = crate::services::identity::load(&data.db).await?.moved else {
+            return Ok(None);
+        };
+        let value = outbound::move_blog(&data.urls, &item.activity.uuid, &moved.to.id);
+        let stored =
+            deliveries::store_payload(&data.db, item.activity.id, value.to_string()).await?;
+        return Ok(Some(stored));
+    }
     let Some(post_id) = item.activity.post_id else {
         return Ok(None);
     };

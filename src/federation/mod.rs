@@ -15,6 +15,7 @@ pub mod fetch;
 pub mod inbox;
 pub mod interact;
 pub mod limits;
+pub mod moving;
 pub mod objects;
 pub mod quoting;
 pub mod signing;

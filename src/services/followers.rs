@@ -54,6 +54,57 @@ pub async fn accept(
     Ok(())
 }
 
+/// Whether the account `ap_id` follows the blog.
+pub async fn follows(db: &DatabaseConnection, ap_id: &str) -> anyhow::Result<bool> {
+    let found = follower::Entity::find()
+        .inner_join(actor::Entity)
+        .filter(actor::Column::ApId.eq(ap_id))
+        .one(db)
+        .await
+        .with_context(|| format!("failed to check follower {ap_id}"))?;
+    Ok(found.is_some())
+}
+
+/// A follower moved to account `to` (which lists the old one among its
+/// aliases): `to` follows the blog in their place, since when they first
+/// did. Their comments keep their old author. Returns whether `from` was a
+/// follower.
+pub async fn moved(
+    db: &DatabaseConnection,
+    from_ap_id: &str,
+    to: &actor::Model,
+) -> anyhow::Result<bool> {
+    let (txn, _turn) = crate::services::begin_write(db).await?;
+    let Some(old) = follower::Entity::find()
+        .inner_join(actor::Entity)
+        .filter(actor::Column::ApId.eq(from_ap_id))
+        .one(&txn)
+        .await
+        .with_context(|| format!("failed to load follower {from_ap_id}"))?
+    else {
+        return Ok(false);
+    };
+    let already = follower::Entity::find_by_actor_id(to.id)
+        .one(&txn)
+        .await
+        .context("failed to check the new account")?
+        .is_some();
+    if already {
+        follower::Entity::delete_by_id(old.id)
+            .exec(&txn)
+            .await
+            .context("failed to remove the old account")?;
+    } else {
+        let mut row: follower::ActiveModel = old.into();
+        row.actor_id = Set(to.id);
+        sea_orm::ActiveModelTrait::update(row, &txn)
+            .await
+            .context("failed to move the follower")?;
+    }
+    txn.commit().await.context("failed to move the follower")?;
+    Ok(true)
+}
+
 /// Removes the follower with this actor id; returns whether there was one.
 pub async fn remove(db: &DatabaseConnection, actor_ap_id: &str) -> anyhow::Result<bool> {
     let Some(actor) = super::actors::find_by_ap_id(db, actor_ap_id).await? else {

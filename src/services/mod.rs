@@ -9,6 +9,7 @@ pub mod comments;
 pub mod deliveries;
 pub mod export;
 pub mod followers;
+pub mod identity;
 pub mod import;
 pub mod inbound;
 pub mod media;

@@ -155,6 +155,12 @@ pub async fn enqueue_report(
     insert_deliveries(db, activity.id, [inbox.to_owned()]).await
 }
 
+/// Queues the blog's `Move` for every follower. Its JSON is rendered when
+/// it is first sent, from where the blog moved.
+pub async fn enqueue_move(db: &impl ConnectionTrait) -> anyhow::Result<()> {
+    enqueue(db, ActivityKind::Move, About::default(), None).await
+}
+
 /// Queues `kind` about a post for every follower, one delivery per shared
 /// inbox. Its JSON is rendered when it is first sent.
 pub async fn enqueue_for_followers(

@@ -10,6 +10,7 @@ pub mod caching;
 mod client;
 mod csrf;
 mod errors;
+mod fediverse;
 mod feeds;
 mod media;
 mod micropub;
@@ -124,8 +125,13 @@ pub fn outer_layers(router: Router, state: &WebState) -> Router {
 fn guarded_routes(state: &WebState) -> Router<WebState> {
     Router::new()
         .route("/admin", get(admin::list))
-        .route("/admin/fediverse", get(admin::fediverse))
-        .route("/admin/fediverse/followers.csv", get(admin::followers_csv))
+        .route("/admin/fediverse", get(fediverse::fediverse))
+        .route(
+            "/admin/fediverse/followers.csv",
+            get(fediverse::followers_csv),
+        )
+        .route("/admin/fediverse/aliases", post(fediverse::set_aliases))
+        .route("/admin/fediverse/move", post(fediverse::move_blog))
         .route("/admin/account", get(account::account))
         .route("/admin/account/password", post(account::change_password))
         .route("/admin/account/tokens", post(tokens::create))

@@ -18,6 +18,7 @@ pub enum Notice {
     Unblocked,
     Imported,
     Reported,
+    Moved,
     Password,
     Uploaded,
     Revoked,
@@ -39,6 +40,7 @@ impl Notice {
             Notice::Unblocked => "unblocked",
             Notice::Imported => "imported",
             Notice::Reported => "reported",
+            Notice::Moved => "moved",
             Notice::Password => "password",
             Notice::Uploaded => "uploaded",
             Notice::Revoked => "revoked",
@@ -72,6 +74,9 @@ impl Notice {
             }
             Notice::Reported => {
                 "Report sent: it is on its way to the moderators of the account's server."
+            }
+            Notice::Moved => {
+                "The blog has moved: every follower is being sent the Move, and their servers follow the new account instead."
             }
             Notice::Password => {
                 "Your password was changed. Other sessions were logged out and your app tokens revoked."

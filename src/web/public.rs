@@ -53,6 +53,7 @@ async fn home(state: &WebState, page: Option<u64>) -> AppResult<Html<String>> {
         ..base_context(&state.config, None, None),
         ..context! {
             page => to_value(&page),
+            moved => moved(state).await?,
             base_path => "/",
             actor_url => state.urls.actor(),
         }
@@ -169,6 +170,7 @@ async fn post_page(
                 .map(|image| if image.url.starts_with('/') { state.urls.absolute(&image.url) } else { image.url })
                 .find(|url| url.starts_with("https://") || url.starts_with("http://")),
             post => to_value(&post),
+            moved => moved(state).await?,
             quotes => to_value(&crate::services::quotes::of_post(&state.db, post.id).await?),
             comments => to_value(&thread.comments),
             paged => start != PageStart::default(),
@@ -194,6 +196,12 @@ pub async fn interaction_failed(
 ) -> AppResult<Response> {
     let (page, _) = post_page(state, slug, interaction, PageStart::default()).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// Where the blog moved, for the notice on its pages.
+async fn moved(state: &WebState) -> AppResult<minijinja::Value> {
+    let identity = crate::services::identity::load(&state.db).await?;
+    Ok(to_value(&identity.moved))
 }
 
 pub async fn tag(

@@ -38,6 +38,8 @@ pub struct Shared {
     pub blocks: Arc<BlockCache>,
     /// What time it is, for what a save schedules.
     pub clock: crate::clock::Clock,
+    /// Finds accounts on other servers (for the blog's aliases and move).
+    pub directory: Arc<dyn crate::services::identity::Directory>,
 }
 
 /// What the web layer takes from the rest of the application.
@@ -50,6 +52,7 @@ pub struct Parts {
     pub delivery: Arc<tokio::sync::Notify>,
     pub blocks: Arc<BlockCache>,
     pub clock: crate::clock::Clock,
+    pub directory: Arc<dyn crate::services::identity::Directory>,
 }
 
 impl WebState {
@@ -63,6 +66,7 @@ impl WebState {
             delivery,
             blocks,
             clock,
+            directory,
         } = parts;
         let templates = Templates::new(config.theme_dir.clone(), config.timezone());
         let trusted_proxies = Arc::new(config.trusted_networks());
@@ -80,6 +84,7 @@ impl WebState {
             delivery,
             blocks,
             clock,
+            directory,
         })
     }
 

@@ -105,17 +105,29 @@ fn mastodons_report_names_the_account_and_its_posts() {
 }
 
 #[test]
-fn every_report_among_the_fixtures_is_read_as_one() {
+fn every_report_and_move_among_the_fixtures_is_read_as_one() {
     let mut reports = 0;
     for (path, payload) in every_payload() {
-        if payload["type"] != "Flag" {
+        if !matches!(payload["type"].as_str(), Some("Flag" | "Move")) {
             continue;
         }
-        let InboxActivity::Flag(flag) = parse(payload.clone()) else {
-            panic!("{path} is not read as a report")
-        };
-        assert!(!flag.objects().is_empty(), "{path} names nothing");
-        reports += 1;
+        match (payload["type"].as_str(), parse(payload.clone())) {
+            (Some("Flag"), InboxActivity::Flag(flag)) => {
+                assert!(!flag.objects().is_empty(), "{path} names nothing");
+                reports += 1;
+            }
+            (Some("Move"), InboxActivity::Move(moving)) => {
+                assert_eq!(
+                    moving.object.as_str(),
+                    Some(moving.actor.inner().as_str()),
+                    "{path}"
+                );
+            }
+            (Some(kind @ ("Flag" | "Move")), other) => {
+                panic!("{path}: a {kind} is read as {other:?}")
+            }
+            _ => {}
+        }
     }
     assert!(reports > 0, "the fixtures hold reports");
 }

@@ -32,6 +32,7 @@ mod mastodon_display;
 mod media;
 mod micropub;
 mod moderation;
+mod moving;
 mod mutations;
 mod outgoing;
 pub mod processes;

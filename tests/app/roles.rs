@@ -47,6 +47,8 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ("GET", "/admin/blocks/export.csv", Access::Admin),
     ("GET", "/admin/fediverse", Access::Admin),
     ("GET", "/admin/fediverse/followers.csv", Access::Admin),
+    ("POST", "/admin/fediverse/aliases", Access::Admin),
+    ("POST", "/admin/fediverse/move", Access::Admin),
     ("GET", "/micropub", Access::Token),
     ("POST", "/micropub", Access::Token),
     ("POST", "/micropub/media", Access::Token),

@@ -41,6 +41,7 @@ pub mod like;
 pub mod other;
 pub mod outbound;
 pub mod quote_request;
+pub mod relocate;
 pub mod undo;
 pub mod update;
 
@@ -67,6 +68,7 @@ pub enum InboxActivity {
     QuoteRequest(quote_request::QuoteRequest),
     Answer(answer::Answer),
     Flag(flag::Flag),
+    Move(relocate::Move),
     Other(other::Other),
 }
 
@@ -95,6 +97,7 @@ impl InboxActivity {
             InboxActivity::Delete(_)
             | InboxActivity::Undo(_)
             | InboxActivity::Flag(_)
+            | InboxActivity::Move(_)
             | InboxActivity::Other(_) => {
                 return Vec::new();
             }

@@ -176,6 +176,19 @@ pub fn flag(urls: &Urls, uuid: &str, content: &str, objects: &[String]) -> Value
     }))
 }
 
+/// The blog's move to `target`, which lists the blog in `alsoKnownAs`:
+/// followers' servers follow `target` instead.
+pub fn move_blog(urls: &Urls, uuid: &str, target: &str) -> Value {
+    with_context(json!({
+        "id": urls.activity(uuid),
+        "type": "Move",
+        "actor": urls.actor(),
+        "object": urls.actor(),
+        "target": target,
+        "to": [urls.followers()],
+    }))
+}
+
 pub fn create_note(urls: &Urls, uuid: &str, note: Value) -> Value {
     let published = note["published"].clone();
     with_context(wrap(urls, urls.activity(uuid), "Create", published, note))

@@ -38,7 +38,8 @@ pub async fn local_person(data: &FedContext) -> Result<Value, FedError> {
     let urls = &data.urls;
     let blog = &data.config.blog;
     let avatar = avatar_url(data);
-    Ok(with_context(json!({
+    let identity = crate::services::identity::load(&data.db).await?;
+    let mut person = json!({
         "id": urls.actor(),
         "type": "Person",
         "preferredUsername": blog.username,
@@ -65,7 +66,14 @@ pub async fn local_person(data: &FedContext) -> Result<Value, FedError> {
         // Mastodon credits the blog's pages to it ("More from") only when
         // the actor names their domain.
         "attributionDomains": urls.domain().into_iter().collect::<Vec<_>>(),
-    })))
+    });
+    if !identity.also_known_as.is_empty() {
+        person["alsoKnownAs"] = json!(identity.alias_ids());
+    }
+    if let Some(moved) = identity.moved {
+        person["movedTo"] = json!(moved.to.id);
+    }
+    Ok(with_context(person))
 }
 
 #[derive(Deserialize, Debug, Clone, Default)]
