@@ -83,6 +83,28 @@ impl Urls {
         Url::parse(&self.actor()).expect("public_url was checked to be a valid URL")
     }
 
+    /// An author's own account (`/users/NAME`), beside the blog's.
+    pub fn author(&self, username: &str) -> String {
+        self.absolute(&format!("/users/{username}"))
+    }
+
+    pub fn author_followers(&self, username: &str) -> String {
+        format!("{}/followers", self.author(username))
+    }
+
+    /// An author's page of posts, for people.
+    pub fn author_page(&self, username: &str) -> String {
+        self.absolute(&format!("/authors/{username}"))
+    }
+
+    /// The author whose account `url` is, if it is one of ours and not the
+    /// blog's.
+    pub fn author_name<'a>(&self, url: &'a str) -> Option<&'a str> {
+        let name = url.strip_prefix(&self.absolute("/users/"))?;
+        (!name.is_empty() && !name.contains(['/', '#', '?']) && name != self.username)
+            .then_some(name)
+    }
+
     pub fn key_id(&self) -> String {
         format!("{}#main-key", self.actor())
     }

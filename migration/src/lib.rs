@@ -19,6 +19,7 @@ mod m20261205_000014_quoting;
 mod m20261205_000015_block_reasons;
 mod m20261205_000016_reports;
 mod m20261205_000017_settings;
+mod m20261205_000018_author_accounts;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000015_block_reasons::Migration),
             Box::new(m20261205_000016_reports::Migration),
             Box::new(m20261205_000017_settings::Migration),
+            Box::new(m20261205_000018_author_accounts::Migration),
         ]
     }
 }

@@ -30,6 +30,9 @@ pub enum ActivityKind {
     /// The blog's move to another account.
     #[sea_orm(string_value = "move")]
     Move,
+    /// The blog's boost of a post its author's own account published.
+    #[sea_orm(string_value = "announce")]
+    Announce,
 }
 
 /// Something the blog told (or will tell) the fediverse. `kind` is the domain
@@ -51,6 +54,8 @@ pub struct Model {
     pub quote_id: Option<i32>,
     /// For a report sent.
     pub report_id: Option<i32>,
+    /// The author whose account sends it; `None`: the blog's.
+    pub user_id: Option<i32>,
     #[sea_orm(column_type = "Text", nullable)]
     pub payload: Option<String>,
     pub created_at: ChronoDateTimeUtc,

@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod actor;
 pub mod api_token;
+pub mod author_follower;
 pub mod backfill_job;
 pub mod block;
 pub mod comment;

@@ -14,6 +14,8 @@ pub struct Model {
     pub created_at: ChronoDateTimeUtc,
     /// Sessions remember the epoch they began in; raising it ends them all.
     pub session_epoch: i32,
+    /// The author is a fediverse account of their own (`@name@host`).
+    pub fediverse_account: bool,
     #[sea_orm(has_many)]
     pub posts: HasMany<super::post::Entity>,
 }

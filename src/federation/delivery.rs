@@ -218,7 +218,8 @@ async fn payload(data: &Data<FedData>, item: &DueDelivery) -> anyhow::Result<Opt
         ActivityKind::Update if post.is_public() => {
             outbound::create_or_update(&data.urls, uuid, true, &post, &data.config.blog)
         }
-        ActivityKind::Delete => outbound::delete(&data.urls, uuid, &post.slug),
+        ActivityKind::Delete => outbound::delete(&data.urls, uuid, &post),
+        ActivityKind::Announce if post.is_public() => outbound::announce(&data.urls, uuid, &post),
         _ => return Ok(None),
     };
     let stored = deliveries::store_payload(&data.db, item.activity.id, value.to_string()).await?;
@@ -276,7 +277,8 @@ async fn deliver<Turn>(
         };
         return deliveries::record(&data.db, delivery.id, attempts, outcome).await;
     }
-    let sent = match send(data, client, &delivery.inbox, body).await {
+    let sender = item.activity.user_id;
+    let sent = match send(data, client, (&delivery.inbox, sender), body).await {
         Ok((status, retry_after)) => Sent::Answered {
             status,
             retry_after,
@@ -335,7 +337,7 @@ async fn deliver<Turn>(
 async fn send(
     data: &Data<FedData>,
     client: &ClientWithMiddleware,
-    inbox: &str,
+    (inbox, sender): (&str, Option<i32>),
     body: Bytes,
 ) -> anyhow::Result<(u16, Option<Duration>)> {
     let url = url::Url::parse(inbox)?;
@@ -346,7 +348,14 @@ async fn send(
         .header(CONTENT_TYPE, ACTIVITY_JSON)
         .header(HOST, host)
         .header(DATE, httpdate::fmt_http_date(std::time::SystemTime::now()));
-    let request = data.signer.sign(builder, body).await?;
+    // Signed by the account that sends it: the blog, or an author's own.
+    let request = match sender {
+        None => data.signer.sign(builder, body).await?,
+        Some(author) => {
+            let signer = data.author_keys.signer(data, author).await?;
+            signer.sign(builder, body).await?
+        }
+    };
     let response = client.execute(request).await?;
     let retry_after = response
         .headers()

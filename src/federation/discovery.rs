@@ -39,6 +39,21 @@ fn names_the_blog(data: &FedContext, resource: &str) -> bool {
             }))
 }
 
+/// The author a resource names: `acct:name@host` on this blog's host, or
+/// their account's id.
+fn named_author<'a>(data: &FedContext, resource: &'a str) -> Option<&'a str> {
+    if let Some(name) = data.urls.author_name(resource) {
+        return Some(name);
+    }
+    let acct = resource.strip_prefix("acct:").unwrap_or(resource);
+    let (user, host) = acct.rsplit_once('@')?;
+    let ours = data.urls.is_our_host(host)
+        || crate::domain::HostName::parse(host).is_ok_and(|h| {
+            crate::domain::HostName::of_url(&data.config.public_url).is_some_and(|ours| ours == h)
+        });
+    ours.then_some(user)
+}
+
 pub async fn webfinger(
     State(fed): State<Federation>,
     Query(query): Query<WebfingerQuery>,
@@ -47,17 +62,25 @@ pub async fn webfinger(
     if query.resource.is_empty() {
         return Err(FedError::bad_request("the resource parameter is required"));
     }
-    if !names_the_blog(&data, &query.resource) {
-        return Err(FedError::not_found());
-    }
     let urls = &data.urls;
-    let subject = format!("acct:{}@{}", data.config.blog.username, data.config.host());
+    let (name, actor, profile) = if names_the_blog(&data, &query.resource) {
+        (data.config.blog.username.clone(), urls.actor(), urls.home())
+    } else {
+        let author = match named_author(&data, &query.resource) {
+            Some(name) => crate::services::authors::by_username(&data.db, name).await?,
+            None => None,
+        }
+        .ok_or_else(FedError::not_found)?;
+        let name = author.username;
+        (name.clone(), urls.author(&name), urls.author_page(&name))
+    };
+    let subject = format!("acct:{name}@{}", data.config.host());
     let body = json!({
         "subject": subject,
-        "aliases": [urls.actor(), urls.home()],
+        "aliases": [actor, profile],
         "links": [
-            { "rel": "self", "type": "application/activity+json", "href": urls.actor() },
-            { "rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": urls.home() },
+            { "rel": "self", "type": "application/activity+json", "href": actor },
+            { "rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": profile },
         ],
     });
     Ok((

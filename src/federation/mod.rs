@@ -4,6 +4,7 @@
 pub mod activities;
 pub mod actor;
 pub mod authorized_fetch;
+pub mod authors;
 pub mod backfill;
 pub mod collections;
 pub mod context;
@@ -49,6 +50,8 @@ pub struct FedShared {
     pub client: reqwest_middleware::ClientWithMiddleware,
     /// Signs deliveries as the blog's actor.
     pub signer: signing::Signer,
+    /// Authors' own accounts' keys.
+    pub author_keys: Arc<authors::AuthorKeyring>,
     /// Remote actors recently read.
     pub actors: Arc<actor::ActorCache>,
     /// Rendered public pages, told what activities change.
@@ -129,6 +132,7 @@ pub async fn build(
         wake,
         client,
         signer: signing::Signer::new(urls_key_id, actor.signing_key_pem())?,
+        author_keys: Arc::default(),
         actors: Arc::new(actor::ActorCache::new()),
         pages,
         verifier: Arc::default(),
@@ -186,6 +190,8 @@ where
             post(inbox::inbox).layer(limit),
         )
         .route("/inbox", post(inbox::inbox).layer(limit))
+        // Authors' own accounts share the inbox.
+        .route("/users/{name}/inbox", post(inbox::inbox).layer(limit))
 }
 
 /// The federation documents. Post and comment permalinks are shared with
@@ -229,6 +235,8 @@ where
             get(collections::followers).layer(map_response(pages::shows_followers)),
         )
         .route("/posts/{slug}/{which}", get(collections::post_collection))
+        .route("/users/{name}", get(authors::actor))
+        .route("/users/{name}/{which}", get(authors::collection))
         .route(
             "/comments/{uuid}/replies",
             get(collections::comment_replies),

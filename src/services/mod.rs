@@ -2,6 +2,7 @@
 //! nor the ActivityPub wire format.
 
 pub mod actors;
+pub mod authors;
 pub mod backfill;
 pub mod backup;
 pub mod blocks;

@@ -41,6 +41,8 @@ struct About {
     comment: Option<i32>,
     quote: Option<i32>,
     report: Option<i32>,
+    /// The author whose account sends it; `None`: the blog.
+    sender: Option<i32>,
 }
 
 async fn insert_activity(
@@ -57,6 +59,7 @@ async fn insert_activity(
         comment_id: Set(about.comment),
         quote_id: Set(about.quote),
         report_id: Set(about.report),
+        user_id: Set(about.sender),
         payload: Set(payload),
         created_at: Set(Utc::now()),
         ..Default::default()
@@ -106,9 +109,26 @@ pub async fn enqueue_one(
     render: impl FnOnce(&str) -> String,
     inbox: &str,
 ) -> anyhow::Result<()> {
+    enqueue_one_from(db, kind, None, render, inbox).await
+}
+
+/// `enqueue_one` for an activity that author `sender`'s own account sends
+/// (the blog's when `None`).
+pub async fn enqueue_one_from(
+    db: &impl ConnectionTrait,
+    kind: ActivityKind,
+    sender: Option<i32>,
+    render: impl FnOnce(&str) -> String,
+    inbox: &str,
+) -> anyhow::Result<()> {
     let uuid = uuid::Uuid::new_v4().to_string();
     let payload = render(&uuid);
-    enqueue_one_as(db, kind, uuid, payload, inbox).await
+    let about = About {
+        sender,
+        ..About::default()
+    };
+    let activity = insert_activity(db, kind, about, Some(payload), uuid).await?;
+    insert_deliveries(db, activity.id, [inbox.to_owned()]).await
 }
 
 /// Queues an activity already rendered under `uuid`, for one inbox.
@@ -158,11 +178,13 @@ pub async fn enqueue_report(
 /// Queues the blog's `Move` for every follower. Its JSON is rendered when
 /// it is first sent, from where the blog moved.
 pub async fn enqueue_move(db: &impl ConnectionTrait) -> anyhow::Result<()> {
-    enqueue(db, ActivityKind::Move, About::default(), None).await
+    enqueue(db, ActivityKind::Move, About::default(), Vec::new()).await
 }
 
 /// Queues `kind` about a post for every follower, one delivery per shared
-/// inbox. Its JSON is rendered when it is first sent.
+/// inbox. Its JSON is rendered when it is first sent. A post whose author
+/// has an account of their own is sent from it, to their followers and the
+/// blog's, and a new one is boosted by the blog (`Announce`).
 pub async fn enqueue_for_followers(
     db: &impl ConnectionTrait,
     kind: ActivityKind,
@@ -172,7 +194,19 @@ pub async fn enqueue_for_followers(
         post: Some(post_id),
         ..About::default()
     };
-    enqueue(db, kind, about, None).await
+    let Some(author) = super::authors::of_post(db, post_id).await? else {
+        return enqueue(db, kind, about, Vec::new()).await;
+    };
+    let theirs = super::authors::follower_inboxes(db, author.id).await?;
+    let from_author = About {
+        sender: Some(author.id),
+        ..about
+    };
+    enqueue(db, kind, from_author, theirs).await?;
+    if kind == ActivityKind::Create {
+        enqueue(db, ActivityKind::Announce, about, Vec::new()).await?;
+    }
+    Ok(())
 }
 
 /// Queues the author's answer `comment_id` for the followers and for the
@@ -188,14 +222,21 @@ pub async fn enqueue_answer(
         comment: Some(comment_id),
         ..About::default()
     };
-    enqueue(db, ActivityKind::Reply, about, answered_inbox).await
+    enqueue(
+        db,
+        ActivityKind::Reply,
+        about,
+        answered_inbox.into_iter().collect(),
+    )
+    .await
 }
 
+/// Queues `kind` for the blog's followers and `extra_inboxes`.
 async fn enqueue(
     db: &impl ConnectionTrait,
     kind: ActivityKind,
     about: About,
-    extra_inbox: Option<String>,
+    extra_inboxes: Vec<String>,
 ) -> anyhow::Result<()> {
     let rows: Vec<(String, Option<String>)> = follower::Entity::find()
         .inner_join(actor::Entity)
@@ -210,7 +251,7 @@ async fn enqueue(
         .into_iter()
         .map(|(inbox, shared)| shared.filter(|s| !s.is_empty()).unwrap_or(inbox))
         .collect();
-    inboxes.extend(extra_inbox);
+    inboxes.extend(extra_inboxes);
     if inboxes.is_empty() {
         return Ok(());
     }

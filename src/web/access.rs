@@ -48,6 +48,7 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ("GET", "/admin/account", Access::Author),
     ("POST", "/admin/account/password", Access::Author),
     ("POST", "/admin/account/tokens", Access::Author),
+    ("POST", "/admin/account/fediverse", Access::Author),
     ("POST", "/admin/account/tokens/{id}/revoke", Access::Author),
     ("POST", "/admin/account/logout-everywhere", Access::Author),
     ("GET", "/admin/comments", Access::Author),

@@ -47,7 +47,18 @@ pub(super) async fn account_page(
     extra: minijinja::Value,
 ) -> AppResult<Response> {
     let tokens = crate::services::tokens::list(&state.db, user.0.id).await?;
-    let extra = context! { tokens => super::templates::to_value(&tokens), ..extra };
+    let followers = if user.0.fediverse_account {
+        crate::services::authors::follower_count(&state.db, user.0.id).await?
+    } else {
+        0
+    };
+    let extra = context! {
+        tokens => super::templates::to_value(&tokens),
+        own_account => user.0.fediverse_account,
+        own_handle => format!("@{}@{}", user.0.username, state.config.host()),
+        own_followers => followers,
+        ..extra
+    };
     let mut response = page(state, user, token, "admin/account.html", status, extra).await?;
     // It may show a new token, once: never kept by a browser or a proxy.
     response.headers_mut().insert(
@@ -116,4 +127,35 @@ pub async fn logout_everywhere(
         .await
         .map_err(|err| AppError::Internal(anyhow::Error::new(err)))?;
     Ok(Redirect::to("/login"))
+}
+
+#[derive(Deserialize)]
+pub struct OwnAccountForm {
+    /// Present when the box is ticked.
+    #[serde(default)]
+    account: Option<String>,
+}
+
+/// Turns the user's own fediverse account on or off. Their followers stay
+/// recorded, so turning it on again keeps them.
+pub async fn own_account(
+    AdminPage { state, user, .. }: AdminPage,
+    CsrfForm(form): CsrfForm<OwnAccountForm>,
+) -> AppResult<Redirect> {
+    let on = form.account.is_some();
+    if on
+        && user
+            .0
+            .username
+            .eq_ignore_ascii_case(&state.config.blog.username)
+    {
+        return Err(AppError::BadRequest(format!(
+            "@{}@{} is the blog's own account. Rename the blog's account ([blog] username) or this user first.",
+            user.0.username,
+            state.config.host()
+        )));
+    }
+    crate::services::authors::set_account(&state.db, user.0.id, on).await?;
+    state.changed(&[crate::pages::Change::Everything]).await;
+    Ok(Notice::Saved.after("/admin/account"))
 }

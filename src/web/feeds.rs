@@ -27,8 +27,34 @@ fn fixed(date: chrono::DateTime<Utc>) -> FixedDateTime {
 }
 
 pub async fn atom(State(state): State<WebState>) -> AppResult<Response> {
-    let config = &state.config;
     let posts = posts::recent(&state.db, FEED_LENGTH).await?;
+    let config = &state.config;
+    let about = Channel {
+        title: config.blog.title.clone(),
+        subtitle: config.blog.description.clone(),
+        home: state.urls.absolute("/"),
+        this: state.urls.absolute("/feed.atom"),
+    };
+    Ok(atom_document(&state, &posts, about))
+}
+
+/// What a feed is the feed of.
+pub(super) struct Channel {
+    pub title: String,
+    pub subtitle: String,
+    /// The page it follows.
+    pub home: String,
+    /// The feed's own address.
+    pub this: String,
+}
+
+/// An Atom feed of `posts`.
+pub(super) fn atom_document(
+    state: &WebState,
+    posts: &[posts::PostView],
+    about: Channel,
+) -> Response {
+    let config = &state.config;
     let entries = posts.iter().map(|post| {
         let url = state.urls.absolute(&post.path());
         let published = fixed(post.published_at.unwrap_or(post.updated_at));
@@ -55,30 +81,27 @@ pub async fn atom(State(state): State<WebState>) -> AppResult<Response> {
         .max()
         .unwrap_or_else(|| fixed(Utc::now()));
     let feed = FeedBuilder::default()
-        .id(state.urls.absolute("/"))
-        .title(config.blog.title.clone())
-        .subtitle(Some(config.blog.description.clone().into()))
+        .id(about.home.clone())
+        .title(about.title)
+        .subtitle(Some(about.subtitle.into()))
         .lang(Some(config.blog.language.clone()))
         .updated(updated)
         .link(
             LinkBuilder::default()
-                .href(state.urls.absolute("/"))
+                .href(about.home)
                 .rel("alternate")
                 .build(),
         )
         .link(
             LinkBuilder::default()
-                .href(state.urls.absolute("/feed.atom"))
+                .href(about.this)
                 .rel("self")
                 .mime_type(Some("application/atom+xml".into()))
                 .build(),
         )
         .entries(entries)
         .build();
-    Ok(feed_response(
-        "application/atom+xml; charset=utf-8",
-        feed.to_string(),
-    ))
+    feed_response("application/atom+xml; charset=utf-8", feed.to_string())
 }
 
 pub async fn rss(State(state): State<WebState>) -> AppResult<Response> {

@@ -5,6 +5,7 @@ mod account;
 mod admin;
 mod admin_page;
 mod auth;
+mod authors;
 mod blocklist;
 pub mod caching;
 mod client;
@@ -54,6 +55,8 @@ pub fn routes<S: Clone + Send + Sync + 'static>(state: &WebState) -> Router<S> {
         .route("/feed.rss", get(feeds::rss))
         .route("/feed.json", get(feeds::json_feed))
         .route("/sitemap.xml", get(site::sitemap))
+        .route("/authors/{name}", get(authors::page))
+        .route("/authors/{name}/feed.atom", get(authors::feed))
         .route_layer(middleware::map_response(pages::shows_listing));
     // Pages that only a new configuration changes.
     let fixed = Router::new()
@@ -135,6 +138,7 @@ fn guarded_routes(state: &WebState) -> Router<WebState> {
         .route("/admin/account", get(account::account))
         .route("/admin/account/password", post(account::change_password))
         .route("/admin/account/tokens", post(tokens::create))
+        .route("/admin/account/fediverse", post(account::own_account))
         .route("/admin/account/tokens/{id}/revoke", post(tokens::revoke))
         .route(
             "/admin/account/logout-everywhere",

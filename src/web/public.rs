@@ -24,7 +24,7 @@ use crate::{
 
 #[derive(Deserialize)]
 pub struct PageQuery {
-    page: Option<u64>,
+    pub page: Option<u64>,
 }
 
 #[derive(Deserialize)]

@@ -19,6 +19,7 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "index.html",
     "post.html",
     "tag.html",
+    "author.html",
     "error.html",
     "login.html",
     "partials/post_card.html",

@@ -7,6 +7,7 @@ mod peer;
 
 mod app_tokens;
 mod auth;
+mod author_accounts;
 mod authorized_fetch;
 mod backfill;
 mod blocklists;

@@ -30,6 +30,7 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ("GET", "/admin/account", Access::Author),
     ("POST", "/admin/account/password", Access::Author),
     ("POST", "/admin/account/tokens", Access::Author),
+    ("POST", "/admin/account/fediverse", Access::Author),
     ("POST", "/admin/account/tokens/{id}/revoke", Access::Author),
     ("GET", "/admin/comments", Access::Author),
     ("POST", "/admin/comments", Access::Admin),

@@ -18,10 +18,15 @@ fn now() -> String {
 }
 
 pub fn accept(urls: &Urls, uuid: &str, follow: Value) -> Value {
+    accept_from(urls, &urls.actor(), uuid, follow)
+}
+
+/// An `Accept` of a follow of the account `actor` (the blog or an author).
+pub fn accept_from(urls: &Urls, actor: &str, uuid: &str, follow: Value) -> Value {
     with_context(json!({
         "id": urls.activity(uuid),
         "type": "Accept",
-        "actor": urls.actor(),
+        "actor": actor,
         "object": follow,
     }))
 }
@@ -29,10 +34,15 @@ pub fn accept(urls: &Urls, uuid: &str, follow: Value) -> Value {
 /// An activity of the blog's about `object`, addressed as the object is
 /// (without `@context`, as collection items are).
 pub fn wrap(urls: &Urls, id: String, kind: &str, published: Value, object: Value) -> Value {
+    // The object's author sends it: the blog, or an author's own account.
+    let actor = match object.get("attributedTo") {
+        Some(Value::String(author)) => json!(author),
+        _ => json!(urls.actor()),
+    };
     json!({
         "id": id,
         "type": kind,
-        "actor": urls.actor(),
+        "actor": actor,
         "published": published,
         "to": object["to"],
         "cc": object["cc"],
@@ -61,15 +71,29 @@ pub fn create_or_update(
     with_context(wrap(urls, urls.activity(uuid), kind, published, object))
 }
 
-pub fn delete(urls: &Urls, uuid: &str, slug: &str) -> Value {
+pub fn delete(urls: &Urls, uuid: &str, post: &PostView) -> Value {
+    use super::super::objects::article::{audience, author};
     with_context(json!({
         "id": urls.activity(uuid),
         "type": "Delete",
-        "actor": urls.actor(),
+        "actor": author(urls, post),
         "published": now(),
         "to": [PUBLIC],
-        "cc": [urls.followers()],
-        "object": tombstone(urls, slug),
+        "cc": audience(urls, post),
+        "object": tombstone(urls, &post.slug),
+    }))
+}
+
+/// The blog's boost of a post its author's own account published.
+pub fn announce(urls: &Urls, uuid: &str, post: &PostView) -> Value {
+    with_context(json!({
+        "id": urls.activity(uuid),
+        "type": "Announce",
+        "actor": urls.actor(),
+        "published": post.published_at.map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        "to": [PUBLIC],
+        "cc": [urls.followers(), super::super::objects::article::author(urls, post)],
+        "object": urls.post(&post.slug),
     }))
 }
 

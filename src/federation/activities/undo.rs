@@ -7,7 +7,7 @@ use super::{Ctx, FedResult, ReactionType, embedded_id, embedded_type};
 use crate::{
     federation::error::FedError,
     pages::Change,
-    services::{followers, posts, quotes, reactions},
+    services::{authors, followers, posts, quotes, reactions},
 };
 
 pub type Undo = super::Envelope<UndoType>;
@@ -64,7 +64,29 @@ impl Activity for Undo {
                 return Ok(());
             }
         }
-        // A Follow, embedded or (from a known follower) given by id.
+        // A Follow of an author, embedded or given by id.
+        let followed = self
+            .object
+            .get("object")
+            .and_then(|o| embedded_id(o))
+            .and_then(|id| data.urls.author_name(id));
+        let author = match followed {
+            Some(name) => authors::by_username(&data.db, name).await?,
+            None => None,
+        };
+        let follower = self.actor.inner().as_str();
+        let follow_id = embedded_id(&self.object);
+        if author.is_some() || followed.is_none() {
+            let by_author = author.map(|a| a.id);
+            if authors::remove_follower(&data.db, follower, by_author, follow_id).await? {
+                tracing::info!(follower, "follower of an author left");
+                return Ok(());
+            }
+            if by_author.is_some() {
+                return Ok(());
+            }
+        }
+        // A Follow of the blog, embedded or (from a known follower) given by id.
         if followers::remove(&data.db, self.actor.inner().as_str()).await? {
             tracing::info!(follower = %self.actor.inner(), "follower left");
             data.pages.changed_soon(&[Change::Followers]);

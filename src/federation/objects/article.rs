@@ -135,7 +135,7 @@ fn preview(urls: &Urls, post: &PostView, id: &str, image: Option<&Value>) -> Val
     let link = escape(id);
     let mut note = json!({
         "type": "Note",
-        "attributedTo": urls.actor(),
+        "attributedTo": author(urls, post),
         "content": format!(
             "<p><strong>{}</strong></p><p>{}</p><p><a href=\"{link}\">{link}</a></p>",
             escape(&post.title),
@@ -146,6 +146,26 @@ fn preview(urls: &Urls, post: &PostView, id: &str, image: Option<&Value>) -> Val
         note["attachment"] = json!([image]);
     }
     note
+}
+
+/// Who wrote a post on the fediverse: its author's own account when they
+/// have one, else the blog.
+pub fn author(urls: &Urls, post: &PostView) -> String {
+    match &post.author_account {
+        Some(name) => urls.author(name),
+        None => urls.actor(),
+    }
+}
+
+/// Whose followers a post is for: the blog's, and its author's.
+pub fn audience(urls: &Urls, post: &PostView) -> Vec<String> {
+    let mut cc = vec![urls.followers()];
+    cc.extend(
+        post.author_account
+            .as_deref()
+            .map(|name| urls.author_followers(name)),
+    );
+    cc
 }
 
 /// The Article for a post, without `@context` (for embedding in activities).
@@ -161,7 +181,7 @@ pub fn article(urls: &Urls, post: &PostView, blog: &BlogConfig) -> Value {
     let mut article = json!({
         "id": id,
         "type": "Article",
-        "attributedTo": urls.actor(),
+        "attributedTo": author(urls, post),
         "name": post.title,
         "nameMap": { language: post.title },
         "summary": post.summary,
@@ -173,7 +193,7 @@ pub fn article(urls: &Urls, post: &PostView, blog: &BlogConfig) -> Value {
         "url": id,
         "published": timestamp(published),
         "to": [PUBLIC],
-        "cc": [urls.followers()],
+        "cc": audience(urls, post),
         "tag": tags,
         "sensitive": false,
         "context": urls.conversation(&post.slug),

@@ -37,6 +37,9 @@ pub struct PostView {
     pub author: String,
     /// The account that owns the post (an author may change only their own).
     pub author_id: i32,
+    /// The author's username, when they have a fediverse account of their
+    /// own: the post is theirs on the fediverse.
+    pub author_account: Option<String>,
     pub published_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
     pub tags: Vec<TagView>,
@@ -96,11 +99,17 @@ fn published() -> Select<post::Entity> {
 async fn views(db: &DatabaseConnection, posts: Vec<post::Model>) -> anyhow::Result<Vec<PostView>> {
     let ids: Vec<i32> = posts.iter().map(|p| p.id).collect();
     let author_ids: Vec<i32> = posts.iter().map(|p| p.author_id).collect();
-    let authors: HashMap<i32, String> = user::Entity::find()
+    let users = user::Entity::find()
         .filter(user::Column::Id.is_in(author_ids))
         .all(db)
         .await
-        .context("failed to load post authors")?
+        .context("failed to load post authors")?;
+    let accounts: HashMap<i32, String> = users
+        .iter()
+        .filter(|u| u.fediverse_account)
+        .map(|u| (u.id, u.username.clone()))
+        .collect();
+    let authors: HashMap<i32, String> = users
         .into_iter()
         .map(|u| (u.id, u.display_name.unwrap_or(u.username)))
         .collect();
@@ -140,6 +149,7 @@ async fn views(db: &DatabaseConnection, posts: Vec<post::Model>) -> anyhow::Resu
             reactions: ReactionCounts::kept(&p),
             id: p.id,
             author_id: p.author_id,
+            author_account: accounts.get(&p.author_id).cloned(),
             slug: p.slug,
             title: p.title,
             html: p.body_html,
@@ -265,6 +275,41 @@ pub async fn published_id(db: &DatabaseConnection, slug: &str) -> anyhow::Result
 
 pub async fn count_published(db: &DatabaseConnection) -> anyhow::Result<u64> {
     published().count(db).await.context("failed to count posts")
+}
+
+/// How many posts author `author_id` published.
+pub async fn published_count_by(db: &DatabaseConnection, author_id: i32) -> anyhow::Result<u64> {
+    published()
+        .filter(post::Column::AuthorId.eq(author_id))
+        .count(db)
+        .await
+        .context("failed to count an author's posts")
+}
+
+/// A page of author `author_id`'s published posts, newest first.
+pub async fn published_page_by(
+    db: &DatabaseConnection,
+    author_id: i32,
+    number: u64,
+    per_page: u64,
+) -> anyhow::Result<Option<Page<PostView>>> {
+    let posts = published().filter(post::Column::AuthorId.eq(author_id));
+    page_of(db, posts, number, per_page).await
+}
+
+/// Author `author_id`'s newest published posts, for their feed.
+pub async fn recent_by(
+    db: &DatabaseConnection,
+    author_id: i32,
+    count: u64,
+) -> anyhow::Result<Vec<PostView>> {
+    let posts = published()
+        .filter(post::Column::AuthorId.eq(author_id))
+        .limit(count)
+        .all(db)
+        .await
+        .context("failed to load an author's recent posts")?;
+    views(db, posts).await
 }
 
 /// The post an activity is about, whatever its state: `None` once it is gone
