@@ -6,7 +6,7 @@ use anyhow::Context;
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QuerySelect, TransactionSession, sea_query::OnConflict,
+    PaginatorTrait, QueryFilter, TransactionSession, sea_query::OnConflict,
 };
 use serde::Serialize;
 
@@ -161,18 +161,10 @@ pub async fn follower_inboxes(
     db: &impl ConnectionTrait,
     user_id: i32,
 ) -> anyhow::Result<Vec<String>> {
-    let rows: Vec<(String, Option<String>)> = author_follower::Entity::find()
+    let query = author_follower::Entity::find()
         .filter(author_follower::Column::UserId.eq(user_id))
-        .inner_join(actor::Entity)
-        .select_only()
-        .column(actor::Column::Inbox)
-        .column(actor::Column::SharedInbox)
-        .into_tuple()
-        .all(db)
+        .inner_join(actor::Entity);
+    outbox::inboxes_of(query, db)
         .await
-        .context("failed to load an author's follower inboxes")?;
-    Ok(rows
-        .into_iter()
-        .map(|(inbox, shared)| shared.filter(|s| !s.is_empty()).unwrap_or(inbox))
-        .collect())
+        .context("failed to load an author's follower inboxes")
 }

@@ -231,6 +231,25 @@ pub async fn enqueue_answer(
     .await
 }
 
+/// Where to deliver to the actors `query` joins: each one's shared inbox
+/// where it names one, else its own.
+pub async fn inboxes_of<E: sea_orm::EntityTrait>(
+    query: sea_orm::Select<E>,
+    db: &impl ConnectionTrait,
+) -> Result<Vec<String>, sea_orm::DbErr> {
+    let rows: Vec<(String, Option<String>)> = query
+        .select_only()
+        .column(actor::Column::Inbox)
+        .column(actor::Column::SharedInbox)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(inbox, shared)| shared.filter(|s| !s.is_empty()).unwrap_or(inbox))
+        .collect())
+}
+
 /// Queues `kind` for the blog's followers and `extra_inboxes`.
 async fn enqueue(
     db: &impl ConnectionTrait,
@@ -238,19 +257,12 @@ async fn enqueue(
     about: About,
     extra_inboxes: Vec<String>,
 ) -> anyhow::Result<()> {
-    let rows: Vec<(String, Option<String>)> = follower::Entity::find()
-        .inner_join(actor::Entity)
-        .select_only()
-        .column(actor::Column::Inbox)
-        .column(actor::Column::SharedInbox)
-        .into_tuple()
-        .all(db)
-        .await
-        .context("failed to load follower inboxes")?;
-    let mut inboxes: BTreeSet<String> = rows
-        .into_iter()
-        .map(|(inbox, shared)| shared.filter(|s| !s.is_empty()).unwrap_or(inbox))
-        .collect();
+    let mut inboxes: BTreeSet<String> =
+        inboxes_of(follower::Entity::find().inner_join(actor::Entity), db)
+            .await
+            .context("failed to load follower inboxes")?
+            .into_iter()
+            .collect();
     inboxes.extend(extra_inboxes);
     if inboxes.is_empty() {
         return Ok(());

@@ -23,7 +23,7 @@ pub enum Reported {
     Post(String),
     /// A comment shown here, by its uuid (the author's answers).
     Comment(String),
-    /// The blog's own account.
+    /// The blog's own account, or an author's.
     Blog,
     /// Anything else: a remote reply shown here, or a remote account.
     Other,

@@ -24,6 +24,7 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "login.html",
     "partials/post_card.html",
     "partials/pagination.html",
+    "partials/post_list.html",
     "admin/base.html",
     "admin/posts.html",
     "admin/editor.html",

@@ -76,6 +76,12 @@ async fn the_blog_moves_to_an_account_that_names_it_and_every_follower_is_told()
     assert!(home.contains(&format!("@newhome@{host}")));
     let (_, fediverse) = net.blog.get_text(&admin, "/admin/fediverse").await;
     assert!(fediverse.contains(r#"id="moved""#));
+    let title = fediverse
+        .split_once("<title>")
+        .and_then(|(_, rest)| rest.split_once("</title>"))
+        .map(|(title, _)| title)
+        .expect("a title");
+    assert_eq!(title, "Fediverse · The Reading Room");
     assert!(
         !fediverse.contains("Move the blog</button>"),
         "one move only"

@@ -46,7 +46,7 @@ fn recognise(data: &Ctx, id: &str) -> Reported {
     if let Some(slug) = data.urls.post_slug(id) {
         return Reported::Post(slug.to_owned());
     }
-    if id == data.urls.actor() {
+    if id == data.urls.actor() || data.urls.author_name(id).is_some() {
         return Reported::Blog;
     }
     match id.strip_prefix(&data.urls.comment("")) {
