@@ -90,6 +90,14 @@ pub enum UserCommand {
         /// admin (moderates, blocks, manages every post) or author (their own posts)
         role: String,
     },
+    /// Give a user a new password (read from standard input, or asked for
+    /// twice on a terminal); logs them out everywhere and revokes their app tokens
+    Passwd {
+        /// Login name
+        name: String,
+    },
+    /// List the users: name, role, created, last login
+    List,
 }
 
 impl Cli {
@@ -109,6 +117,12 @@ impl Cli {
             Command::User {
                 command: UserCommand::Role { name, role },
             } => set_role(&config, &name, &role).await,
+            Command::User {
+                command: UserCommand::Passwd { name },
+            } => new_password(&config, &name).await,
+            Command::User {
+                command: UserCommand::List,
+            } => list_users(&config).await,
             Command::Backup { file } => {
                 let db = app::connect(&config).await?;
                 crate::services::backup::write(&db, &file).await?;
@@ -195,7 +209,8 @@ impl import::Progress for ProgressBar {
 
 async fn add_user(config: &Config, name: &str, admin: bool) -> anyhow::Result<()> {
     let username = Username::parse(name).context("cannot create this user")?;
-    let password = Password::parse(read_password()?).context("cannot create this user")?;
+    let password = Password::parse(read_password("nothing was created")?)
+        .context("cannot create this user")?;
     let db = app::connect(config).await?;
     app::migrate(&db).await?;
     let user = users::create(&db, &username, &password, admin).await?;
@@ -219,7 +234,56 @@ async fn set_role(config: &Config, name: &str, role: &str) -> anyhow::Result<()>
     Ok(())
 }
 
-fn read_password() -> anyhow::Result<String> {
+async fn new_password(config: &Config, name: &str) -> anyhow::Result<()> {
+    let db = app::connect(config).await?;
+    app::migrate(&db).await?;
+    if users::find_by_username(&db, name).await?.is_none() {
+        anyhow::bail!("there is no user called {name}; `blog user list` shows who there is");
+    }
+    let password = Password::parse(read_password("the password was not changed")?)
+        .context("cannot change the password")?;
+    anyhow::ensure!(
+        users::reset_password(&db, name, &password).await?,
+        "there is no user called {name}"
+    );
+    println!("{name} has a new password; their sessions and app tokens were ended");
+    Ok(())
+}
+
+async fn list_users(config: &Config) -> anyhow::Result<()> {
+    let db = app::connect(config).await?;
+    app::migrate(&db).await?;
+    let all = users::list(&db).await?;
+    if all.is_empty() {
+        println!("no users yet; create one with `blog user add NAME --admin`");
+        return Ok(());
+    }
+    let width = all
+        .iter()
+        .map(|u| u.username.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    println!(
+        "{:width$}  {:6}  {:10}  last login",
+        "name", "role", "created"
+    );
+    for user in all {
+        let last = user.last_login_at.map_or_else(
+            || "never".to_owned(),
+            |at| at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        );
+        println!(
+            "{:width$}  {:6}  {:10}  {last}",
+            user.username,
+            user.role.to_string(),
+            user.created_at.format("%Y-%m-%d").to_string(),
+        );
+    }
+    Ok(())
+}
+
+fn read_password(unchanged: &str) -> anyhow::Result<String> {
     if !std::io::stdin().is_terminal() {
         let mut line = String::new();
         std::io::stdin()
@@ -229,12 +293,9 @@ fn read_password() -> anyhow::Result<String> {
         return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
     }
     let first = rpassword::prompt_password("Password: ").context("failed to read the password")?;
-    Password::parse(first.clone()).context("cannot create this user")?;
+    Password::parse(first.clone()).with_context(|| unchanged.to_owned())?;
     let second =
         rpassword::prompt_password("Password again: ").context("failed to read the password")?;
-    anyhow::ensure!(
-        first == second,
-        "the two passwords differ; nothing was created"
-    );
+    anyhow::ensure!(first == second, "the two passwords differ; {unchanged}");
     Ok(first)
 }

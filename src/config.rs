@@ -268,9 +268,7 @@ impl Config {
             None => {}
         }
         figment = figment.merge(Env::prefixed("BLOG_").split("__"));
-        let config: Config = figment
-            .extract()
-            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        let config: Config = figment.extract().map_err(crate::config_errors::explain)?;
         config.check()?;
         Ok(config)
     }
@@ -280,7 +278,7 @@ impl Config {
         let config: Config = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::string(text))
             .extract()
-            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+            .map_err(crate::config_errors::explain)?;
         config.check()?;
         Ok(config)
     }

@@ -4,6 +4,7 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
+mod config_errors;
 pub mod domain;
 pub mod entities;
 pub mod error;

@@ -52,6 +52,38 @@ impl Urls {
         Url::parse(&format!("{scheme}://{header}/")).is_ok_and(|url| self.is_ours(&url))
     }
 
+    /// Why other servers cannot reach the blog at `public_url` yet, if they
+    /// cannot: not https, a port in the address (handles have none), or a
+    /// name or address that only this machine or network knows.
+    pub fn unreachable_because(&self) -> Option<&'static str> {
+        if !self.base.starts_with("https://") {
+            return Some("it is not an https:// address");
+        }
+        if self.port.is_some() {
+            return Some("it names a port; fediverse handles have none, so serve it on 443");
+        }
+        let host = self.host.as_ref()?.as_str();
+        if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
+            return Some("it is an IP address; other servers need a domain name");
+        }
+        let local = [
+            "localhost",
+            "local",
+            "test",
+            "internal",
+            "lan",
+            "home.arpa",
+            "example",
+        ];
+        let private = local
+            .iter()
+            .any(|tld| host == *tld || host.ends_with(&format!(".{tld}")));
+        if private || !host.contains('.') {
+            return Some("its name is known only on this machine or network");
+        }
+        None
+    }
+
     pub fn absolute(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -178,5 +210,32 @@ impl Urls {
         let prefix = format!("{}/activities/", self.base);
         let uuid = url.strip_prefix(&prefix)?;
         (!uuid.is_empty() && !uuid.contains(['/', '?', '#'])).then_some(uuid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Urls;
+    use crate::config::Config;
+
+    fn at(public_url: &str) -> Option<&'static str> {
+        let config = Config {
+            public_url: public_url.parse().expect("URL"),
+            ..Config::default()
+        };
+        Urls::new(&config).unreachable_because()
+    }
+
+    #[test]
+    fn only_a_public_https_name_without_a_port_is_reachable() {
+        assert_eq!(at("https://blog.example.org"), None);
+        assert_eq!(at("https://words.librarian.net/"), None);
+        assert!(at("http://blog.example.org").is_some());
+        assert!(at("http://localhost:8080").is_some());
+        assert!(at("https://localhost").is_some());
+        assert!(at("https://blog.example.org:8443").is_some());
+        assert!(at("https://192.0.2.7").is_some());
+        assert!(at("https://nas.local").is_some());
+        assert!(at("https://intranet").is_some());
     }
 }

@@ -20,6 +20,7 @@ mod m20261205_000015_block_reasons;
 mod m20261205_000016_reports;
 mod m20261205_000017_settings;
 mod m20261205_000018_author_accounts;
+mod m20261205_000019_last_login;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000016_reports::Migration),
             Box::new(m20261205_000017_settings::Migration),
             Box::new(m20261205_000018_author_accounts::Migration),
+            Box::new(m20261205_000019_last_login::Migration),
         ]
     }
 }

@@ -16,6 +16,7 @@ pub struct Model {
     pub session_epoch: i32,
     /// The author is a fediverse account of their own (`@name@host`).
     pub fediverse_account: bool,
+    pub last_login_at: Option<ChronoDateTimeUtc>,
     #[sea_orm(has_many)]
     pub posts: HasMany<super::post::Entity>,
 }

@@ -15,7 +15,9 @@ use crate::{
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateUserError {
-    #[error("a user called {0} already exists")]
+    #[error(
+        "a user called {0} already exists; to give them a new password run `blog user passwd {0}`, to change what they may do `blog user role {0} admin` (or author)"
+    )]
     Exists(String),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
@@ -197,6 +199,67 @@ pub async fn change_password(
     }
     let password_hash = hash(new).await?;
     Ok(start_over(db, user, Some(password_hash)).await?)
+}
+
+/// Gives user `name` a new password without the old one (for the command
+/// line: a forgotten password), ending their sessions and revoking their
+/// app tokens. `false` when there is no such user.
+pub async fn reset_password(
+    db: &DatabaseConnection,
+    name: &str,
+    new: &Password,
+) -> anyhow::Result<bool> {
+    let Some(user) = find_by_username(db, name).await? else {
+        return Ok(false);
+    };
+    let password_hash = hash(new).await?;
+    start_over(db, &user, Some(password_hash)).await?;
+    Ok(true)
+}
+
+/// A user as `blog user list` shows them.
+#[derive(Debug, Clone)]
+pub struct UserSummary {
+    pub username: String,
+    pub role: Role,
+    pub created_at: chrono::DateTime<Utc>,
+    pub last_login_at: Option<chrono::DateTime<Utc>>,
+}
+
+/// Every user, by name.
+pub async fn list(db: &DatabaseConnection) -> anyhow::Result<Vec<UserSummary>> {
+    let all = user::Entity::find()
+        .order_by_asc(user::Column::Username)
+        .all(db)
+        .await
+        .context("failed to load users")?;
+    Ok(all
+        .into_iter()
+        .map(|u| UserSummary {
+            role: if u.is_admin {
+                Role::Admin
+            } else {
+                Role::Author
+            },
+            username: u.username,
+            created_at: u.created_at,
+            last_login_at: u.last_login_at,
+        })
+        .collect())
+}
+
+/// Notes that `user` logged in now.
+pub async fn logged_in(db: &DatabaseConnection, id: i32) -> anyhow::Result<()> {
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::LastLoginAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(user::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .context("failed to note the login")?;
+    Ok(())
 }
 
 /// Ends every session of `user`, everywhere, and revokes their app tokens.

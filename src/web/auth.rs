@@ -185,6 +185,7 @@ pub async fn login(
         .await
         .map_err(|err| AppError::Internal(anyhow::Error::new(err)))?;
     start_session(&session, user.id, user.session_epoch).await?;
+    users::logged_in(&state.db, user.id).await?;
     Ok(Redirect::to(safe_next(&form.next)).into_response())
 }
 

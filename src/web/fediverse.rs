@@ -74,6 +74,8 @@ async fn fediverse_page(
         hosts => to_value(&hosts),
         handle => handle,
         actor_id => state.urls.actor(),
+        unreachable => state.urls.unreachable_because(),
+        public_url => state.config.public_url.as_str(),
         identity => to_value(&identity),
         aliases => aliases,
         target => said.target.unwrap_or_default(),

@@ -86,6 +86,107 @@ async fn user_add_refuses_a_name_that_exists() {
         stderr.contains("a user called librarian already exists"),
         "{stderr}"
     );
+    assert!(
+        stderr.contains("blog user passwd librarian"),
+        "says what to do instead: {stderr}"
+    );
+}
+
+/// Runs `blog user ARGS` with `input` on standard input.
+fn user_command(db: &TestDb, args: &[&str], input: &str) -> std::process::Output {
+    let mut child = blog(db).arg("user").args(args).spawn().expect("run blog");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write");
+    child.wait_with_output().expect("blog finishes")
+}
+
+#[tokio::test]
+async fn user_passwd_gives_a_new_password_and_the_old_one_stops_working() {
+    let db = TestDb::new().await;
+    assert!(
+        add_user(&db, &["librarian"], "the first long password")
+            .status
+            .success()
+    );
+
+    let output = user_command(&db, &["passwd", "librarian"], "a brand new password\n");
+
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("librarian has a new password"));
+    let conn = blog::app::connect(&config_for(&db)).await.expect("connect");
+    let login = |password: &'static str| {
+        let conn = conn.clone();
+        async move {
+            blog::services::users::verify_login(&conn, "librarian", password)
+                .await
+                .expect("query")
+                .is_some()
+        }
+    };
+    assert!(login("a brand new password").await);
+    assert!(!login("the first long password").await);
+
+    let nobody = user_command(&db, &["passwd", "nobody"], "a brand new password\n");
+    assert!(!nobody.status.success());
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("there is no user called nobody"));
+    let short = user_command(&db, &["passwd", "librarian"], "short\n");
+    assert!(!short.status.success());
+    assert!(
+        login("a brand new password").await,
+        "a refused password changes nothing"
+    );
+}
+
+#[tokio::test]
+async fn user_list_shows_names_roles_creation_and_last_login() {
+    let db = TestDb::new().await;
+    let empty = user_command(&db, &["list"], "");
+    assert!(String::from_utf8_lossy(&empty.stdout).contains("no users yet"));
+    assert!(
+        add_user(&db, &["zelda", "--admin"], "a long enough password")
+            .status
+            .success()
+    );
+    assert!(
+        add_user(&db, &["anna"], "a long enough password")
+            .status
+            .success()
+    );
+    let conn = blog::app::connect(&config_for(&db)).await.expect("connect");
+    let anna = blog::services::users::find_by_username(&conn, "anna")
+        .await
+        .expect("query")
+        .expect("anna");
+    blog::services::users::logged_in(&conn, anna.id)
+        .await
+        .expect("login noted");
+
+    let output = user_command(&db, &["list"], "");
+
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert!(lines[0].starts_with("name"), "{stdout}");
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    assert!(
+        lines[1].starts_with("anna ") && lines[1].contains("author"),
+        "{stdout}"
+    );
+    assert!(lines[1].contains(&format!("{today}  {today}")), "{stdout}");
+    assert!(
+        lines[2].starts_with("zelda") && lines[2].contains("admin"),
+        "{stdout}"
+    );
+    assert!(lines[2].ends_with("never"), "{stdout}");
 }
 
 #[test]
@@ -94,6 +195,8 @@ fn every_command_has_help() {
         vec!["--help"],
         vec!["serve", "--help"],
         vec!["user", "add", "--help"],
+        vec!["user", "passwd", "--help"],
+        vec!["user", "list", "--help"],
         vec!["migrate", "--help"],
         vec!["import", "wordpress", "--help"],
     ] {
@@ -194,6 +297,57 @@ async fn an_unknown_key_in_the_config_file_stops_the_server_with_its_name() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("lissen"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_misspelt_key_is_named_with_its_file_line_and_the_key_meant() {
+    let db = TestDb::new().await;
+    let path = db.dir.path().join("config.toml");
+    std::fs::write(
+        &path,
+        "public_url = \"https://blog.example\"\n\n[blog]\ntitel = \"Reading Room\"\n",
+    )
+    .expect("write");
+
+    let output = blog(&db).arg("migrate").output().expect("run");
+
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr
+            .contains("config.toml, line 4: unknown key `titel` in [blog]; did you mean `title`?"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("default."), "no profile prefix: {stderr}");
+}
+
+#[tokio::test]
+async fn a_log_written_to_a_file_has_no_colour_codes() {
+    let db = TestDb::new().await;
+    let log_path = db.dir.path().join("blog.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let mut child = blog(&db)
+        .env("BLOG_LISTEN", "127.0.0.1:0")
+        .stderr(log)
+        .spawn()
+        .expect("run blog");
+    let started = Instant::now();
+    let written = loop {
+        let written = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if written.contains("listening on") {
+            break written;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no start-up line: {written}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    child.kill().ok();
+    child.wait().ok();
+
+    assert!(written.contains("INFO"), "{written}");
+    assert!(!written.contains('\u{1b}'), "escape codes in {written:?}");
 }
 
 pub(crate) fn config_for(db: &TestDb) -> blog::config::Config {

@@ -169,3 +169,31 @@ async fn the_admin_exports_the_followers_as_a_mastodon_csv() {
         ]
     );
 }
+
+#[tokio::test]
+async fn the_fediverse_page_says_when_followers_cannot_reach_the_blog_yet() {
+    let local = crate::helpers::TestApp::spawn().await;
+    let admin = local.logged_in_admin().await;
+    let (_, page) = local.get_text(&admin, "/admin/fediverse").await;
+    assert!(
+        page.contains("Followers cannot reach this blog yet"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<code>public_url</code>"),
+        "names the setting"
+    );
+    assert!(!page.contains("Search for @blog@"), "{page}");
+
+    let public = crate::helpers::TestApp::spawn_with(|c| {
+        c.public_url = "https://reading-room.example.net".parse().expect("URL");
+    })
+    .await;
+    let admin = public.logged_in_admin().await;
+    let (_, page) = public.get_text(&admin, "/admin/fediverse").await;
+    assert!(!page.contains("cannot reach"), "{page}");
+    assert!(
+        page.contains(r#"value="@blog@reading-room.example.net""#),
+        "{page}"
+    );
+}

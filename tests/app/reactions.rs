@@ -61,8 +61,26 @@ async fn likes_and_boosts_are_counted_once_per_actor_and_undone() {
     )
     .await;
 
-    let (likes, shares, _) = counts(&net).await;
+    let (likes, shares, page) = counts(&net).await;
     assert_eq!((likes, shares), (json!(1), json!(0)));
+    assert!(page.contains("1 like"), "{page}");
+    assert!(
+        !page.contains("boost"),
+        "nothing to count is not shown: {page}"
+    );
+}
+
+#[tokio::test]
+async fn a_post_nobody_reacted_to_shows_no_counts() {
+    let (net, _) = with_post().await;
+
+    let (_, _, page) = counts(&net).await;
+
+    assert!(
+        !page.contains("0 likes") && !page.contains("0 boosts"),
+        "{page}"
+    );
+    assert!(!page.contains(r#"class="reactions meta""#), "{page}");
 }
 
 #[tokio::test]
