@@ -195,3 +195,58 @@ async fn find_the_post_on_the_home_page(b: &mut Browser) {
     let content = "//article[contains(@class, 'h-entry')]//div[contains(@class, 'e-content')]";
     see_rendered_markdown(b, content).await;
 }
+
+#[tokio::test]
+async fn enter_in_the_title_previews_and_brings_the_preview_into_view() {
+    let app = TestApp::spawn().await;
+    app.add_user("alice", true).await;
+
+    super::run(
+        "enter_in_the_title_previews_and_brings_the_preview_into_view",
+        &app.base,
+        async |b: &mut Browser| {
+            b.log_in("alice").await;
+            open_the_editor(b).await;
+            b.step("press Enter in the title").await;
+            b.fill("Body", BODY).await;
+            b.fill("Title", &format!("{TITLE}\u{E007}")).await;
+            let preview = "//section[@id='preview']";
+            b.see(
+                &format!("{preview}//h1[normalize-space()={}]", literal(TITLE)),
+                "the preview, not an upload",
+            )
+            .await;
+            let page = b.client.source().await.expect("page source");
+            assert!(!page.contains("Choose an image"), "no upload was tried");
+            assert!(!page.contains("Please correct"), "nothing to correct");
+            assert!(
+                b.url().await.ends_with("#preview"),
+                "the page opens at the preview: {}",
+                b.url().await
+            );
+            let top = b
+                .client
+                .execute(
+                    "return document.getElementById('preview').getBoundingClientRect().top;",
+                    vec![],
+                )
+                .await
+                .expect("script");
+            let height = b
+                .client
+                .execute("return window.innerHeight;", vec![])
+                .await
+                .expect("script");
+            let (top, height) = (
+                top.as_f64().expect("a number"),
+                height.as_f64().expect("a number"),
+            );
+            assert!(
+                (0.0..height).contains(&top),
+                "the preview is in view: top {top} of {height}"
+            );
+            assert_eq!(b.value("Title").await, TITLE, "the form keeps the title");
+        },
+    )
+    .await;
+}
