@@ -16,6 +16,7 @@ mod caching;
 mod cli;
 mod comment_pages;
 mod config;
+mod contrast;
 mod conversation;
 mod delivery;
 mod discovery;
