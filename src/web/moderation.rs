@@ -139,6 +139,9 @@ pub struct Moderate {
     /// The tab to go back to.
     #[serde(default)]
     status: Option<CommentStatus>,
+    /// "Apply to every one shown": the whole tab, not only those ticked.
+    #[serde(default)]
+    every: Option<String>,
 }
 
 pub async fn moderate(
@@ -156,7 +159,15 @@ pub async fn moderate(
         }
         None => {
             let action = Action::parse(&form.action).ok_or_else(|| unknown_action(&form.action))?;
-            (action, form.ids.clone())
+            let ids = match (&form.every, form.status) {
+                (Some(_), Some(status)) => comments::with_status(&state.db, status)
+                    .await?
+                    .into_iter()
+                    .map(|c| c.id)
+                    .collect(),
+                _ => form.ids.clone(),
+            };
+            (action, ids)
         }
     };
     if ids.is_empty() {

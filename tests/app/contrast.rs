@@ -78,11 +78,10 @@ fn rules() -> Vec<(String, String, String)> {
 
 #[test]
 fn every_text_colour_meets_wcag_aa_in_light_and_dark() {
-    let dark_at = CSS.find("prefers-color-scheme: dark").expect("a dark scheme");
-    let schemes = [
-        ("light", palette(CSS)),
-        ("dark", palette(&CSS[dark_at..])),
-    ];
+    let dark_at = CSS
+        .find("prefers-color-scheme: dark")
+        .expect("a dark scheme");
+    let schemes = [("light", palette(CSS)), ("dark", palette(&CSS[dark_at..]))];
     let mut checked = 0;
     let mut failures = Vec::new();
     for (scheme, palette) in &schemes {

@@ -90,6 +90,41 @@ async fn bulk_actions_move_comments_between_tabs_with_counts() {
 }
 
 #[tokio::test]
+async fn every_comment_shown_in_a_tab_is_moderated_at_once() {
+    let (net, admin, post) = setup().await;
+    let peer = &net.peers[0];
+    for (user, text) in [("alice", "One"), ("bob", "Two"), ("alice", "Three")] {
+        peer.send_activity(
+            user,
+            "Create",
+            peer.reply(user, &post, &format!("<p>{text}</p>")),
+            &net.inbox(),
+        )
+        .await;
+    }
+    let (_, page) = net.blog.get_text(&admin, "/admin/comments").await;
+    assert!(page.contains("Apply to all 3 shown"), "{page}");
+
+    let response = net
+        .blog
+        .submit(
+            &admin,
+            "/admin/comments",
+            "/admin/comments",
+            &[
+                ("action", "approve"),
+                ("status", "pending"),
+                ("every", "shown"),
+            ],
+        )
+        .await;
+
+    assert_eq!(response.status(), 303);
+    assert!(ids_in_queue(&net, &admin, "pending").await.is_empty());
+    assert_eq!(ids_in_queue(&net, &admin, "approved").await.len(), 3);
+}
+
+#[tokio::test]
 async fn a_blocked_server_cannot_reply_or_follow_and_its_comments_are_hidden_until_unblocked() {
     let (net, admin, post) = setup().await;
     let spam = &net.peers[1];
