@@ -56,6 +56,9 @@ pub struct Submission {
 pub struct Preview {
     pub html: String,
     pub card: Card,
+    /// Words in the text, and the minutes it takes to read (at 230 a minute).
+    pub words: usize,
+    pub minutes: usize,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -67,7 +70,10 @@ pub struct Card {
 
 impl Preview {
     fn of(post: &ValidPost) -> Preview {
+        let words = post.body.split_whitespace().count();
         Preview {
+            words,
+            minutes: words.div_ceil(230).max(1),
             html: render_markdown(&post.body).into_string(),
             card: Card {
                 title: post.title.clone(),

@@ -246,6 +246,26 @@ async fn enter_in_the_title_previews_and_brings_the_preview_into_view() {
                 "the preview is in view: top {top} of {height}"
             );
             assert_eq!(b.value("Title").await, TITLE, "the form keeps the title");
+            b.see(
+                "//p[@id='word-count'][starts-with(normalize-space(), '17 words')]",
+                "the word count",
+            )
+            .await;
+            let beside = b
+                .client
+                .execute(
+                    "return document.getElementById('preview').getBoundingClientRect().left \
+                     - document.querySelector('form.editor').getBoundingClientRect().right;",
+                    vec![],
+                )
+                .await
+                .expect("script")
+                .as_f64()
+                .expect("a number");
+            assert!(
+                beside >= 0.0,
+                "the preview is beside the text at 1280 px ({beside})"
+            );
         },
     )
     .await;
