@@ -48,6 +48,10 @@ pub async fn create(
         is_admin: Set(is_admin),
         created_at: Set(Utc::now()),
         session_epoch: Set(0),
+        // Every column given: what an insert returns never rests on a
+        // default the database fills in.
+        fediverse_account: Set(false),
+        last_login_at: Set(None),
         ..Default::default()
     };
     match model.insert(db).await {
