@@ -82,7 +82,7 @@ fn describe(error: &figment::Error) -> String {
                 valid.join(", ")
             )
         }
-        other => format!("{written}: {other}"),
+        other => format!("`{}`: {other}", error.path.join(".")),
     };
     format!("{place}: {what}")
 }

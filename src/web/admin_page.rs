@@ -88,5 +88,9 @@ pub(super) async fn page(
         ..extra
     };
     let html = state.templates.render(name, ctx)?;
-    Ok((status, token, Html(html)).into_response())
+    let policy = [(
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        super::ADMIN_CSP,
+    )];
+    Ok((status, token, policy, Html(html)).into_response())
 }

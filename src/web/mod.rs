@@ -63,6 +63,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(state: &WebState) -> Router<S> {
         .route("/robots.txt", get(site::robots))
         .route("/style.css", get(public::stylesheet))
         .route("/avatar.png", get(public::avatar))
+        .route("/admin.js", get(public::admin_script))
         .route_layer(middleware::map_response(pages::shows_nothing_changing));
     Router::new()
         .merge(listings)
@@ -221,13 +222,18 @@ pub fn catch_panics<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Rout
 /// Browser protections on every response: a strict Content-Security-Policy
 /// (no scripts at all; remote pictures only), no MIME sniffing, no framing,
 /// and full referrers only within the site.
+/// What every page may load: no script at all.
+const PUBLIC_CSP: &str = "default-src 'none'; img-src 'self' https: data:; style-src 'self'; \
+     form-action 'self' https:; frame-ancestors 'none'; base-uri 'none'";
+
+/// The admin pages may also run the blog's own script (`/admin.js`), which
+/// only adds conveniences; they work without it.
+pub(crate) const ADMIN_CSP: &str = "default-src 'none'; script-src 'self'; img-src 'self' https: data:; \
+     style-src 'self'; form-action 'self' https:; frame-ancestors 'none'; base-uri 'none'";
+
 fn with_security_headers(router: Router) -> Router {
     let headers = [
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; img-src 'self' https: data:; style-src 'self'; \
-             form-action 'self' https:; frame-ancestors 'none'; base-uri 'none'",
-        ),
+        (header::CONTENT_SECURITY_POLICY, PUBLIC_CSP),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
         (header::X_FRAME_OPTIONS, "DENY"),

@@ -233,6 +233,19 @@ pub async fn stylesheet(State(state): State<WebState>) -> AppResult<Response> {
 }
 
 const AVATAR: &[u8] = include_bytes!("../../templates/static/avatar.png");
+const ADMIN_JS: &str = include_str!("../../templates/static/admin.js");
+
+/// The admin pages' optional script (they work without it).
+pub async fn admin_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        ADMIN_JS,
+    )
+        .into_response()
+}
 
 /// The built-in picture the blog shows on the fediverse.
 pub async fn avatar() -> Response {

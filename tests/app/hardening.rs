@@ -171,6 +171,14 @@ async fn every_response_carries_browser_protections() {
         assert_eq!(headers["x-frame-options"], "DENY", "{path}");
         assert!(headers.contains_key("referrer-policy"), "{path}");
     }
+    // The admin pages may run the blog's own script, and nothing else.
+    let admin = app.logged_in_admin().await;
+    let response = app.get(&admin, "/admin").await;
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii");
+    assert!(csp.contains("script-src 'self';"), "{csp}");
+    assert!(!csp.contains("unsafe"), "{csp}");
 }
 
 #[tokio::test]

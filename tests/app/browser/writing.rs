@@ -270,3 +270,44 @@ async fn enter_in_the_title_previews_and_brings_the_preview_into_view() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn leaving_the_editor_with_unsaved_changes_asks_first() {
+    let app = TestApp::spawn().await;
+    app.add_user("alice", true).await;
+
+    super::run(
+        "leaving_the_editor_with_unsaved_changes_asks_first",
+        &app.base,
+        async |b: &mut Browser| {
+            b.log_in("alice").await;
+            open_the_editor(b).await;
+            b.step("type, then leave").await;
+            b.fill("Body", "Three short words").await;
+            b.see(
+                "//p[@id='live-word-count'][normalize-space()='3 words']",
+                "the word count as the text is typed",
+            )
+            .await;
+            // The browser asks before leaving when the page cancels
+            // `beforeunload`; the driver answers such prompts itself, so
+            // the event is sent here as a navigation sends it.
+            let leaving = "const e = new Event('beforeunload', { cancelable: true }); \
+                           window.dispatchEvent(e); return e.defaultPrevented;";
+            let asks = b.client.execute(leaving, vec![]).await.expect("script");
+            assert_eq!(
+                asks,
+                serde_json::json!(true),
+                "unsaved text makes the browser ask"
+            );
+            b.fill("Body", "").await;
+            let asks = b.client.execute(leaving, vec![]).await.expect("script");
+            assert_eq!(
+                asks,
+                serde_json::json!(false),
+                "nothing to lose, nothing asked"
+            );
+        },
+    )
+    .await;
+}
