@@ -31,19 +31,24 @@ async fn ids_in_queue(net: &Fediverse, admin: &reqwest::Client, status: &str) ->
         .collect()
 }
 
-#[tokio::test]
-async fn bulk_actions_move_comments_between_tabs_with_counts() {
-    let (net, admin, post) = setup().await;
+/// Replies One, Two and Three from alice and bob, held for moderation.
+async fn three_replies(net: &Fediverse, post: &str) {
     let peer = &net.peers[0];
     for (user, text) in [("alice", "One"), ("bob", "Two"), ("alice", "Three")] {
         peer.send_activity(
             user,
             "Create",
-            peer.reply(user, &post, &format!("<p>{text}</p>")),
+            peer.reply(user, post, &format!("<p>{text}</p>")),
             &net.inbox(),
         )
         .await;
     }
+}
+
+#[tokio::test]
+async fn bulk_actions_move_comments_between_tabs_with_counts() {
+    let (net, admin, post) = setup().await;
+    three_replies(&net, &post).await;
     let pending = ids_in_queue(&net, &admin, "pending").await;
     assert_eq!(pending.len(), 3);
 
@@ -92,16 +97,7 @@ async fn bulk_actions_move_comments_between_tabs_with_counts() {
 #[tokio::test]
 async fn every_comment_shown_in_a_tab_is_moderated_at_once() {
     let (net, admin, post) = setup().await;
-    let peer = &net.peers[0];
-    for (user, text) in [("alice", "One"), ("bob", "Two"), ("alice", "Three")] {
-        peer.send_activity(
-            user,
-            "Create",
-            peer.reply(user, &post, &format!("<p>{text}</p>")),
-            &net.inbox(),
-        )
-        .await;
-    }
+    three_replies(&net, &post).await;
     let (_, page) = net.blog.get_text(&admin, "/admin/comments").await;
     assert!(page.contains("Apply to all 3 shown"), "{page}");
 
