@@ -3,18 +3,20 @@
 //! dismisses them), and those the admin sends about a reply's author to
 //! the author's server.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use anyhow::Context;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionSession,
+    EntityTrait, QueryFilter, QueryOrder, TransactionSession,
 };
-use serde::Serialize;
+
+mod views;
 
 pub use crate::entities::report::{ReportDirection, ReportStatus, Resolution};
 use crate::entities::{actor, comment, post, report, report_target};
+pub use views::{Account, ReportView, TargetView, list, open_about, open_count};
 
 /// What a received report names, as the federation layer recognised it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,158 +136,6 @@ pub async fn receive(
     }
     txn.commit().await.context("failed to store a report")?;
     Ok(true)
-}
-
-/// An account as a report shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Account {
-    pub ap_id: String,
-    pub handle: String,
-    pub url: String,
-}
-
-impl From<actor::Model> for Account {
-    fn from(a: actor::Model) -> Account {
-        Account {
-            handle: format!("@{}@{}", a.preferred_username, a.host),
-            url: a
-                .url
-                .filter(|u| u.starts_with("http"))
-                .unwrap_or(a.ap_id.clone()),
-            ap_id: a.ap_id,
-        }
-    }
-}
-
-/// One object a report names, with what the blog knows of it.
-#[derive(Debug, Clone, Serialize)]
-pub struct TargetView {
-    pub ap_id: String,
-    pub post: Option<(i32, String, String)>,
-    pub comment: Option<super::comments::CommentView>,
-    pub account: Option<Account>,
-}
-
-/// A report as the admin sees it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ReportView {
-    pub id: i32,
-    pub direction: ReportDirection,
-    pub status: ReportStatus,
-    pub resolution: Option<Resolution>,
-    pub content: String,
-    pub created_at: DateTime<Utc>,
-    pub resolved_at: Option<DateTime<Utc>>,
-    /// Who reported (received), or who was reported (sent).
-    pub account: Option<Account>,
-    pub targets: Vec<TargetView>,
-}
-
-async fn view(
-    db: &DatabaseConnection,
-    row: report::Model,
-    account: Option<actor::Model>,
-) -> anyhow::Result<ReportView> {
-    let targets = report_target::Entity::find()
-        .filter(report_target::Column::ReportId.eq(row.id))
-        .order_by_asc(report_target::Column::Id)
-        .all(db)
-        .await
-        .context("failed to load what a report names")?;
-    let mut views = Vec::with_capacity(targets.len());
-    for t in targets {
-        let post = match t.post_id {
-            Some(id) => post::Entity::find_by_id(id)
-                .one(db)
-                .await
-                .context("failed to load a reported post")?
-                .map(|p| (p.id, p.slug, p.title)),
-            None => None,
-        };
-        let comment = match t.comment_id {
-            Some(id) => super::comments::by_id(db, id).await?,
-            None => None,
-        };
-        let account = match (t.actor_id, &comment) {
-            (Some(id), None) => actor::Entity::find_by_id(id)
-                .one(db)
-                .await
-                .context("failed to load a reported account")?
-                .map(Account::from),
-            _ => None,
-        };
-        views.push(TargetView {
-            ap_id: t.ap_id,
-            post,
-            comment,
-            account,
-        });
-    }
-    Ok(ReportView {
-        id: row.id,
-        direction: row.direction,
-        status: row.status,
-        resolution: row.resolution,
-        content: row.content,
-        created_at: row.created_at,
-        resolved_at: row.resolved_at,
-        account: account.map(Account::from),
-        targets: views,
-    })
-}
-
-/// Reports received (open or resolved) or sent, newest first; at most 200.
-pub async fn list(
-    db: &DatabaseConnection,
-    direction: ReportDirection,
-    status: ReportStatus,
-) -> anyhow::Result<Vec<ReportView>> {
-    let rows = report::Entity::find()
-        .filter(report::Column::Direction.eq(direction))
-        .filter(report::Column::Status.eq(status))
-        .order_by_desc(report::Column::CreatedAt)
-        .find_also_related(actor::Entity)
-        .all(db)
-        .await
-        .context("failed to load reports")?;
-    let mut views = Vec::with_capacity(rows.len());
-    for (row, account) in rows.into_iter().take(200) {
-        views.push(view(db, row, account).await?);
-    }
-    Ok(views)
-}
-
-/// How many received reports wait for the admin.
-pub async fn open_count(db: &DatabaseConnection) -> anyhow::Result<u64> {
-    report::Entity::find()
-        .filter(report::Column::Direction.eq(ReportDirection::Incoming))
-        .filter(report::Column::Status.eq(ReportStatus::Open))
-        .count(db)
-        .await
-        .context("failed to count reports")
-}
-
-/// For each of these comments that an open report names, what the
-/// reports say.
-pub async fn open_about(
-    db: &DatabaseConnection,
-    comment_ids: &[i32],
-) -> anyhow::Result<HashMap<i32, Vec<String>>> {
-    let rows = report_target::Entity::find()
-        .filter(report_target::Column::CommentId.is_in(comment_ids.iter().copied()))
-        .find_also_related(report::Entity)
-        .all(db)
-        .await
-        .context("failed to load the reports about comments")?;
-    let mut about: HashMap<i32, Vec<String>> = HashMap::new();
-    for (target, report) in rows {
-        if let (Some(id), Some(report)) = (target.comment_id, report)
-            && report.status == ReportStatus::Open
-        {
-            about.entry(id).or_default().push(report.content);
-        }
-    }
-    Ok(about)
 }
 
 /// What resolving a report changed.
