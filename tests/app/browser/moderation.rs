@@ -134,3 +134,48 @@ async fn bob_receives_the_answer(b: &mut Browser, peer: &Peer, question: &Value)
     let content = answer["content"].as_str().expect("the answer's HTML");
     assert!(content.contains("<em>Saturdays</em>"), "{content}");
 }
+
+#[tokio::test]
+async fn the_admin_marks_every_held_reply_as_spam_at_once() {
+    let net = Fediverse::start(&[("peer.test", &["bob", "carol"])]).await;
+    let author = net.blog.logged_in_admin().await;
+    let fields = [("title", "Opening Hours"), ("body", "From nine to five.")];
+    net.blog.write_post(&author, &fields, "publish").await;
+    let peer = &net.peers[0];
+    for (user, text) in [("bob", "Cheap pills"), ("carol", "Cheap watches")] {
+        let reply = peer.reply(user, &net.blog_url(POST), &format!("<p>{text}</p>"));
+        peer.send_activity(user, "Create", reply, &net.inbox())
+            .await;
+    }
+
+    super::run(
+        "the_admin_marks_every_held_reply_as_spam_at_once",
+        &net.blog_url(""),
+        async |b: &mut Browser| {
+            b.log_in("alice").await;
+            b.step("mark every held reply as spam").await;
+            b.menu("Comments").await;
+            b.see(
+                &format!("{TABS}//a[normalize-space()='Pending (2)']"),
+                "two held replies",
+            )
+            .await;
+            let select = b
+                .find("//select[@id='bulk-action']", "the bulk action")
+                .await;
+            select.select_by_value("spam").await.expect("spam chosen");
+            b.click_button("", "Apply to all 2 shown").await;
+            b.see(
+                &format!("{TABS}//a[normalize-space()='Spam (2)']"),
+                "both in the spam tab",
+            )
+            .await;
+            b.see(
+                &format!("{TABS}//a[normalize-space()='Pending (0)']"),
+                "none left waiting",
+            )
+            .await;
+        },
+    )
+    .await;
+}
