@@ -7,27 +7,15 @@ use figment::error::Kind;
 /// The line of `key` in TOML `text`, within table `table` (empty for the
 /// top level), counted from 1.
 fn line_of(text: &str, table: &[String], key: &str) -> Option<usize> {
-    let wanted = table.join(".");
-    let mut current = String::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if let Some(header) = line.strip_prefix('[') {
-            current = header
-                .trim_start_matches('[')
-                .split(']')
-                .next()
-                .unwrap_or_default()
-                .replace(' ', "");
-            continue;
-        }
-        let Some((name, _)) = line.split_once('=') else {
-            continue;
-        };
-        if current == wanted && name.trim().trim_matches('"') == key {
-            return Some(n + 1);
-        }
+    use toml_edit::TableLike;
+    let document = toml_edit::ImDocument::parse(text).ok()?;
+    let mut within: &dyn TableLike = document.as_table();
+    for name in table {
+        within = within.get(name)?.as_table_like()?;
     }
-    None
+    let (found, _) = within.get_key_value(key)?;
+    let at = found.span()?.start;
+    Some(text[..at].matches('\n').count() + 1)
 }
 
 /// The valid key nearest to `found`, when it is near enough to be a slip.
@@ -99,11 +87,15 @@ mod tests {
 
     #[test]
     fn a_key_is_found_on_its_line_within_its_table() {
-        let text = "public_url = \"https://x.example\"\n\n[blog]\n# a comment\ntitel = \"Hi\"\n[federation]\ntitel = 1\n";
+        let text = "public_url = \"https://x.example\"\n\n[blog]\n# a comment\ntitel = \"Hi\"\n[federation]\ntitel = 1\n[media.more]\nx = 2\n";
         assert_eq!(line_of(text, &["blog".into()], "titel"), Some(5));
         assert_eq!(line_of(text, &["federation".into()], "titel"), Some(7));
         assert_eq!(line_of(text, &[], "public_url"), Some(1));
         assert_eq!(line_of(text, &[], "titel"), None);
+        assert_eq!(
+            line_of(text, &["media".into(), "more".into()], "x"),
+            Some(9)
+        );
     }
 
     #[test]

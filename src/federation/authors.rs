@@ -41,20 +41,24 @@ impl AuthorKeyring {
             return Ok(found.clone());
         }
         let name = format!("author_keys:{}", author.id);
-        let generated = tokio::task::spawn_blocking(|| {
-            activitypub_federation::http_signatures::generate_actor_keypair()
-        })
-        .await
-        .context("key generation stopped")?
-        .context("failed to make an author's keys")?;
-        let stored = secrets::get_or_create(&data.db, &name, move || {
-            serde_json::to_string(&StoredKeys {
-                public_key_pem: generated.public_key,
-                private_key_pem: generated.private_key,
-            })
-            .unwrap_or_default()
-        })
-        .await?;
+        let stored = match secrets::get(&data.db, &name).await? {
+            Some(stored) => stored,
+            // Made off the async threads: RSA key generation takes a while.
+            None => {
+                let made = tokio::task::spawn_blocking(|| {
+                    activitypub_federation::http_signatures::generate_actor_keypair()
+                })
+                .await
+                .context("key generation stopped")?
+                .context("failed to make an author's keys")?;
+                let made = serde_json::to_string(&StoredKeys {
+                    public_key_pem: made.public_key,
+                    private_key_pem: made.private_key,
+                })
+                .context("failed to write an author's keys")?;
+                secrets::get_or_create(&data.db, &name, move || made).await?
+            }
+        };
         let stored: StoredKeys =
             serde_json::from_str(&stored).context("an author's stored keys are unreadable")?;
         let key_id = format!("{}#main-key", data.urls.author(&author.username));

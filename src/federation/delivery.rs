@@ -165,44 +165,43 @@ async fn keep_lease(
     }
 }
 
-/// The activity's JSON: stored, or rendered now from the post and stored so
-/// every inbox gets the same. `None` when there is nothing left to say.
+/// The activity's JSON: stored, or rendered now and stored so every inbox
+/// gets the same. `None` when there is nothing left to say.
 async fn payload(data: &Data<FedData>, item: &DueDelivery) -> anyhow::Result<Option<String>> {
     if let Some(payload) = &item.activity.payload {
         return Ok(Some(payload.clone()));
     }
+    let Some(value) = render(data, item).await? else {
+        return Ok(None);
+    };
+    let stored = deliveries::store_payload(&data.db, item.activity.id, value.to_string()).await?;
+    Ok(Some(stored))
+}
+
+/// The activity rendered from what it is about: an answer, a report, a
+/// revoked quote, the blog's move, or a post.
+async fn render(
+    data: &Data<FedData>,
+    item: &DueDelivery,
+) -> anyhow::Result<Option<serde_json::Value>> {
+    let urls = &data.urls;
+    let uuid = &item.activity.uuid;
     if let Some(comment_id) = item.activity.comment_id {
-        return answer_payload(data, item, comment_id).await;
+        return answer(data, uuid, comment_id).await;
     }
     if let Some(report_id) = item.activity.report_id {
-        let Some((content, objects)) =
-            crate::services::reports::for_flag(&data.db, report_id).await?
-        else {
-            return Ok(None);
-        };
-        let value = outbound::flag(&data.urls, &item.activity.uuid, &content, &objects);
-        let stored =
-            deliveries::store_payload(&data.db, item.activity.id, value.to_string()).await?;
-        return Ok(Some(stored));
+        let flag = crate::services::reports::for_flag(&data.db, report_id).await?;
+        return Ok(flag.map(|(content, objects)| outbound::flag(urls, uuid, &content, &objects)));
     }
     if let Some(quote_id) = item.activity.quote_id {
-        let Some((authorization, quoter)) = quotes::revoked(&data.db, quote_id).await? else {
-            return Ok(None);
-        };
-        let uuid = &item.activity.uuid;
-        let value = outbound::revoke_quote(&data.urls, uuid, &authorization, &quoter);
-        let stored =
-            deliveries::store_payload(&data.db, item.activity.id, value.to_string()).await?;
-        return Ok(Some(stored));
+        let revoked = quotes::revoked(&data.db, quote_id).await?;
+        return Ok(revoked.map(|(authorization, quoter)| {
+            outbound::revoke_quote(urls, uuid, &authorization, &quoter)
+        }));
     }
     if item.activity.kind == ActivityKind::Move {
-        let Some(moved) = crate::services::identity::load(&data.db).await?.moved else {
-            return Ok(None);
-        };
-        let value = outbound::move_blog(&data.urls, &item.activity.uuid, &moved.to.id);
-        let stored =
-            deliveries::store_payload(&data.db, item.activity.id, value.to_string()).await?;
-        return Ok(Some(stored));
+        let moved = crate::services::identity::load(&data.db).await?.moved;
+        return Ok(moved.map(|moved| outbound::move_blog(urls, uuid, &moved.to.id)));
     }
     let Some(post_id) = item.activity.post_id else {
         return Ok(None);
@@ -210,27 +209,27 @@ async fn payload(data: &Data<FedData>, item: &DueDelivery) -> anyhow::Result<Opt
     let Some(post) = posts::for_activity(&data.db, post_id).await? else {
         return Ok(None);
     };
-    let uuid = &item.activity.uuid;
-    let value = match item.activity.kind {
+    let blog = &data.config.blog;
+    Ok(match item.activity.kind {
         ActivityKind::Create if post.is_public() => {
-            outbound::create_or_update(&data.urls, uuid, false, &post, &data.config.blog)
+            Some(outbound::create_or_update(urls, uuid, false, &post, blog))
         }
         ActivityKind::Update if post.is_public() => {
-            outbound::create_or_update(&data.urls, uuid, true, &post, &data.config.blog)
+            Some(outbound::create_or_update(urls, uuid, true, &post, blog))
         }
-        ActivityKind::Delete => outbound::delete(&data.urls, uuid, &post),
-        ActivityKind::Announce if post.is_public() => outbound::announce(&data.urls, uuid, &post),
-        _ => return Ok(None),
-    };
-    let stored = deliveries::store_payload(&data.db, item.activity.id, value.to_string()).await?;
-    Ok(Some(stored))
+        ActivityKind::Delete => Some(outbound::delete(urls, uuid, &post)),
+        ActivityKind::Announce if post.is_public() => Some(outbound::announce(urls, uuid, &post)),
+        _ => None,
+    })
 }
 
-async fn answer_payload(
+/// The author's answer `comment_id`, while it and the comment it answers
+/// are there.
+async fn answer(
     data: &Data<FedData>,
-    item: &DueDelivery,
+    uuid: &str,
     comment_id: i32,
-) -> anyhow::Result<Option<String>> {
+) -> anyhow::Result<Option<serde_json::Value>> {
     let Some(answer) = comments::by_id(&data.db, comment_id).await? else {
         return Ok(None);
     };
@@ -242,9 +241,7 @@ async fn answer_payload(
         return Ok(None);
     };
     let note = outbound::answer_note(&data.urls, &answer, &answered);
-    let value = outbound::create_note(&data.urls, &item.activity.uuid, note);
-    let stored = deliveries::store_payload(&data.db, item.activity.id, value.to_string()).await?;
-    Ok(Some(stored))
+    Ok(Some(outbound::create_note(&data.urls, uuid, note)))
 }
 
 /// Sends one delivery and records how it went. `turn` (the host's and the

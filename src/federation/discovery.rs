@@ -17,34 +17,9 @@ pub struct WebfingerQuery {
     resource: String,
 }
 
-/// Which resources name the blog: `acct:blog@host` (with or without the
-/// port), the actor's id, or the home page.
-fn names_the_blog(data: &FedContext, resource: &str) -> bool {
-    let urls = &data.urls;
-    if resource == urls.actor()
-        || resource == urls.home()
-        || resource == urls.home().trim_end_matches('/')
-    {
-        return true;
-    }
-    let acct = resource.strip_prefix("acct:").unwrap_or(resource);
-    let Some((user, host)) = acct.rsplit_once('@') else {
-        return false;
-    };
-    user.eq_ignore_ascii_case(&data.config.blog.username)
-        && (urls.is_our_host(host)
-            || crate::domain::HostName::parse(host).is_ok_and(|h| {
-                crate::domain::HostName::of_url(&data.config.public_url)
-                    .is_some_and(|ours| ours == h)
-            }))
-}
-
-/// The author a resource names: `acct:name@host` on this blog's host, or
-/// their account's id.
-fn named_author<'a>(data: &FedContext, resource: &'a str) -> Option<&'a str> {
-    if let Some(name) = data.urls.author_name(resource) {
-        return Some(name);
-    }
+/// The name of an `acct:name@host` resource (`acct:` optional) whose host
+/// is this blog's, with or without the port.
+fn local_name<'a>(data: &FedContext, resource: &'a str) -> Option<&'a str> {
     let acct = resource.strip_prefix("acct:").unwrap_or(resource);
     let (user, host) = acct.rsplit_once('@')?;
     let ours = data.urls.is_our_host(host)
@@ -52,6 +27,25 @@ fn named_author<'a>(data: &FedContext, resource: &'a str) -> Option<&'a str> {
             crate::domain::HostName::of_url(&data.config.public_url).is_some_and(|ours| ours == h)
         });
     ours.then_some(user)
+}
+
+/// Which resources name the blog: `acct:blog@host` (with or without the
+/// port), the actor's id, or the home page.
+fn names_the_blog(data: &FedContext, resource: &str) -> bool {
+    let urls = &data.urls;
+    resource == urls.actor()
+        || resource == urls.home()
+        || resource == urls.home().trim_end_matches('/')
+        || local_name(data, resource)
+            .is_some_and(|user| user.eq_ignore_ascii_case(&data.config.blog.username))
+}
+
+/// The author a resource names: `acct:name@host` on this blog's host, or
+/// their account's id.
+fn named_author<'a>(data: &FedContext, resource: &'a str) -> Option<&'a str> {
+    data.urls
+        .author_name(resource)
+        .or_else(|| local_name(data, resource))
 }
 
 pub async fn webfinger(

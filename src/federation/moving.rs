@@ -25,16 +25,23 @@ pub fn also_known_as(actor: &Value) -> Vec<String> {
 }
 
 /// Reads the actor at `id` fresh from its server (not from what the blog
-/// kept), and keeps it.
+/// kept), keeps it, and returns its document too.
 pub async fn read_actor(data: &FedContext, id: &Url) -> Result<(RemoteActor, Value), String> {
-    let fetched = fetch_object_http::<_, Value>(id, data)
+    use activitypub_federation::traits::Object;
+    let unreadable = |err: &dyn std::fmt::Display| format!("Could not read {id}: {err}");
+    let document = fetch_object_http::<_, Value>(id, data)
         .await
-        .map_err(|err| format!("Could not read {id}: {err}"))?;
-    let actor = super::actor::RemoteActorId::from(id.clone())
-        .dereference_forced(data)
+        .map_err(|err| unreadable(&err))?
+        .object;
+    let person: super::objects::person::RemotePerson =
+        serde_json::from_value(document.clone()).map_err(|err| unreadable(&err))?;
+    RemoteActor::verify(&person, id, data)
         .await
-        .map_err(|err| format!("Could not read {id}: {err}"))?;
-    Ok((actor, fetched.object))
+        .map_err(|err| unreadable(&err))?;
+    let actor = RemoteActor::from_json(person, data)
+        .await
+        .map_err(|err| unreadable(&err))?;
+    Ok((actor, document))
 }
 
 /// Finds accounts for the admin pages.

@@ -121,14 +121,13 @@ pub async fn enqueue_one_from(
     render: impl FnOnce(&str) -> String,
     inbox: &str,
 ) -> anyhow::Result<()> {
-    let uuid = uuid::Uuid::new_v4().to_string();
+    let uuid = new_uuid();
     let payload = render(&uuid);
     let about = About {
         sender,
         ..About::default()
     };
-    let activity = insert_activity(db, kind, about, Some(payload), uuid).await?;
-    insert_deliveries(db, activity.id, [inbox.to_owned()]).await
+    enqueue_for_inbox(db, kind, about, (uuid, Some(payload)), inbox).await
 }
 
 /// Queues an activity already rendered under `uuid`, for one inbox.
@@ -139,8 +138,7 @@ pub async fn enqueue_one_as(
     payload: String,
     inbox: &str,
 ) -> anyhow::Result<()> {
-    let activity = insert_activity(db, kind, About::default(), Some(payload), uuid).await?;
-    insert_deliveries(db, activity.id, [inbox.to_owned()]).await
+    enqueue_for_inbox(db, kind, About::default(), (uuid, Some(payload)), inbox).await
 }
 
 /// Queues the revocation of quote `quote_id`'s authorisation for the
@@ -154,9 +152,7 @@ pub async fn enqueue_revocation(
         quote: Some(quote_id),
         ..About::default()
     };
-    let uuid = uuid::Uuid::new_v4().to_string();
-    let activity = insert_activity(db, ActivityKind::Revoke, about, None, uuid).await?;
-    insert_deliveries(db, activity.id, [inbox.to_owned()]).await
+    enqueue_for_inbox(db, ActivityKind::Revoke, about, (new_uuid(), None), inbox).await
 }
 
 /// Queues the `Flag` of sent report `report_id` for the reported
@@ -170,8 +166,23 @@ pub async fn enqueue_report(
         report: Some(report_id),
         ..About::default()
     };
-    let uuid = uuid::Uuid::new_v4().to_string();
-    let activity = insert_activity(db, ActivityKind::Flag, about, None, uuid).await?;
+    enqueue_for_inbox(db, ActivityKind::Flag, about, (new_uuid(), None), inbox).await
+}
+
+fn new_uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Queues an activity (with its uuid, and its JSON unless it is rendered
+/// when sent) for one inbox.
+async fn enqueue_for_inbox(
+    db: &impl ConnectionTrait,
+    kind: ActivityKind,
+    about: About,
+    (uuid, payload): (String, Option<String>),
+    inbox: &str,
+) -> anyhow::Result<()> {
+    let activity = insert_activity(db, kind, about, payload, uuid).await?;
     insert_deliveries(db, activity.id, [inbox.to_owned()]).await
 }
 
@@ -267,7 +278,7 @@ async fn enqueue(
     if inboxes.is_empty() {
         return Ok(());
     }
-    let uuid = uuid::Uuid::new_v4().to_string();
+    let uuid = new_uuid();
     let activity = insert_activity(db, kind, about, None, uuid).await?;
     insert_deliveries(db, activity.id, inboxes).await
 }

@@ -6,6 +6,15 @@ use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
 
 use crate::entities::secret;
 
+/// The secret called `name`, if it was made.
+pub async fn get(db: &DatabaseConnection, name: &str) -> anyhow::Result<Option<String>> {
+    let found = secret::Entity::find_by_id(name)
+        .one(db)
+        .await
+        .with_context(|| format!("failed to load secret {name}"))?;
+    Ok(found.map(|s| s.value))
+}
+
 /// Returns the secret called `name`, creating it with `generate` the first time.
 pub async fn get_or_create(
     db: &DatabaseConnection,

@@ -2,8 +2,8 @@
 //! apply) and export ours, both in Mastodon's CSV format.
 
 use axum::{
-    http::{StatusCode, header},
-    response::{IntoResponse, Redirect, Response},
+    http::StatusCode,
+    response::{Redirect, Response},
 };
 use minijinja::context;
 use serde::Deserialize;
@@ -90,15 +90,5 @@ pub async fn apply(
 /// The servers blocked here, as a CSV file to share.
 pub async fn export(AdminPage { state, .. }: AdminPage) -> AppResult<Response> {
     let body = blocklist::export_csv(&state.db).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"domain_blocks.csv\"",
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(super::fediverse::csv_download("domain_blocks.csv", body))
 }

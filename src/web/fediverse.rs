@@ -23,17 +23,20 @@ use crate::{error::AppResult, pages::Change, services::identity};
 /// The followers as a CSV download (Mastodon's format).
 pub async fn followers_csv(AdminPage { state, .. }: AdminPage) -> AppResult<Response> {
     let body = crate::services::followers::export_csv(&state.db).await?;
-    Ok((
+    Ok(csv_download("followers.csv", body))
+}
+
+/// A CSV file the browser saves as `file_name`.
+pub(super) fn csv_download(file_name: &str, body: Vec<u8>) -> Response {
+    let disposition = format!("attachment; filename=\"{file_name}\"");
+    (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"followers.csv\"",
-            ),
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
         ],
         body,
     )
-        .into_response())
+        .into_response()
 }
 
 /// What the page shows besides its lists: a notice, or why a change was

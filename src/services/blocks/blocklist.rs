@@ -194,8 +194,7 @@ pub async fn preview(db: &DatabaseConnection, list: Blocklist) -> anyhow::Result
     };
     for entry in list.entries {
         let domain = entry.domain.to_string();
-        let probe = format!("https://{domain}/");
-        if current.blocks(&probe) {
+        if current.covers(&entry.domain) {
             preview.already.push(domain);
             continue;
         }
@@ -222,7 +221,7 @@ pub async fn apply(db: &DatabaseConnection, list: Blocklist) -> anyhow::Result<(
     let mut added = 0;
     let mut posts = BTreeSet::new();
     for entry in list.entries {
-        if current.blocks(&format!("https://{}/", entry.domain)) {
+        if current.covers(&entry.domain) {
             continue;
         }
         let changed = super::add(

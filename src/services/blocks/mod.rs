@@ -49,6 +49,11 @@ impl BlockList {
             return false;
         };
         // A blocked domain covers its subdomains too.
+        self.covers(&host)
+    }
+
+    /// Whether a domain block in the list covers server `host`.
+    pub fn covers(&self, host: &HostName) -> bool {
         self.domains.iter().any(|d| host.is_within(d))
     }
 
