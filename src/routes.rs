@@ -17,6 +17,7 @@ use crate::{
     state::AppState,
     web::{
         self, WebState,
+        follow::{self, Followable},
         public::{self, CommentsQuery, Interaction},
     },
 };
@@ -27,6 +28,8 @@ pub fn router(state: AppState) -> Router {
         .route("/posts/{slug}", get(post))
         .route("/posts/{slug}/interact", get(interact))
         .route("/comments/{uuid}", get(comment))
+        .route("/follow", get(follow_blog))
+        .route("/authors/{name}/follow", get(follow_author))
         .merge(federation::routes(&config))
         .merge(web::routes(&state.web));
     // Checked before the page cache, which would otherwise answer first.
@@ -102,6 +105,56 @@ async fn interact(
         Err(err) => {
             interaction.error = Some(err.to_string());
             public::interaction_failed(&web, &slug, interaction).await
+        }
+    }
+}
+
+/// "Follow from your fediverse account", for the blog.
+async fn follow_blog(
+    State(web): State<WebState>,
+    State(federation): State<Federation>,
+    Query(interaction): Query<Interaction>,
+) -> AppResult<Response> {
+    let account = Followable::blog(&web);
+    follow_from_home(&web, &federation, &account, interaction).await
+}
+
+/// "Follow from your fediverse account", for an author with an account of
+/// their own.
+async fn follow_author(
+    State(web): State<WebState>,
+    State(federation): State<Federation>,
+    Path(name): Path<String>,
+    Query(interaction): Query<Interaction>,
+) -> AppResult<Response> {
+    let account = Followable::author(&web, &name).await?;
+    follow_from_home(&web, &federation, &account, interaction).await
+}
+
+/// Without an address, the page that asks for one; with one, the visitor
+/// is sent to their own server's page for following `account`, or the page
+/// says why not.
+async fn follow_from_home(
+    web: &WebState,
+    federation: &Federation,
+    account: &Followable,
+    mut interaction: Interaction,
+) -> AppResult<Response> {
+    if interaction.handle.trim().is_empty() {
+        return follow::page(web, account, interaction).await;
+    }
+    let data = federation.to_request_data();
+    match federation::interact::remote_interaction_url(
+        &data,
+        &interaction.handle,
+        &account.actor_url,
+    )
+    .await
+    {
+        Ok(url) => Ok(Redirect::to(&url).into_response()),
+        Err(err) => {
+            interaction.error = Some(err.to_string());
+            follow::page(web, account, interaction).await
         }
     }
 }

@@ -1,5 +1,7 @@
-//! "Reply from your fediverse account": find the visitor's server by
-//! WebFinger and send them to its page for interacting with our post.
+//! "Reply from your fediverse account" and "Follow from your fediverse
+//! account": find the visitor's server by WebFinger and send them to its
+//! page for interacting with our post or account (the OStatus subscribe
+//! template, which Mastodon, Misskey, Pleroma and others answer).
 
 use serde_json::Value;
 
@@ -18,7 +20,7 @@ pub enum InteractError {
     #[error("Could not reach {0} to look up your account. Check the address and try again.")]
     Unreachable(String),
     #[error(
-        "{0} does not offer a way to reply from your account. Copy the post's address into your app's search instead."
+        "{0} does not offer a way to open this from your account. Search for this page's address in your app instead."
     )]
     NoTemplate(String),
 }

@@ -13,6 +13,7 @@ mod csrf;
 mod errors;
 mod fediverse;
 mod feeds;
+pub mod follow;
 mod media;
 mod micropub;
 mod moderation;
@@ -45,7 +46,8 @@ use tower_http::{
 /// The browser-facing routes, on their own state. The post and comment
 /// permalinks, which also serve ActivityPub, are put together with
 /// federation's in `crate::routes` from `public::post`, `public::comment`
-/// and `public::interaction_failed`.
+/// and `public::interaction_failed`, and so are the follow pages
+/// (`follow`).
 pub fn routes<S: Clone + Send + Sync + 'static>(state: &WebState) -> Router<S> {
     // Lists of posts: their cached copies last until the posts change.
     let listings = Router::new()

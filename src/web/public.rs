@@ -199,7 +199,7 @@ pub async fn interaction_failed(
 }
 
 /// Where the blog moved, for the notice on its pages.
-async fn moved(state: &WebState) -> AppResult<minijinja::Value> {
+pub(super) async fn moved(state: &WebState) -> AppResult<minijinja::Value> {
     let identity = crate::services::identity::load(&state.db).await?;
     Ok(to_value(&identity.moved))
 }

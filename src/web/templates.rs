@@ -20,6 +20,7 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "post.html",
     "tag.html",
     "author.html",
+    "follow.html",
     "error.html",
     "login.html",
     "partials/post_card.html",

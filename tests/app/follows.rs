@@ -196,4 +196,123 @@ async fn the_fediverse_page_says_when_followers_cannot_reach_the_blog_yet() {
         page.contains(r#"value="@blog@reading-room.example.net""#),
         "{page}"
     );
+    assert!(
+        page.contains(r#"value="https://reading-room.example.net/follow""#),
+        "the follow link: {page}"
+    );
+}
+
+/// The port of a peer's address, for handles on it.
+fn port_of(base: &str) -> u16 {
+    Url::parse(base).expect("URL").port().expect("port")
+}
+
+/// The `uri` a remote-interaction redirect hands to the reader's server.
+fn handed_over(location: &str) -> String {
+    let location = Url::parse(location).expect("an absolute redirect");
+    location
+        .query_pairs()
+        .find(|(key, _)| key == "uri")
+        .map(|(_, uri)| uri.into_owned())
+        .unwrap_or_else(|| panic!("no uri in {location}"))
+}
+
+#[tokio::test]
+async fn the_follow_page_sends_each_reader_to_their_own_servers_follow_button() {
+    let net = Fediverse::start(&[("peer.test", &["alice"]), ("other.test", &["bob"])]).await;
+    let visitor = net.blog.client();
+    let (_, home) = net.blog.get_text(&visitor, "/").await;
+    assert!(home.contains(r#"<a href="/follow">Follow</a>"#), "{home}");
+    let (status, page) = net.blog.get_text(&visitor, "/follow").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&format!("@{}", net.handle())), "{page}");
+
+    let mut alice = String::new();
+    for (peer, user) in net.peers.iter().zip(["alice", "bob"]) {
+        let host = Url::parse(&peer.base).expect("URL");
+        let handle = format!(
+            "{user}@{}:{}",
+            host.host_str().expect("host"),
+            port_of(&peer.base)
+        );
+        let query: String = url::form_urlencoded::byte_serialize(handle.as_bytes()).collect();
+        let path = format!("/follow?handle={query}");
+        let response = net.blog.get(&visitor, &path).await;
+        if alice.is_empty() {
+            alice = path;
+        }
+        assert_eq!(response.status(), 303, "{handle}");
+        let location = crate::helpers::location(&response);
+        assert!(
+            location.starts_with(&format!("{}/authorize_interaction?uri=", peer.base)),
+            "{location}"
+        );
+        let actor = handed_over(&location);
+        assert_eq!(actor, net.blog_url("/users/blog"));
+        let (status, _, document) = net.get_json("/users/blog").await;
+        assert_eq!(status, 200);
+        assert_eq!(document["id"], actor, "the uri is the blog's actor");
+    }
+
+    // Asked again, the answer is the reader's server's of now, not a copy
+    // kept from before (only pages are kept); and it never leads off that
+    // server.
+    net.peers[0].set_interaction_template("https://evil.example/authorize?uri={uri}");
+    let response = net.blog.get(&visitor, &alice).await;
+    assert_eq!(response.status(), 422);
+    assert!(response.headers().get("location").is_none());
+
+    let response = net
+        .blog
+        .get(&visitor, "/follow?handle=ghost@nowhere.invalid")
+        .await;
+    assert_eq!(response.status(), 422);
+    let page = response.text().await.expect("body");
+    assert!(page.contains("Could not reach nowhere.invalid"), "{page}");
+    assert!(page.contains(r#"value="ghost@nowhere.invalid""#), "{page}");
+}
+
+#[tokio::test]
+async fn an_author_with_an_account_of_their_own_has_a_follow_page_too() {
+    let net = Fediverse::start(&[("peer.test", &["alice"])]).await;
+    let peer = &net.peers[0];
+    let visitor = net.blog.client();
+    let otto = net.blog.logged_in("otto", false).await;
+    let handle = format!("alice@peer.test:{}", port_of(&peer.base));
+    let path = format!("/authors/otto/follow?handle={handle}");
+
+    assert_eq!(net.blog.get(&visitor, &path).await.status(), 404);
+    let saved = net
+        .blog
+        .submit(
+            &otto,
+            "/admin/account",
+            "/admin/account/fediverse",
+            &[("account", "on")],
+        )
+        .await;
+    assert_eq!(saved.status(), 303);
+
+    let (_, profile) = net.blog.get_text(&visitor, "/authors/otto").await;
+    assert!(
+        profile.contains(r#"href="/authors/otto/follow""#),
+        "{profile}"
+    );
+    let (status, page) = net.blog.get_text(&visitor, "/authors/otto/follow").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("@otto@blog.test:"), "{page}");
+    let response = net.blog.get(&visitor, &path).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        handed_over(&crate::helpers::location(&response)),
+        net.blog_url("/users/otto")
+    );
+
+    let saved = net
+        .blog
+        .submit(&otto, "/admin/account", "/admin/account/fediverse", &[])
+        .await;
+    assert_eq!(saved.status(), 303);
+    let (status, _) = net.blog.get_text(&visitor, "/authors/otto/follow").await;
+    assert_eq!(status, 404, "no account, nothing to follow");
 }
