@@ -97,7 +97,9 @@ async fn a_blocklist_is_previewed_then_blocks_what_it_lists_with_its_reasons() {
     assert!(new.contains("<td>spam.example</td>"), "{new}");
     assert!(new.contains("Spam, and &quot;more&quot;"), "{new}");
     assert!(
-        new.contains("<td>1</td><td>1</td>"),
+        new.contains(
+            r#"<td data-label="Followers removed">1</td><td data-label="Comments hidden">1</td>"#
+        ),
         "one follower and one comment go: {new}"
     );
     assert!(!new.contains("old.example") && !new.contains("loud.example"));

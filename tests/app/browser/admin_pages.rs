@@ -83,6 +83,21 @@ async fn check_page(b: &mut Browser, name: &str, path: &str, width: u32) {
     )
     .await;
     assert_eq!(unlabelled, 0.0, "an unlabelled column on {name}");
+    // Where the headers are hidden (a phone), each cell after a row's first
+    // names its column, but for the actions.
+    let unnamed = number(
+        b,
+        "return [...document.querySelectorAll('table.admin-list')] \
+         .filter(t => t.tHead && getComputedStyle(t.tHead).display === 'none') \
+         .flatMap(t => [...t.tBodies[0].rows].flatMap(r => [...r.cells].slice(1))) \
+         .filter(td => !td.classList.contains('actions') && td.textContent.trim() !== '' \
+           && ['none', 'normal'].includes(getComputedStyle(td, '::before').content)).length;",
+    )
+    .await;
+    assert_eq!(
+        unnamed, 0.0,
+        "a cell without its column's name on {name} at {width} px"
+    );
     let floating = number(
         b,
         "return [...document.querySelectorAll('input[type=checkbox]')] \
@@ -137,6 +152,20 @@ async fn every_admin_page_fits_a_laptop_and_a_phone() {
     )
     .await
     .expect("reply stored");
+    blog::services::reports::receive(
+        &app.db,
+        &reader,
+        blog::services::reports::IncomingReport {
+            ap_id: "https://social.example/reports/1".to_owned(),
+            content: "This reply links to a shop selling fake tickets.".to_owned(),
+            objects: vec![(
+                "https://social.example/notes/1".to_owned(),
+                blog::services::reports::Reported::Other,
+            )],
+        },
+    )
+    .await
+    .expect("report stored");
     let made = app
         .submit(
             &admin,
