@@ -1,6 +1,6 @@
 // Admin pages work without this script; it only adds conveniences:
 // a warning before leaving the editor with unsaved changes, a live word
-// count, and copy buttons.
+// count, copy buttons, and a box that selects every comment shown.
 (function () {
   "use strict";
   var editor = document.querySelector("form.editor");
@@ -33,6 +33,28 @@
       body.addEventListener("input", update);
       update();
     }
+  }
+  var moderation = document.querySelector("form.moderation");
+  var bulkButtons = moderation && moderation.querySelector(".buttons");
+  if (bulkButtons) {
+    var boxes = moderation.querySelectorAll("input[type=checkbox][name=ids]");
+    var all = document.createElement("input");
+    all.type = "checkbox";
+    all.id = "select-all";
+    var label = document.createElement("label");
+    label.className = "check select-all";
+    label.appendChild(all);
+    label.appendChild(document.createTextNode(" Select all"));
+    bulkButtons.insertAdjacentElement("afterbegin", label);
+    all.addEventListener("change", function () {
+      boxes.forEach(function (box) { box.checked = all.checked; });
+    });
+    var follow = function () {
+      var ticked = Array.prototype.filter.call(boxes, function (box) { return box.checked; }).length;
+      all.checked = ticked === boxes.length;
+      all.indeterminate = ticked > 0 && ticked < boxes.length;
+    };
+    boxes.forEach(function (box) { box.addEventListener("change", follow); });
   }
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     var source = document.querySelector(button.getAttribute("data-copy"));

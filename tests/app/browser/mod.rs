@@ -9,6 +9,7 @@
 mod chromedriver;
 mod screenshots;
 
+mod account;
 mod admin_pages;
 mod moderation;
 mod writing;

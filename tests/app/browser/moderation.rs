@@ -135,8 +135,8 @@ async fn bob_receives_the_answer(b: &mut Browser, peer: &Peer, question: &Value)
     assert!(content.contains("<em>Saturdays</em>"), "{content}");
 }
 
-#[tokio::test]
-async fn the_admin_marks_every_held_reply_as_spam_at_once() {
+/// A published post with two replies from a peer, both held.
+async fn two_held_replies() -> Fediverse {
     let net = Fediverse::start(&[("peer.test", &["bob", "carol"])]).await;
     let author = net.blog.logged_in_admin().await;
     let fields = [("title", "Opening Hours"), ("body", "From nine to five.")];
@@ -147,7 +147,66 @@ async fn the_admin_marks_every_held_reply_as_spam_at_once() {
         peer.send_activity(user, "Create", reply, &net.inbox())
             .await;
     }
+    net
+}
 
+#[tokio::test]
+async fn the_admin_selects_every_held_reply_with_one_box_and_rejects_them() {
+    let net = two_held_replies().await;
+    super::run(
+        "the_admin_selects_every_held_reply_with_one_box_and_rejects_them",
+        &net.blog_url(""),
+        async |b: &mut Browser| {
+            b.log_in("alice").await;
+            b.step("select all, then reject").await;
+            b.menu("Comments").await;
+            let ticked = "return [...document.querySelectorAll('input[name=ids]')] \
+                          .filter(c => c.checked).length;";
+            b.click("//label[normalize-space()='Select all']", "Select all")
+                .await;
+            let count = b.client.execute(ticked, vec![]).await.expect("script");
+            assert_eq!(count, serde_json::json!(2), "both replies ticked");
+            b.click(
+                "(//input[@name='ids'])[1]",
+                "the first reply's checkbox",
+            )
+            .await;
+            let all = b.find("//input[@id='select-all']", "Select all").await;
+            let state = b
+                .client
+                .execute(
+                    "const a = document.getElementById('select-all'); return [a.checked, a.indeterminate];",
+                    vec![],
+                )
+                .await
+                .expect("script");
+            assert_eq!(state, serde_json::json!([false, true]), "one of two left ticked");
+            all.click().await.expect("Select all again");
+            let count = b.client.execute(ticked, vec![]).await.expect("script");
+            assert_eq!(count, serde_json::json!(2), "both ticked again");
+            let select = b
+                .find("//select[@id='bulk-action']", "the bulk action")
+                .await;
+            select.select_by_value("reject").await.expect("reject chosen");
+            b.click_button("", "Apply to selected").await;
+            b.see(
+                &format!("{TABS}//a[normalize-space()='Rejected (2)']"),
+                "both rejected",
+            )
+            .await;
+            b.see(
+                &format!("{TABS}//a[normalize-space()='Pending (0)']"),
+                "none left waiting",
+            )
+            .await;
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_admin_marks_every_held_reply_as_spam_at_once() {
+    let net = two_held_replies().await;
     super::run(
         "the_admin_marks_every_held_reply_as_spam_at_once",
         &net.blog_url(""),
