@@ -26,6 +26,7 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "partials/post_card.html",
     "partials/pagination.html",
     "partials/post_list.html",
+    "partials/handle_form.html",
     "admin/base.html",
     "admin/posts.html",
     "admin/editor.html",

@@ -10,16 +10,7 @@ async fn an_authors_account_is_found_followed_and_delivered_to_with_the_blogs_an
     let net = Fediverse::start(&[("peer.test", &["reader", "fan"])]).await;
     let peer = &net.peers[0];
     let otto = net.blog.logged_in("otto", false).await;
-    let saved = net
-        .blog
-        .submit(
-            &otto,
-            "/admin/account",
-            "/admin/account/fediverse",
-            &[("account", "on")],
-        )
-        .await;
-    assert_eq!(saved.status(), 303);
+    net.blog.set_own_account(&otto, true).await;
     let port = net.blog.config.listen.port();
     let otto_id = net.blog_url("/users/otto");
     let handle = format!("otto@blog.test:{port}");

@@ -282,16 +282,7 @@ async fn an_author_with_an_account_of_their_own_has_a_follow_page_too() {
     let path = format!("/authors/otto/follow?handle={handle}");
 
     assert_eq!(net.blog.get(&visitor, &path).await.status(), 404);
-    let saved = net
-        .blog
-        .submit(
-            &otto,
-            "/admin/account",
-            "/admin/account/fediverse",
-            &[("account", "on")],
-        )
-        .await;
-    assert_eq!(saved.status(), 303);
+    net.blog.set_own_account(&otto, true).await;
 
     let (_, profile) = net.blog.get_text(&visitor, "/authors/otto").await;
     assert!(
@@ -308,11 +299,7 @@ async fn an_author_with_an_account_of_their_own_has_a_follow_page_too() {
         net.blog_url("/users/otto")
     );
 
-    let saved = net
-        .blog
-        .submit(&otto, "/admin/account", "/admin/account/fediverse", &[])
-        .await;
-    assert_eq!(saved.status(), 303);
+    net.blog.set_own_account(&otto, false).await;
     let (status, _) = net.blog.get_text(&visitor, "/authors/otto/follow").await;
     assert_eq!(status, 404, "no account, nothing to follow");
 }

@@ -366,6 +366,16 @@ impl TestApp {
             .expect("POST")
     }
 
+    /// Turns the logged-in user's own fediverse account on or off, from
+    /// their Account page.
+    pub async fn set_own_account(&self, client: &reqwest::Client, on: bool) {
+        let fields: &[(&str, &str)] = if on { &[("account", "on")] } else { &[] };
+        let saved = self
+            .submit(client, "/admin/account", "/admin/account/fediverse", fields)
+            .await;
+        assert_eq!(saved.status(), 303, "own account saved");
+    }
+
     /// A logged-in client for a fresh admin called `alice`.
     pub async fn logged_in_admin(&self) -> reqwest::Client {
         self.logged_in("alice", true).await

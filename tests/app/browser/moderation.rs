@@ -150,6 +150,26 @@ async fn two_held_replies() -> Fediverse {
     net
 }
 
+/// Applies the bulk `action` with the button `apply`, and sees both held
+/// replies land in the tab `tab`.
+async fn apply_to_both(b: &Browser, action: &str, apply: &str, tab: &str) {
+    let select = b
+        .find("//select[@id='bulk-action']", "the bulk action")
+        .await;
+    select.select_by_value(action).await.expect("action chosen");
+    b.click_button("", apply).await;
+    b.see(
+        &format!("{TABS}//a[normalize-space()='{tab} (2)']"),
+        &format!("both in {tab}"),
+    )
+    .await;
+    b.see(
+        &format!("{TABS}//a[normalize-space()='Pending (0)']"),
+        "none left waiting",
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn the_admin_selects_every_held_reply_with_one_box_and_rejects_them() {
     let net = two_held_replies().await;
@@ -184,21 +204,7 @@ async fn the_admin_selects_every_held_reply_with_one_box_and_rejects_them() {
             all.click().await.expect("Select all again");
             let count = b.client.execute(ticked, vec![]).await.expect("script");
             assert_eq!(count, serde_json::json!(2), "both ticked again");
-            let select = b
-                .find("//select[@id='bulk-action']", "the bulk action")
-                .await;
-            select.select_by_value("reject").await.expect("reject chosen");
-            b.click_button("", "Apply to selected").await;
-            b.see(
-                &format!("{TABS}//a[normalize-space()='Rejected (2)']"),
-                "both rejected",
-            )
-            .await;
-            b.see(
-                &format!("{TABS}//a[normalize-space()='Pending (0)']"),
-                "none left waiting",
-            )
-            .await;
+            apply_to_both(b, "reject", "Apply to selected", "Rejected").await;
         },
     )
     .await;
@@ -219,21 +225,7 @@ async fn the_admin_marks_every_held_reply_as_spam_at_once() {
                 "two held replies",
             )
             .await;
-            let select = b
-                .find("//select[@id='bulk-action']", "the bulk action")
-                .await;
-            select.select_by_value("spam").await.expect("spam chosen");
-            b.click_button("", "Apply to all 2 shown").await;
-            b.see(
-                &format!("{TABS}//a[normalize-space()='Spam (2)']"),
-                "both in the spam tab",
-            )
-            .await;
-            b.see(
-                &format!("{TABS}//a[normalize-space()='Pending (0)']"),
-                "none left waiting",
-            )
-            .await;
+            apply_to_both(b, "spam", "Apply to all 2 shown", "Spam").await;
         },
     )
     .await;
