@@ -118,7 +118,7 @@ mod tests {
     }
 }
 
-fn login_page(
+async fn login_page(
     state: &WebState,
     token: CsrfToken,
     next: &str,
@@ -127,9 +127,12 @@ fn login_page(
     status: StatusCode,
 ) -> AppResult<Response> {
     let csrf = form_token(&token)?;
+    // A new install has no one to log in as: the page says how to make the
+    // first admin, which only the server's command line can.
+    let no_admin = !users::admin_exists(&state.db).await?;
     let ctx = context! {
         ..base_context(&state.config, None, Some(&csrf)),
-        ..context! { next => safe_next(next), username => username, error => error }
+        ..context! { next => safe_next(next), username => username, error => error, no_admin => no_admin }
     };
     let page = state.templates.render("login.html", ctx)?;
     Ok((status, token, Html(page)).into_response())
@@ -140,7 +143,7 @@ pub async fn login_form(
     token: CsrfToken,
     Query(query): Query<NextQuery>,
 ) -> AppResult<Response> {
-    login_page(&state, token, &query.next, "", None, StatusCode::OK)
+    login_page(&state, token, &query.next, "", None, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -177,7 +180,8 @@ pub async fn login(
             &form.username,
             Some("Wrong username or password."),
             StatusCode::UNAUTHORIZED,
-        );
+        )
+        .await;
     };
     // A new session id at login, so an id planted before it is worthless.
     session

@@ -1,6 +1,35 @@
 use crate::helpers::{PASSWORD, TestApp, csrf_token, location};
 
 #[tokio::test]
+async fn a_new_install_says_on_the_login_page_how_to_make_the_first_admin() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    let (status, page) = app.get_text(&client, "/login").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(r#"id="no-admin""#), "{page}");
+    assert!(page.contains("blog user add NAME --admin"), "{page}");
+
+    // An author alone cannot make anyone an admin: the hint stays.
+    app.add_user("otto", false).await;
+    let (_, page) = app.get_text(&client, "/login").await;
+    assert!(page.contains(r#"id="no-admin""#), "{page}");
+
+    app.add_user("alice", true).await;
+    let (_, page) = app.get_text(&client, "/login").await;
+    assert!(!page.contains("no-admin"), "{page}");
+    let refused = app
+        .submit(
+            &client,
+            "/login",
+            "/login",
+            &[("username", "alice"), ("password", "not the password")],
+        )
+        .await;
+    assert_eq!(refused.status(), 401);
+    assert!(!refused.text().await.expect("body").contains("no-admin"));
+}
+
+#[tokio::test]
 async fn the_right_password_logs_in_and_opens_the_admin() {
     let app = TestApp::spawn().await;
     app.add_user("alice", true).await;
