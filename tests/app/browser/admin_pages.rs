@@ -57,9 +57,40 @@ async fn check_page(b: &mut Browser, name: &str, path: &str, width: u32) {
         overflow <= 1.0,
         "{name} at {width} px is {overflow} px too wide"
     );
+    if width < 600 {
+        // On a phone the menu folds behind one "Menu" button, and opens.
+        let folded = number(
+            b,
+            "const menu = document.querySelector('.admin-menu > summary'); \
+             const row = document.querySelector('.admin-row'); \
+             return menu.offsetParent !== null && row.offsetParent === null \
+               ? menu.getBoundingClientRect().height : -1;",
+        )
+        .await;
+        assert!(
+            folded > 0.0 && folded < 60.0,
+            "the admin menu is not folded into one button on {name} at {width} px ({folded})"
+        );
+        b.click(
+            "//details[contains(@class, 'admin-menu')]/summary",
+            "the Menu button",
+        )
+        .await;
+        b.see(
+            "//details[@open]/nav[@aria-label='Admin']//a[normalize-space()='Account']",
+            "the opened menu",
+        )
+        .await;
+        if name == "posts" {
+            let png = b.client.screenshot().await.expect("screenshot");
+            std::fs::write(artefacts().join(format!("menu-{width}.png")), png)
+                .expect("screenshot kept");
+        }
+    }
     let logout = number(
         b,
-        "const b = document.querySelector('nav[aria-label=Admin] form button'); \
+        "const b = [...document.querySelectorAll('nav[aria-label=Admin] form button')] \
+           .find(b => b.offsetParent !== null); \
          return b.getBoundingClientRect().height / parseFloat(getComputedStyle(b).lineHeight || 20);",
     )
     .await;
@@ -70,7 +101,7 @@ async fn check_page(b: &mut Browser, name: &str, path: &str, width: u32) {
     if width >= 1280 {
         let lines = number(
             b,
-            "const items = [...document.querySelectorAll('nav[aria-label=Admin] > *')]; \
+            "const items = [...document.querySelectorAll('nav.admin-row > *')]; \
              return new Set(items.map(i => Math.round(i.getBoundingClientRect().top / 8))).size;",
         )
         .await;
