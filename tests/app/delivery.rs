@@ -247,6 +247,8 @@ async fn a_server_answering_503_twice_gets_the_post_on_retry() {
         settled_last(&net).await,
         (DeliveryState::Delivered, 3, Some(202))
     );
+    let (_, admin_page) = net.blog.get_text(&admin, "/admin").await;
+    assert!(admin_page.contains(">1 delivered</span>"), "{admin_page}");
 }
 
 #[tokio::test]
