@@ -46,12 +46,15 @@ fn is_protected(request: &Request, actor_path: &str) -> bool {
 /// not for a protected document, or it is signed by a server not blocked;
 /// else 401 (unsigned or unverifiable) or 403 (blocked).
 pub async fn guard(State(fed): State<Federation>, request: Request, next: Next) -> Response {
-    let data = fed.to_request_data();
-    if !data.config.federation.authorized_fetch
-        || !is_protected(&request, data.urls.actor_url().path())
+    // Every page passes here: when it is off (the default), nothing is
+    // built or parsed for it.
+    let shared: &super::FedData = &fed;
+    if !shared.config.federation.authorized_fetch
+        || !is_protected(&request, shared.urls.actor_url().path())
     {
         return next.run(request).await;
     }
+    let data = fed.to_request_data();
     let (parts, body) = request.into_parts();
     match signer(&parts, &data).await {
         Ok(()) => {

@@ -9,7 +9,7 @@ use anyhow::Context;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 
-use super::{BlockKind, BlockList};
+use super::BlockKind;
 use crate::{
     domain::HostName,
     entities::{actor, block, comment, follower},
@@ -188,6 +188,12 @@ pub async fn preview(db: &DatabaseConnection, list: Blocklist) -> anyhow::Result
         .all(db)
         .await
         .context("failed to count comments by author")?;
+    // Each server read once, then compared with every entry of the list.
+    let followers: Vec<HostName> = followers.iter().filter_map(|f| HostName::of(f)).collect();
+    let commenters: Vec<(HostName, usize)> = commenters
+        .iter()
+        .filter_map(|(author, n)| Some((HostName::of(author)?, usize::try_from(*n).unwrap_or(0))))
+        .collect();
     let mut preview = Preview {
         skipped: list.skipped,
         ..Preview::default()
@@ -198,14 +204,15 @@ pub async fn preview(db: &DatabaseConnection, list: Blocklist) -> anyhow::Result
             preview.already.push(domain);
             continue;
         }
-        let mut one = BlockList::default();
-        one.add(BlockKind::Domain, domain.clone());
         preview.new.push(Change {
-            followers: followers.iter().filter(|f| one.blocks(f)).count(),
+            followers: followers
+                .iter()
+                .filter(|host| host.is_within(&entry.domain))
+                .count(),
             comments: commenters
                 .iter()
-                .filter(|(author, _)| one.blocks(author))
-                .map(|(_, n)| usize::try_from(*n).unwrap_or(0))
+                .filter(|(host, _)| host.is_within(&entry.domain))
+                .map(|(_, n)| n)
                 .sum(),
             domain,
             reason: entry.reason,
