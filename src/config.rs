@@ -366,6 +366,11 @@ impl Config {
         crate::domain::authority(&self.public_url).unwrap_or_else(|| "localhost".to_owned())
     }
 
+    /// The fediverse handle of a local account here (`@name@host`).
+    pub fn handle(&self, username: &str) -> String {
+        format!("@{username}@{}", self.host())
+    }
+
     /// The blog's time zone.
     pub fn timezone(&self) -> chrono_tz::Tz {
         self.blog.timezone.0

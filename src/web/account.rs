@@ -55,7 +55,7 @@ pub(super) async fn account_page(
     let extra = context! {
         tokens => super::templates::to_value(&tokens),
         own_account => user.0.fediverse_account,
-        own_handle => format!("@{}@{}", user.0.username, state.config.host()),
+        own_handle => state.config.handle(&user.0.username),
         own_followers => followers,
         ..extra
     };
@@ -150,9 +150,8 @@ pub async fn own_account(
             .eq_ignore_ascii_case(&state.config.blog.username)
     {
         return Err(AppError::BadRequest(format!(
-            "@{}@{} is the blog's own account. Rename the blog's account ([blog] username) or this user first.",
-            user.0.username,
-            state.config.host()
+            "{} is the blog's own account. Rename the blog's account ([blog] username) or this user first.",
+            state.config.handle(&user.0.username)
         )));
     }
     crate::services::authors::set_account(&state.db, user.0.id, on).await?;

@@ -40,7 +40,7 @@ pub async fn page(
         ..base_context(&state.config, None, None),
         ..context! {
             author => to_value(&author),
-            author_handle => format!("@{}@{}", author.username, state.config.host()),
+            author_handle => state.config.handle(&author.username),
             actor_url => state.urls.author(&author.username),
             followers => followers,
             page => to_value(&page),

@@ -58,7 +58,7 @@ async fn fediverse_page(
     let followers = crate::services::followers::list(&state.db).await?;
     let hosts = crate::services::deliveries::failing_hosts(&state.db).await?;
     let identity = identity::load(&state.db).await?;
-    let handle = format!("@{}@{}", state.config.blog.username, state.config.host());
+    let handle = state.config.handle(&state.config.blog.username);
     let aliases = said.aliases.unwrap_or_else(|| {
         identity
             .also_known_as

@@ -36,7 +36,7 @@ impl Followable {
         let config = &state.config;
         Followable {
             name: config.blog.title.clone(),
-            handle: format!("@{}@{}", config.blog.username, config.host()),
+            handle: config.handle(&config.blog.username),
             actor_url: state.urls.actor(),
             follow_path: "/follow".to_owned(),
             feed_path: "/feed.atom".to_owned(),
@@ -51,7 +51,7 @@ impl Followable {
             .ok_or(AppError::NotFound)?;
         let path = format!("/authors/{}", author.username);
         Ok(Followable {
-            handle: format!("@{}@{}", author.username, state.config.host()),
+            handle: state.config.handle(&author.username),
             actor_url: state.urls.author(&author.username),
             follow_path: format!("{path}/follow"),
             feed_path: format!("{path}/feed.atom"),
