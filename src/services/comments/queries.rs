@@ -242,12 +242,22 @@ pub async fn shown_on_posts_of(
 }
 
 pub async fn by_id(db: &DatabaseConnection, id: i32) -> anyhow::Result<Option<CommentView>> {
-    let rows = comment::Entity::find_by_id(id)
+    Ok(by_ids(db, &[id]).await?.pop())
+}
+
+/// These comments, in no particular order (those that do not exist are
+/// left out).
+pub async fn by_ids(db: &DatabaseConnection, ids: &[i32]) -> anyhow::Result<Vec<CommentView>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = comment::Entity::find()
+        .filter(comment::Column::Id.is_in(ids.iter().copied()))
         .find_also_related(actor::Entity)
         .all(db)
         .await
-        .with_context(|| format!("failed to load comment {id}"))?;
-    Ok(views(db, rows).await?.pop())
+        .context("failed to load comments")?;
+    views(db, rows).await
 }
 
 /// A comment by its public uuid (local answers are served under it).

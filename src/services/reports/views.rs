@@ -7,6 +7,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::Serialize;
 
@@ -58,60 +59,8 @@ pub struct ReportView {
     pub targets: Vec<TargetView>,
 }
 
-async fn view(
-    db: &DatabaseConnection,
-    row: report::Model,
-    account: Option<actor::Model>,
-) -> anyhow::Result<ReportView> {
-    let targets = report_target::Entity::find()
-        .filter(report_target::Column::ReportId.eq(row.id))
-        .order_by_asc(report_target::Column::Id)
-        .all(db)
-        .await
-        .context("failed to load what a report names")?;
-    let mut views = Vec::with_capacity(targets.len());
-    for t in targets {
-        let post = match t.post_id {
-            Some(id) => post::Entity::find_by_id(id)
-                .one(db)
-                .await
-                .context("failed to load a reported post")?
-                .map(|p| (p.id, p.slug, p.title)),
-            None => None,
-        };
-        let comment = match t.comment_id {
-            Some(id) => crate::services::comments::by_id(db, id).await?,
-            None => None,
-        };
-        let account = match (t.actor_id, &comment) {
-            (Some(id), None) => actor::Entity::find_by_id(id)
-                .one(db)
-                .await
-                .context("failed to load a reported account")?
-                .map(Account::from),
-            _ => None,
-        };
-        views.push(TargetView {
-            ap_id: t.ap_id,
-            post,
-            comment,
-            account,
-        });
-    }
-    Ok(ReportView {
-        id: row.id,
-        direction: row.direction,
-        status: row.status,
-        resolution: row.resolution,
-        content: row.content,
-        created_at: row.created_at,
-        resolved_at: row.resolved_at,
-        account: account.map(Account::from),
-        targets: views,
-    })
-}
-
 /// Reports received (open or resolved) or sent, newest first; at most 200.
+/// What they name is loaded in one query per kind, for all of them at once.
 pub async fn list(
     db: &DatabaseConnection,
     direction: ReportDirection,
@@ -121,15 +70,76 @@ pub async fn list(
         .filter(report::Column::Direction.eq(direction))
         .filter(report::Column::Status.eq(status))
         .order_by_desc(report::Column::CreatedAt)
+        .limit(200)
         .find_also_related(actor::Entity)
         .all(db)
         .await
         .context("failed to load reports")?;
-    let mut views = Vec::with_capacity(rows.len());
-    for (row, account) in rows.into_iter().take(200) {
-        views.push(view(db, row, account).await?);
+    let targets = report_target::Entity::find()
+        .filter(report_target::Column::ReportId.is_in(rows.iter().map(|(r, _)| r.id)))
+        .order_by_asc(report_target::Column::Id)
+        .all(db)
+        .await
+        .context("failed to load what reports name")?;
+    let posts: HashMap<i32, (i32, String, String)> = post::Entity::find()
+        .filter(post::Column::Id.is_in(targets.iter().filter_map(|t| t.post_id)))
+        .all(db)
+        .await
+        .context("failed to load reported posts")?
+        .into_iter()
+        .map(|p| (p.id, (p.id, p.slug, p.title)))
+        .collect();
+    let comment_ids: Vec<i32> = targets.iter().filter_map(|t| t.comment_id).collect();
+    let mut comments: HashMap<i32, crate::services::comments::CommentView> =
+        crate::services::comments::by_ids(db, &comment_ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+    // An account is shown only where no comment of it is.
+    let accounts: HashMap<i32, Account> = actor::Entity::find()
+        .filter(
+            actor::Column::Id.is_in(
+                targets
+                    .iter()
+                    .filter(|t| t.comment_id.is_none())
+                    .filter_map(|t| t.actor_id),
+            ),
+        )
+        .all(db)
+        .await
+        .context("failed to load reported accounts")?
+        .into_iter()
+        .map(|a| (a.id, Account::from(a)))
+        .collect();
+    let mut named: HashMap<i32, Vec<TargetView>> = HashMap::new();
+    for t in targets {
+        let comment = t.comment_id.and_then(|id| comments.remove(&id));
+        let account = match (t.actor_id, &comment) {
+            (Some(id), None) => accounts.get(&id).cloned(),
+            _ => None,
+        };
+        named.entry(t.report_id).or_default().push(TargetView {
+            ap_id: t.ap_id,
+            post: t.post_id.and_then(|id| posts.get(&id).cloned()),
+            comment,
+            account,
+        });
     }
-    Ok(views)
+    Ok(rows
+        .into_iter()
+        .map(|(row, account)| ReportView {
+            id: row.id,
+            direction: row.direction,
+            status: row.status,
+            resolution: row.resolution,
+            content: row.content,
+            created_at: row.created_at,
+            resolved_at: row.resolved_at,
+            account: account.map(Account::from),
+            targets: named.remove(&row.id).unwrap_or_default(),
+        })
+        .collect())
 }
 
 /// How many received reports wait for the admin.
